@@ -1,0 +1,89 @@
+import Foundation
+
+/// Settings that apply to every run an engine executes.
+public struct EngineConfiguration: Sendable {
+    /// The most tasks executing at once across all of this engine's runs.
+    public var maxConcurrentTasks: Int
+    /// How long a run's lease lasts without renewal. The engine renews it every third of this;
+    /// another process may take over a run whose lease has expired.
+    public var leaseDuration: Duration
+    /// After the process stops this many times in a row while a task is running, the task is
+    /// marked failed instead of being started again.
+    public var maxConsecutiveCrashes: Int
+    /// This engine's name in leases and error messages. Defaults to `host:pid:random`.
+    public var ownerID: String
+    /// The actor recorded for the engine's own journal events.
+    public var actor: String
+
+    /// Creates a configuration.
+    public init(
+        maxConcurrentTasks: Int = 64,
+        leaseDuration: Duration = .seconds(30),
+        maxConsecutiveCrashes: Int = 3,
+        ownerID: String? = nil,
+        actor: String = "engine"
+    ) {
+        self.maxConcurrentTasks = max(1, maxConcurrentTasks)
+        self.leaseDuration = leaseDuration
+        self.maxConsecutiveCrashes = max(1, maxConsecutiveCrashes)
+        self.ownerID = ownerID ?? EngineConfiguration.defaultOwnerID()
+        self.actor = actor
+    }
+
+    static func defaultOwnerID() -> String {
+        let host = ProcessInfo.processInfo.hostName
+        let pid = ProcessInfo.processInfo.processIdentifier
+        let suffix = String(UInt32.random(in: 0...UInt32.max), radix: 16)
+        return "\(host):\(pid):\(suffix)"
+    }
+}
+
+/// How ``OnboardingEngine/resume(_:graph:options:)`` treats a run.
+public struct ResumeOptions: Sendable {
+    /// Who resumes, for the journal (a person's name, or `"engine"`).
+    public var actor: String
+    /// Why, for the journal.
+    public var reason: String?
+    /// Resume even though the graph changed since the run began: added tasks run, removed tasks
+    /// are dropped, tasks whose version or dependencies changed run again.
+    public var acceptGraphChanges: Bool
+    /// Replaces the run's change windows, when set.
+    public var changeWindows: [ChangeWindow]?
+    /// Replaces the run's ``RunOptions/maxIdleWait``, when set.
+    public var maxIdleWait: Duration?
+
+    /// Creates resume options.
+    public init(
+        actor: String = "engine", reason: String? = nil, acceptGraphChanges: Bool = false,
+        changeWindows: [ChangeWindow]? = nil, maxIdleWait: Duration? = nil
+    ) {
+        self.actor = actor
+        self.reason = reason
+        self.acceptGraphChanges = acceptGraphChanges
+        self.changeWindows = changeWindows
+        self.maxIdleWait = maxIdleWait
+    }
+}
+
+/// How a call to ``OnboardingEngine/start(_:id:input:options:)`` or ``OnboardingEngine/resume(_:graph:options:)`` ended.
+public struct RunResult: Sendable {
+    /// The run.
+    public var runID: RunID
+    /// Where it stands now.
+    public var state: RunState
+    /// Every task's record, in topological order.
+    public var tasks: [TaskRecord]
+
+    /// The record of task `id`.
+    public func task(_ id: TaskID) -> TaskRecord? { tasks.first { $0.id == id } }
+
+    /// The typed output of `task`, if it succeeded.
+    public func output<T: OnboardingTask>(of task: T) throws -> T.Output? {
+        try self.task(task.id)?.decodeOutput(as: T.Output.self)
+    }
+
+    /// Tasks that are waiting or blocked.
+    public var parkedTasks: [TaskRecord] { tasks.filter { $0.state == .waiting || $0.state == .blocked } }
+    /// Tasks that failed.
+    public var failedTasks: [TaskRecord] { tasks.filter { $0.state == .failed } }
+}

@@ -1,0 +1,52 @@
+import Foundation
+
+/// A type-erased task: the graph stores these so tasks with different outputs live side by side.
+struct AnyTask: Sendable {
+    let id: TaskID
+    let version: Int
+    let dependencies: [TaskID]
+    let requiredPermissions: Set<Permission>
+    let effect: TaskEffect
+    let retryPolicy: RetryPolicy
+    /// Whether the output is ``NoOutput`` (a skip then needs no supplied output).
+    let hasNoOutput: Bool
+    let outputTypeName: String
+    let run: @Sendable (TaskContext) async throws -> [UInt8]
+    let observe: @Sendable (TaskContext) async throws -> Observation
+    /// Throws when `bytes` do not decode as the task's output type.
+    let validateOutput: @Sendable ([UInt8]) throws -> Void
+
+    init<T: OnboardingTask>(_ task: T) {
+        id = task.id
+        version = task.version
+        dependencies = task.dependencies
+        requiredPermissions = task.requiredPermissions
+        effect = task.effect
+        retryPolicy = task.retryPolicy
+        hasNoOutput = T.Output.self == NoOutput.self
+        outputTypeName = String(describing: T.Output.self)
+        run = { context in try JSONCoding.encode(try await task.run(context)) }
+        observe = { context in try await task.observe(context) }
+        validateOutput = { bytes in _ = try JSONCoding.decode(T.Output.self, from: bytes) }
+    }
+}
+
+/// The one JSON configuration used for everything the journal stores: sorted keys, ISO dates.
+enum JSONCoding {
+    static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return Array(try encoder.encode(value))
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try decoder.decode(type, from: Data(bytes))
+    }
+
+    static func string<T: Encodable>(_ value: T) throws -> String {
+        String(decoding: try encode(value), as: UTF8.self)
+    }
+}

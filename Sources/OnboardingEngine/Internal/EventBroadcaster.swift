@@ -1,0 +1,35 @@
+import Synchronization
+
+/// Fans engine events out to every current subscriber.
+final class EventBroadcaster: Sendable {
+    private let subscribers = Mutex<[Int: AsyncStream<EngineEvent>.Continuation]>([:])
+    private let nextID = Atomic<Int>(0)
+    private let count = Atomic<Int>(0)
+
+    func subscribe() -> AsyncStream<EngineEvent> {
+        let (stream, continuation) = AsyncStream.makeStream(of: EngineEvent.self, bufferingPolicy: .unbounded)
+        let id = nextID.add(1, ordering: .relaxed).newValue
+        subscribers.withLock { $0[id] = continuation }
+        count.add(1, ordering: .relaxed)
+        continuation.onTermination = { [weak self] _ in
+            guard let self else { return }
+            self.subscribers.withLock { _ = $0.removeValue(forKey: id) }
+            self.count.subtract(1, ordering: .relaxed)
+        }
+        return stream
+    }
+
+    /// Whether anyone listens; the runner skips building events when nobody does.
+    var hasSubscribers: Bool { count.load(ordering: .relaxed) > 0 }
+
+    func publish(_ events: [EngineEvent]) {
+        guard hasSubscribers, !events.isEmpty else { return }
+        let targets = subscribers.withLock { Array($0.values) }
+        for continuation in targets { for event in events { continuation.yield(event) } }
+    }
+
+    func finishAll() {
+        let targets = subscribers.withLock { Array($0.values) }
+        for continuation in targets { continuation.finish() }
+    }
+}

@@ -1,0 +1,217 @@
+import CSQLite
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `SQLITE_TRANSIENT`: SQLite copies bound text and blobs before `bind` returns.
+/// The C macro (a cast of -1 to a function pointer) does not import into Swift.
+private let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+/// One SQLite connection and its prepared-statement cache.
+///
+/// Not thread-safe: the ``Journal`` owns exactly one and serialises all access to it through a
+/// `Mutex`, which is why the `@unchecked Sendable` is sound.
+final class SQLiteConnection: @unchecked Sendable {
+    let path: String
+    private var handle: OpaquePointer?
+    private var statements: [String: OpaquePointer] = [:]
+
+    /// Opens an existing database (`create == false`) or creates it.
+    init(path: String, create: Bool) throws(JournalError) {
+        self.path = path
+        var db: OpaquePointer?
+        var flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX
+        if create { flags |= SQLITE_OPEN_CREATE }
+        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        guard rc == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            sqlite3_close_v2(db)
+            throw JournalError(
+                .cannotOpen, "Cannot open the journal: \(message). Check the path and its permissions.",
+                path: path, sqliteCode: rc)
+        }
+        self.handle = db
+        sqlite3_extended_result_codes(db, 1)
+    }
+
+    deinit { close() }
+
+    func close() {
+        for (_, statement) in statements { sqlite3_finalize(statement) }
+        statements.removeAll()
+        if let handle { sqlite3_close_v2(handle) }
+        handle = nil
+    }
+
+    /// Runs one or more statements that take no parameters and return no rows of interest.
+    func execute(_ sql: String) throws(JournalError) {
+        var errorMessage: UnsafeMutablePointer<CChar>?
+        let rc = sqlite3_exec(handle, sql, nil, nil, &errorMessage)
+        if rc != SQLITE_OK {
+            let text = errorMessage.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(handle))
+            sqlite3_free(errorMessage)
+            throw error(rc, text, sql: sql)
+        }
+    }
+
+    /// Prepares (or reuses) a statement, binds `arguments`, and calls `row` for each result row.
+    func query(_ sql: String, _ arguments: [SQLiteValue] = [], row: (SQLiteRow) throws -> Void) throws {
+        let statement = try prepare(sql)
+        defer {
+            sqlite3_reset(statement)
+            sqlite3_clear_bindings(statement)
+        }
+        try bind(arguments, to: statement, sql: sql)
+        while true {
+            let rc = sqlite3_step(statement)
+            if rc == SQLITE_ROW {
+                try row(SQLiteRow(statement: statement))
+            } else if rc == SQLITE_DONE {
+                return
+            } else {
+                let failure = error(rc, String(cString: sqlite3_errmsg(handle)), sql: sql)
+                // A statement that failed may be in a bad state: drop it from the cache.
+                statements[sql] = nil
+                sqlite3_finalize(statement)
+                throw failure
+            }
+        }
+    }
+
+    /// Runs a statement that returns no rows.
+    func run(_ sql: String, _ arguments: [SQLiteValue] = []) throws {
+        try query(sql, arguments) { _ in }
+    }
+
+    /// Returns the first column of the first row, if any.
+    func scalar(_ sql: String, _ arguments: [SQLiteValue] = []) throws -> SQLiteValue? {
+        var result: SQLiteValue?
+        try query(sql, arguments) { row in
+            if result == nil { result = row.value(0) }
+        }
+        return result
+    }
+
+    var changes: Int { Int(sqlite3_changes(handle)) }
+
+    /// Runs `body` inside a transaction and commits it; rolls back and rethrows the first error.
+    func transaction<T>(immediate: Bool = true, _ body: () throws -> T) throws -> T {
+        try execute(immediate ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED")
+        do {
+            let value = try body()
+            try execute("COMMIT")
+            return value
+        } catch {
+            // Keep the first error; a failed rollback (no transaction left) is not interesting.
+            if sqlite3_get_autocommit(handle) == 0 { try? execute("ROLLBACK") }
+            throw error
+        }
+    }
+
+    private func prepare(_ sql: String) throws(JournalError) -> OpaquePointer {
+        if let cached = statements[sql] { return cached }
+        var statement: OpaquePointer?
+        let rc = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
+        guard rc == SQLITE_OK, let statement else {
+            throw error(rc, String(cString: sqlite3_errmsg(handle)), sql: sql)
+        }
+        statements[sql] = statement
+        return statement
+    }
+
+    private func bind(_ arguments: [SQLiteValue], to statement: OpaquePointer, sql: String) throws(JournalError) {
+        for (offset, value) in arguments.enumerated() {
+            let index = Int32(offset + 1)
+            let rc: Int32
+            switch value {
+            case .null: rc = sqlite3_bind_null(statement, index)
+            case .integer(let v): rc = sqlite3_bind_int64(statement, index, v)
+            case .double(let v): rc = sqlite3_bind_double(statement, index, v)
+            case .text(let v): rc = sqlite3_bind_text(statement, index, v, -1, sqliteTransient)
+            case .blob(let bytes):
+                rc = bytes.withUnsafeBytes { buffer in
+                    sqlite3_bind_blob(statement, index, buffer.baseAddress, Int32(buffer.count), sqliteTransient)
+                }
+            }
+            if rc != SQLITE_OK { throw error(rc, String(cString: sqlite3_errmsg(handle)), sql: sql) }
+        }
+    }
+
+    /// Maps an SQLite result code to a ``JournalError`` a person can act on.
+    func error(_ rc: Int32, _ text: String, sql: String?) -> JournalError {
+        switch rc & 0xff {
+        case SQLITE_CORRUPT:
+            return JournalError(
+                .corrupt,
+                "The journal file is damaged (\(text)). It was left untouched: keep a copy and restore it from backup.",
+                path: path, sqliteCode: rc, sql: sql)
+        case SQLITE_NOTADB:
+            return JournalError(
+                .corrupt,
+                "The file is not an SQLite database, so it is not a journal (\(text)). It was left untouched.",
+                path: path, sqliteCode: rc, sql: sql)
+        case SQLITE_BUSY, SQLITE_LOCKED:
+            return JournalError(
+                .busy, "Another process kept the journal locked past the busy timeout (\(text)); try again.",
+                path: path, sqliteCode: rc, sql: sql)
+        case SQLITE_CANTOPEN, SQLITE_PERM, SQLITE_READONLY, SQLITE_FULL, SQLITE_IOERR:
+            return JournalError(
+                .cannotOpen, "The journal file cannot be read or written (\(text)). Check its permissions and free disk space.",
+                path: path, sqliteCode: rc, sql: sql)
+        default:
+            return JournalError(.sqlite, "SQLite failed: \(text).", path: path, sqliteCode: rc, sql: sql)
+        }
+    }
+}
+
+/// A value bound to, or read from, an SQLite statement.
+enum SQLiteValue: Equatable {
+    case null
+    case integer(Int64)
+    case double(Double)
+    case text(String)
+    case blob([UInt8])
+
+    static func optionalText(_ value: String?) -> SQLiteValue { value.map(SQLiteValue.text) ?? .null }
+    static func optionalDouble(_ value: Double?) -> SQLiteValue { value.map(SQLiteValue.double) ?? .null }
+    static func optionalBlob(_ value: [UInt8]?) -> SQLiteValue { value.map(SQLiteValue.blob) ?? .null }
+
+    var int: Int? { if case .integer(let v) = self { Int(v) } else { nil } }
+    var string: String? { if case .text(let v) = self { v } else { nil } }
+}
+
+/// The current row of a statement being stepped. Valid only inside the `row` closure.
+struct SQLiteRow {
+    let statement: OpaquePointer
+
+    func value(_ column: Int32) -> SQLiteValue {
+        switch sqlite3_column_type(statement, column) {
+        case SQLITE_INTEGER: return .integer(sqlite3_column_int64(statement, column))
+        case SQLITE_FLOAT: return .double(sqlite3_column_double(statement, column))
+        case SQLITE_TEXT: return .text(text(column) ?? "")
+        case SQLITE_BLOB: return .blob(blob(column) ?? [])
+        default: return .null
+        }
+    }
+
+    func text(_ column: Int32) -> String? {
+        guard let pointer = sqlite3_column_text(statement, column) else { return nil }
+        return String(cString: pointer)
+    }
+
+    func int(_ column: Int32) -> Int { Int(sqlite3_column_int64(statement, column)) }
+
+    func double(_ column: Int32) -> Double? {
+        sqlite3_column_type(statement, column) == SQLITE_NULL ? nil : sqlite3_column_double(statement, column)
+    }
+
+    func blob(_ column: Int32) -> [UInt8]? {
+        guard sqlite3_column_type(statement, column) != SQLITE_NULL else { return nil }
+        let count = Int(sqlite3_column_bytes(statement, column))
+        guard count > 0, let pointer = sqlite3_column_blob(statement, column) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: pointer, count: count))
+    }
+}

@@ -1,0 +1,440 @@
+import CSQLite
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The SQLite journal: one file that records every run, every task's state and an append-only
+/// timeline of events, so any interrupted run can be resumed exactly where it stopped.
+///
+/// The file is opened in WAL mode with `synchronous=FULL` (by default) and created readable by
+/// its owner only. A file that is damaged, is not a journal, or was written by a newer schema
+/// is reported as a ``JournalError`` and left untouched: the journal never starts afresh.
+///
+/// The journal stores only what the host passes as non-secret input, task outputs, checkpoints
+/// and errors. Credentials belong to the host and to the task values it builds at run time;
+/// they are never written here.
+///
+/// ```swift
+/// let journal = try Journal(path: "/var/lib/onboarding/journal.sqlite")
+/// for run in try journal.runs(state: .failed) { print(run.id, run.workflow) }
+/// ```
+public final class Journal: Sendable {
+    /// The path of the journal file.
+    public let path: String
+    private let connection: Mutex<SQLiteConnection>
+
+    /// Opens the journal at `path`, creating it (mode 0600) when it does not exist.
+    ///
+    /// - Throws: ``JournalError`` with code `cannotOpen`, `notAJournal`, `corrupt` or `newerSchema`.
+    public init(path: String, options: JournalOptions = JournalOptions()) throws(JournalError) {
+        self.path = path
+        var isNew = false
+        if !FileManager.default.fileExists(atPath: path) {
+            guard options.createIfMissing else {
+                throw JournalError(.cannotOpen, "There is no journal at this path.", path: path)
+            }
+            // Create the file ourselves so it is readable by its owner only; SQLite gives the
+            // -wal and -shm files the same mode.
+            let fd = open(path, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0o600)
+            if fd < 0 {
+                let reason = String(cString: strerror(errno))
+                throw JournalError(.cannotOpen, "Cannot create the journal file: \(reason).", path: path)
+            }
+            close(fd)
+            isNew = true
+        }
+        let db = try SQLiteConnection(path: path, create: false)
+        try Journal.prepare(db, options: options, isNew: isNew)
+        self.connection = Mutex(db)
+    }
+
+    private static func prepare(_ db: SQLiteConnection, options: JournalOptions, isNew: Bool) throws(JournalError) {
+        do {
+            try db.execute("PRAGMA busy_timeout = \(options.busyTimeoutMilliseconds)")
+            // Reading the header is the first thing that fails for a file that is not SQLite.
+            let applicationID = try db.scalar("PRAGMA application_id")?.int ?? 0
+            let version = try db.scalar("PRAGMA user_version")?.int ?? 0
+            let objects = try db.scalar("SELECT count(*) FROM sqlite_schema")?.int ?? 0
+            let isEmpty = applicationID == 0 && version == 0 && objects == 0
+            if !isEmpty && applicationID != Int(JournalSchema.applicationID) {
+                throw JournalError(
+                    .notAJournal,
+                    "The file is an SQLite database of another program, not an onboarding journal. It was left untouched; pass the journal's path instead.",
+                    path: db.path)
+            }
+            if version > JournalSchema.currentVersion {
+                throw JournalError(
+                    .newerSchema,
+                    "The journal was written by a newer version of the onboarding engine (schema \(version); this one reads up to \(JournalSchema.currentVersion)). Upgrade the tool; the file was left untouched.",
+                    path: db.path)
+            }
+            let mode = try db.scalar("PRAGMA journal_mode = WAL")?.string?.lowercased()
+            guard mode == "wal" else {
+                throw JournalError(
+                    .cannotOpen,
+                    "SQLite could not switch the journal to WAL mode (it reports '\(mode ?? "nothing")'). Put the journal on a local file system.",
+                    path: db.path)
+            }
+            try db.execute("PRAGMA synchronous = \(options.durability.rawValue)")
+            try db.execute("PRAGMA foreign_keys = ON")
+            if isEmpty {
+                try db.transaction {
+                    try db.execute("PRAGMA application_id = \(JournalSchema.applicationID)")
+                }
+            }
+            for target in (version + 1)..<(JournalSchema.currentVersion + 1) {
+                try db.transaction {
+                    // Another process may have migrated while we waited for the lock.
+                    let now = try db.scalar("PRAGMA user_version")?.int ?? 0
+                    guard now < target else { return }
+                    try db.execute(JournalSchema.migrations[target - 1])
+                    try db.execute("PRAGMA user_version = \(target)")
+                }
+            }
+            _ = isNew
+        } catch let error as JournalError {
+            throw error
+        } catch {
+            throw JournalError(.sqlite, "Could not prepare the journal: \(error).", path: db.path, underlying: error)
+        }
+    }
+
+    /// Runs `body` with exclusive use of the connection.
+    func withConnection<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
+        try connection.withLock { db in try body(db) }
+    }
+
+    // MARK: - Reading
+
+    /// Lists runs, newest first, optionally only those in `state`.
+    public func runs(state: RunState? = nil) throws -> [RunSummary] {
+        try withConnection { db in
+            var summaries: [RunSummary] = []
+            let sql = """
+                SELECT id, workflow, state, created_at, updated_at, dry_run FROM runs
+                WHERE ?1 IS NULL OR state = ?1 ORDER BY created_at DESC, id
+                """
+            try db.query(sql, [.optionalText(state?.rawValue)]) { row in
+                summaries.append(
+                    RunSummary(
+                        id: RunID(row.text(0) ?? ""), workflow: row.text(1) ?? "",
+                        state: RunState(rawValue: row.text(2) ?? "") ?? .running,
+                        createdAt: Date(timeIntervalSince1970: row.double(3) ?? 0),
+                        updatedAt: Date(timeIntervalSince1970: row.double(4) ?? 0),
+                        taskCounts: [:], dryRun: row.int(5) != 0))
+            }
+            for index in summaries.indices {
+                try db.query(
+                    "SELECT state, count(*) FROM tasks WHERE run_id = ? GROUP BY state",
+                    [.text(summaries[index].id.rawValue)]
+                ) { row in
+                    if let state = TaskState(rawValue: row.text(0) ?? "") { summaries[index].taskCounts[state] = row.int(1) }
+                }
+            }
+            return summaries
+        }
+    }
+
+    /// The run with `id`.
+    ///
+    /// - Throws: ``EngineError`` `unknownRun` when the journal has no such run.
+    public func run(_ id: RunID) throws -> RunRecord {
+        try withConnection { db in try Journal.loadRun(db, id) }
+    }
+
+    /// The states of every task in run `id`, in the graph's topological order.
+    public func tasks(of id: RunID) throws -> [TaskRecord] {
+        try withConnection { db in
+            _ = try Journal.loadRun(db, id)
+            return try Journal.loadTasks(db, id)
+        }
+    }
+
+    /// The run's timeline, oldest first, optionally only events after `sequence`.
+    public func events(of id: RunID, after sequence: Int64 = 0) throws -> [JournalEvent] {
+        try withConnection { db in
+            _ = try Journal.loadRun(db, id)
+            var events: [JournalEvent] = []
+            let sql = """
+                SELECT seq, task_id, at, actor, action, reason, attempt FROM events
+                WHERE run_id = ? AND seq > ? ORDER BY seq
+                """
+            try db.query(sql, [.text(id.rawValue), .integer(sequence)]) { row in
+                let attempt = row.value(6).int
+                events.append(
+                    JournalEvent(
+                        sequence: Int64(row.int(0)), runID: id, taskID: row.text(1).map { TaskID($0) },
+                        at: Date(timeIntervalSince1970: row.double(2) ?? 0), actor: row.text(3) ?? "",
+                        action: row.text(4) ?? "", reason: row.text(5), attempt: attempt))
+            }
+            return events
+        }
+    }
+
+    /// Runs SQLite's `PRAGMA integrity_check` and returns its findings (`["ok"]` when sound).
+    public func integrityCheck() throws -> [String] {
+        try withConnection { db in
+            var lines: [String] = []
+            try db.query("PRAGMA integrity_check") { row in lines.append(row.text(0) ?? "") }
+            return lines
+        }
+    }
+
+    static func loadRun(_ db: SQLiteConnection, _ id: RunID) throws -> RunRecord {
+        var record: RunRecord?
+        let sql = """
+            SELECT workflow, fingerprint, NULL, input, options, state, created_at, updated_at,
+                   lease_owner, lease_expires_at, cancel_requested
+            FROM runs WHERE id = ?
+            """
+        try db.query(sql, [.text(id.rawValue)]) { row in
+            record = RunRecord(
+                id: id, workflow: row.text(0) ?? "", fingerprint: row.text(1) ?? "",
+                input: row.blob(3) ?? [],
+                options: try decode(RunOptions.self, row.text(4), db),
+                state: try decodeState(RunState.self, row.text(5), db),
+                createdAt: Date(timeIntervalSince1970: row.double(6) ?? 0),
+                updatedAt: Date(timeIntervalSince1970: row.double(7) ?? 0),
+                leaseOwner: row.text(8),
+                leaseExpiresAt: row.double(9).map(Date.init(timeIntervalSince1970:)),
+                cancelRequested: row.int(10) != 0)
+        }
+        guard let record else {
+            throw EngineError(
+                .unknownRun, "There is no run '\(id)' in this journal. List runs with `onboard runs`.", runID: id)
+        }
+        return record
+    }
+
+    /// The graph run `id` follows, as journaled when it began (or when a change was accepted).
+    public func graph(of id: RunID) throws -> [TaskDescriptor] {
+        try withConnection { db in try Journal.loadGraph(db, id) }
+    }
+
+    static func loadGraph(_ db: SQLiteConnection, _ id: RunID) throws -> [TaskDescriptor] {
+        guard let text = try db.scalar("SELECT graph FROM runs WHERE id = ?", [.text(id.rawValue)])?.string else {
+            throw EngineError(.unknownRun, "There is no run '\(id)' in this journal.", runID: id)
+        }
+        return try decode([TaskDescriptor].self, text, db)
+    }
+
+    static func loadTasks(_ db: SQLiteConnection, _ id: RunID) throws -> [TaskRecord] {
+        var tasks: [TaskRecord] = []
+        let sql = """
+            SELECT task_id, state, attempts, crashes, output, error, park, confirmation, observation,
+                   next_attempt_at, updated_at
+            FROM tasks WHERE run_id = ? ORDER BY position
+            """
+        try db.query(sql, [.text(id.rawValue)]) { row in
+            var task = TaskRecord(id: TaskID(row.text(0) ?? ""), at: Date(timeIntervalSince1970: row.double(10) ?? 0))
+            task.state = try decodeState(TaskState.self, row.text(1), db)
+            task.attempts = row.int(2)
+            task.consecutiveCrashes = row.int(3)
+            task.output = row.blob(4)
+            task.lastError = try decodeOptional(TaskErrorInfo.self, row.text(5), db)
+            task.park = try decodeOptional(ParkReason.self, row.text(6), db)
+            task.confirmation = try decodeOptional(Confirmation.self, row.text(7), db)
+            task.observation = try decodeOptional(Observation.self, row.text(8), db)
+            task.nextAttemptAt = row.double(9).map(Date.init(timeIntervalSince1970:))
+            tasks.append(task)
+        }
+        return tasks
+    }
+
+    // MARK: - Writing
+
+    /// Inserts a new run, its pending tasks and its first event, and takes its lease, atomically.
+    func createRun(_ run: RunRecord, graph: [TaskDescriptor], event: PendingEvent) throws {
+        try withConnection { db in
+            try db.transaction {
+                if try db.scalar("SELECT 1 FROM runs WHERE id = ?", [.text(run.id.rawValue)]) != nil {
+                    throw EngineError(
+                        .runExists, "A run with id '\(run.id)' already exists; resume it or choose another id.",
+                        runID: run.id)
+                }
+                try db.run(
+                    """
+                    INSERT INTO runs (id, workflow, fingerprint, graph, input, options, state, dry_run,
+                                      created_at, updated_at, lease_owner, lease_expires_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                    [
+                        .text(run.id.rawValue), .text(run.workflow), .text(run.fingerprint),
+                        .text(try JSONCoding.string(graph)), .blob(run.input),
+                        .text(try JSONCoding.string(run.options)), .text(run.state.rawValue),
+                        .integer(run.options.dryRun ? 1 : 0), .double(run.createdAt.timeIntervalSince1970),
+                        .double(run.updatedAt.timeIntervalSince1970), .optionalText(run.leaseOwner),
+                        .optionalDouble(run.leaseExpiresAt?.timeIntervalSince1970),
+                    ])
+                try Journal.insertTasks(db, run: run.id, ids: graph.map(\.id), from: 0, at: run.createdAt)
+                try Journal.insert(db, run: run.id, event)
+            }
+        }
+    }
+
+    static func insertTasks(_ db: SQLiteConnection, run: RunID, ids: [TaskID], from start: Int, at now: Date) throws {
+        for (offset, task) in ids.enumerated() {
+            try db.run(
+                "INSERT INTO tasks (run_id, task_id, position, state, updated_at) VALUES (?, ?, ?, 'pending', ?)",
+                [.text(run.rawValue), .text(task.rawValue), .integer(Int64(start + offset)), .double(now.timeIntervalSince1970)])
+        }
+    }
+
+    /// Applies a batch of task updates and events in one durable transaction.
+    ///
+    /// When `owner` is given, the transaction first checks that this engine still holds the run's
+    /// lease, renews it to `leaseUntil` if given, and reports a pending cancel request.
+    @discardableResult
+    func write(_ batch: JournalBatch, run: RunID, owner: String?) throws -> Bool {
+        try withConnection { db in
+            try db.transaction {
+                var cancelRequested = false
+                if let owner {
+                    var current: String?
+                    try db.query("SELECT lease_owner, cancel_requested FROM runs WHERE id = ?", [.text(run.rawValue)]) {
+                        current = $0.text(0)
+                        cancelRequested = $0.int(1) != 0
+                    }
+                    guard current == owner else {
+                        throw EngineError(
+                            .runLeased,
+                            "This engine lost the lease on run '\(run)' to \(current ?? "nobody") (it was not renewed in time); it stopped writing. Resume the run once the other owner is done.",
+                            runID: run)
+                    }
+                }
+                for task in batch.tasks { try Journal.update(db, run: run, task) }
+                for event in batch.events { try Journal.insert(db, run: run, event) }
+                if let state = batch.runState, let at = batch.at {
+                    try db.run(
+                        "UPDATE runs SET state = ?, updated_at = ? WHERE id = ?",
+                        [.text(state.rawValue), .double(at.timeIntervalSince1970), .text(run.rawValue)])
+                }
+                if let until = batch.leaseUntil {
+                    try db.run(
+                        "UPDATE runs SET lease_expires_at = ? WHERE id = ?",
+                        [.double(until.timeIntervalSince1970), .text(run.rawValue)])
+                }
+                if batch.releaseLease {
+                    try db.run(
+                        "UPDATE runs SET lease_owner = NULL, lease_expires_at = NULL WHERE id = ?", [.text(run.rawValue)])
+                }
+                return cancelRequested
+            }
+        }
+    }
+
+    static func update(_ db: SQLiteConnection, run: RunID, _ task: TaskRecord) throws {
+        try db.run(
+            """
+            UPDATE tasks SET state = ?, attempts = ?, crashes = ?, output = ?, error = ?, park = ?,
+                             confirmation = ?, observation = ?, next_attempt_at = ?, updated_at = ?
+            WHERE run_id = ? AND task_id = ?
+            """,
+            [
+                .text(task.state.rawValue), .integer(Int64(task.attempts)), .integer(Int64(task.consecutiveCrashes)),
+                .optionalBlob(task.output), .optionalText(try task.lastError.map(JSONCoding.string)),
+                .optionalText(try task.park.map(JSONCoding.string)),
+                .optionalText(try task.confirmation.map(JSONCoding.string)),
+                .optionalText(try task.observation.map(JSONCoding.string)),
+                .optionalDouble(task.nextAttemptAt?.timeIntervalSince1970), .double(task.updatedAt.timeIntervalSince1970),
+                .text(run.rawValue), .text(task.id.rawValue),
+            ])
+    }
+
+    static func insert(_ db: SQLiteConnection, run: RunID, _ event: PendingEvent) throws {
+        try db.run(
+            "INSERT INTO events (run_id, task_id, at, actor, action, reason, attempt) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                .text(run.rawValue), .optionalText(event.taskID?.rawValue), .double(event.at.timeIntervalSince1970),
+                .text(event.actor), .text(event.action), .optionalText(event.reason),
+                event.attempt.map { .integer(Int64($0)) } ?? .null,
+            ])
+    }
+
+    // MARK: - Checkpoints and outputs
+
+    /// The checkpoint a task saved, if any.
+    func checkpoint(run: RunID, task: TaskID) throws -> [UInt8]? {
+        try withConnection { db in
+            var bytes: [UInt8]?
+            try db.query(
+                "SELECT checkpoint FROM tasks WHERE run_id = ? AND task_id = ?", [.text(run.rawValue), .text(task.rawValue)]
+            ) { bytes = $0.blob(0) }
+            return bytes
+        }
+    }
+
+    /// Durably saves a task's checkpoint.
+    func saveCheckpoint(run: RunID, task: TaskID, _ bytes: [UInt8]?, at now: Date) throws {
+        try withConnection { db in
+            try db.run(
+                "UPDATE tasks SET checkpoint = ?, updated_at = ? WHERE run_id = ? AND task_id = ?",
+                [.optionalBlob(bytes), .double(now.timeIntervalSince1970), .text(run.rawValue), .text(task.rawValue)])
+        }
+    }
+
+    /// The output a task recorded, if any.
+    func output(run: RunID, task: TaskID) throws -> [UInt8]? {
+        try withConnection { db in
+            var bytes: [UInt8]?
+            try db.query(
+                "SELECT output FROM tasks WHERE run_id = ? AND task_id = ?", [.text(run.rawValue), .text(task.rawValue)]
+            ) { bytes = $0.blob(0) }
+            return bytes
+        }
+    }
+
+    // MARK: - Decoding helpers
+
+    private static func decode<T: Decodable>(_ type: T.Type, _ text: String?, _ db: SQLiteConnection) throws -> T {
+        do {
+            return try JSONCoding.decode(type, from: Array((text ?? "").utf8))
+        } catch {
+            throw JournalError(
+                .encoding, "A stored \(type) could not be read: the journal was edited by hand or is damaged.",
+                path: db.path, underlying: error)
+        }
+    }
+
+    private static func decodeOptional<T: Decodable>(_ type: T.Type, _ text: String?, _ db: SQLiteConnection) throws -> T? {
+        guard let text else { return nil }
+        return try decode(type, text, db)
+    }
+
+    private static func decodeState<T: RawRepresentable>(_ type: T.Type, _ text: String?, _ db: SQLiteConnection) throws -> T
+    where T.RawValue == String {
+        guard let text, let value = T(rawValue: text) else {
+            throw JournalError(
+                .encoding, "A stored state '\(text ?? "")' is not one this version knows: the journal is damaged or newer.",
+                path: db.path)
+        }
+        return value
+    }
+}
+
+/// An event not yet written.
+struct PendingEvent: Sendable {
+    var taskID: TaskID?
+    var at: Date
+    var actor: String
+    var action: String
+    var reason: String?
+    var attempt: Int?
+}
+
+/// Task updates, events and run changes written together in one transaction.
+struct JournalBatch: Sendable {
+    var tasks: [TaskRecord] = []
+    var events: [PendingEvent] = []
+    var runState: RunState?
+    var at: Date?
+    var leaseUntil: Date?
+    var releaseLease = false
+
+    var isEmpty: Bool { tasks.isEmpty && events.isEmpty && runState == nil && leaseUntil == nil && !releaseLease }
+}

@@ -1,0 +1,64 @@
+/// The journal's schema and its forward-only migrations.
+///
+/// `PRAGMA application_id` marks the file as an onboarding journal; `PRAGMA user_version` is the
+/// schema version. Each migration runs in its own IMMEDIATE transaction. See `Docs/JournalFormat.md`.
+enum JournalSchema {
+    /// "ONBJ" as a big-endian 32-bit integer.
+    static let applicationID: Int32 = 0x4F4E_424A
+    /// The newest schema version this library writes and reads.
+    static var currentVersion: Int { migrations.count }
+
+    /// `migrations[n]` upgrades a journal from version `n` to `n + 1`.
+    static let migrations: [String] = [
+        """
+        CREATE TABLE runs (
+            id               TEXT PRIMARY KEY NOT NULL,
+            workflow         TEXT NOT NULL,
+            fingerprint      TEXT NOT NULL,
+            graph            TEXT NOT NULL,
+            input            BLOB NOT NULL,
+            options          TEXT NOT NULL,
+            state            TEXT NOT NULL,
+            dry_run          INTEGER NOT NULL DEFAULT 0,
+            created_at       REAL NOT NULL,
+            updated_at       REAL NOT NULL,
+            lease_owner      TEXT,
+            lease_expires_at REAL,
+            cancel_requested INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX runs_by_state ON runs (state, created_at);
+        CREATE TABLE tasks (
+            run_id          TEXT NOT NULL REFERENCES runs (id),
+            task_id         TEXT NOT NULL,
+            position        INTEGER NOT NULL,
+            state           TEXT NOT NULL,
+            attempts        INTEGER NOT NULL DEFAULT 0,
+            crashes         INTEGER NOT NULL DEFAULT 0,
+            output          BLOB,
+            error           TEXT,
+            park            TEXT,
+            confirmation    TEXT,
+            observation     TEXT,
+            checkpoint      BLOB,
+            next_attempt_at REAL,
+            updated_at      REAL NOT NULL,
+            PRIMARY KEY (run_id, task_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE events (
+            seq     INTEGER PRIMARY KEY,
+            run_id  TEXT NOT NULL REFERENCES runs (id),
+            task_id TEXT,
+            at      REAL NOT NULL,
+            actor   TEXT NOT NULL,
+            action  TEXT NOT NULL,
+            reason  TEXT,
+            attempt INTEGER
+        );
+        CREATE INDEX events_by_run ON events (run_id, seq);
+        CREATE TRIGGER events_are_append_only_update BEFORE UPDATE ON events
+            BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+        CREATE TRIGGER events_are_append_only_delete BEFORE DELETE ON events
+            BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+        """
+    ]
+}

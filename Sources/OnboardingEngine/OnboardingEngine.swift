@@ -1,0 +1,152 @@
+import Foundation
+import Logging
+import Metrics
+import Synchronization
+
+/// Runs graphs of idempotent onboarding tasks, journaling every step so any interrupted run
+/// resumes exactly where it stopped.
+///
+/// One engine runs many runs at once (one per tenant, say), each under its own concurrency
+/// bound and all under the engine's global one. `start` and `resume` return when the run
+/// finishes or parks (waiting for a person, a condition or a change window, or blocked on
+/// permissions); cancelling the calling task interrupts the run, which stays resumable.
+///
+/// ```swift
+/// let journal = try Journal(path: "onboarding.journal")
+/// let engine = OnboardingEngine(journal: journal, logger: logger)
+/// let graph = try TaskGraph(workflow: "m365-onboarding", tasks: tasks)
+/// let result = try await engine.start(graph, input: TenantInput(tenantID: "contoso"))
+/// if result.state == .waiting { print(result.parkedTasks.map(\.park)) }
+/// ```
+public final class OnboardingEngine: Sendable {
+    /// The journal every run is recorded in.
+    public let journal: Journal
+    /// The engine's settings.
+    public let configuration: EngineConfiguration
+    let clock: any EngineClock
+    let logger: Logger
+    let broadcaster = EventBroadcaster()
+    let limiter: ConcurrencyLimiter
+    let metrics: EngineMetrics
+    let unitRandom: @Sendable () -> Double
+    /// Mailboxes of the runs this engine is executing, so `cancel` can reach them.
+    let activeRuns = Mutex<[RunID: Mailbox<RunMessage>]>([:])
+
+    /// Creates an engine.
+    ///
+    /// - Parameters:
+    ///   - journal: where runs are recorded.
+    ///   - configuration: global concurrency, lease and crash settings.
+    ///   - clock: the source of time; tests pass a manual clock.
+    ///   - logger: the host's logger. The engine logs with constant messages and metadata.
+    ///   - unitRandom: random numbers in `0..<1` for retry jitter; injectable for tests.
+    public init(
+        journal: Journal,
+        configuration: EngineConfiguration = EngineConfiguration(),
+        clock: any EngineClock = SystemClock(),
+        logger: Logger,
+        unitRandom: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+    ) {
+        self.journal = journal
+        self.configuration = configuration
+        self.clock = clock
+        self.logger = logger
+        self.limiter = ConcurrencyLimiter(limit: configuration.maxConcurrentTasks)
+        self.metrics = EngineMetrics()
+        self.unitRandom = unitRandom
+    }
+
+    /// A stream of everything this engine does from now on, for progress displays.
+    ///
+    /// Each call returns a new subscription; it ends when the caller stops iterating.
+    public func events() -> AsyncStream<EngineEvent> { broadcaster.subscribe() }
+
+    /// Starts a new run of `graph` and executes it until it finishes or parks.
+    ///
+    /// The run, its input and its first event are durable before any task starts.
+    ///
+    /// - Parameters:
+    ///   - graph: the validated graph.
+    ///   - id: the run's id; a new unique id when `nil`. An id that exists is refused.
+    ///   - input: the host's non-secret input, journaled as JSON. Never pass credentials here.
+    ///   - options: the run's options, journaled with it.
+    /// - Returns: the run's state and task records when it finished or parked.
+    /// - Throws: ``EngineError`` (`runExists`, `invalidValue`), ``JournalError``, or
+    ///   `CancellationError` when the calling task was cancelled (the run stays resumable).
+    public func start<Input: Encodable & Sendable>(
+        _ graph: TaskGraph, id: RunID? = nil, input: Input, options: RunOptions = RunOptions()
+    ) async throws -> RunResult {
+        let now = clock.now()
+        let runID = id ?? RunID("\(graph.workflow)-\(Self.timestamp(now))-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))")
+        let inputBytes: [UInt8]
+        do {
+            inputBytes = try JSONCoding.encode(input)
+        } catch {
+            throw EngineError(.invalidValue, "The run's input could not be encoded as JSON: \(error).", underlying: error)
+        }
+        let run = RunRecord(
+            id: runID, workflow: graph.workflow, fingerprint: graph.fingerprint, input: inputBytes, options: options,
+            state: .running, createdAt: now, updatedAt: now, leaseOwner: configuration.ownerID,
+            leaseExpiresAt: now.addingTimeInterval(configuration.leaseDuration.seconds), cancelRequested: false)
+        try journal.createRun(
+            run, graph: graph.descriptors,
+            event: PendingEvent(
+                at: now, actor: configuration.actor, action: "run.started",
+                reason: options.dryRun ? "dry run: tasks are observed, never run" : nil))
+        logger.info("run started", metadata: ["run.id": "\(runID)", "workflow": "\(graph.workflow)"])
+        broadcaster.publish([EngineEvent(runID: runID, kind: .runStarted, at: now)])
+        let records = graph.tasks.map { TaskRecord(id: $0.id, at: now) }
+        return try await execute(graph: graph, run: run, records: records)
+    }
+
+    /// Resumes a run from its journal: skips what succeeded, re-runs what was interrupted,
+    /// re-checks what was parked, and continues until the run finishes or parks again.
+    ///
+    /// - Parameters:
+    ///   - id: the run.
+    ///   - graph: the graph to continue with. When it differs from the run's (tasks added or
+    ///     removed, a version or dependency changed), resume is refused with a readable diff
+    ///     unless `options.acceptGraphChanges` is set.
+    ///   - options: who resumes and why, and what to accept.
+    /// - Throws: ``EngineError`` `unknownRun`, `runLeased` (naming the owner), `graphChanged`
+    ///   (with ``EngineError/graphDiff``), `invalidState` for a cancelled run; ``JournalError``.
+    public func resume(_ id: RunID, graph: TaskGraph, options: ResumeOptions = ResumeOptions()) async throws -> RunResult {
+        let prepared = try prepareResume(id, graph: graph, options: options)
+        guard let run = prepared.run else {
+            return RunResult(runID: id, state: .succeeded, tasks: prepared.records)
+        }
+        logger.info("run resumed", metadata: ["run.id": "\(id)", "actor": "\(options.actor)"])
+        broadcaster.publish([EngineEvent(runID: id, kind: .runResumed, at: run.updatedAt, message: options.reason)])
+        return try await execute(graph: graph, run: run, records: prepared.records)
+    }
+
+    private func execute(graph: TaskGraph, run: RunRecord, records: [TaskRecord]) async throws -> RunResult {
+        let execution = RunExecution(engine: self, graph: graph, run: run, records: records)
+        activeRuns.withLock { $0[run.id] = execution.mailbox }
+        defer { _ = activeRuns.withLock { $0.removeValue(forKey: run.id) } }
+        do {
+            return try await execution.execute()
+        } catch {
+            // Best effort: let another engine take over at once instead of waiting for expiry.
+            _ = try? journal.write(JournalBatch(releaseLease: true), run: run.id, owner: configuration.ownerID)
+            throw error
+        }
+    }
+
+    static func timestamp(_ date: Date) -> String {
+        let seconds = Int(date.timeIntervalSince1970)
+        return String(seconds, radix: 36)
+    }
+}
+
+/// The engine's swift-metrics instruments, created once.
+struct EngineMetrics: Sendable {
+    let started = Counter(label: "onboarding_task_attempts_total")
+    let succeeded = Counter(label: "onboarding_tasks_total", dimensions: [("outcome", "succeeded")])
+    let failed = Counter(label: "onboarding_tasks_total", dimensions: [("outcome", "failed")])
+    let retried = Counter(label: "onboarding_tasks_total", dimensions: [("outcome", "retrying")])
+    let parked = Counter(label: "onboarding_tasks_total", dimensions: [("outcome", "parked")])
+    let duration = Metrics.Timer(label: "onboarding_task_duration")
+    let commits = Counter(label: "onboarding_journal_commits_total")
+    let runsFinished = Counter(label: "onboarding_runs_total")
+}

@@ -1,0 +1,457 @@
+import Foundation
+import Logging
+
+/// What the runner's mailbox receives.
+enum RunMessage: Sendable {
+    /// An attempt ended.
+    case finished(index: Int, outcome: AttemptOutcome, duration: Duration)
+    /// A timer fired or a global permit was released: look again at what can start.
+    case wake
+    /// Time to renew the run's lease.
+    case renewLease
+    /// A person cancelled the run through this engine.
+    case cancel(actor: String, reason: String?)
+}
+
+/// How one attempt of a task ended.
+enum AttemptOutcome: Sendable {
+    case succeeded([UInt8])
+    case observed(Observation)
+    case interrupted(TaskInterruption)
+    case error(String)
+    case cancelled
+}
+
+/// Executes one run: the scheduling loop, its journal batches and its child tasks.
+///
+/// All state lives in this object and is touched only by the loop (the run's parent task);
+/// child tasks run attempts and post their outcomes to ``mailbox``. Each loop turn handles
+/// every outcome that arrived, starts what became runnable, and journals all of it in one
+/// transaction, so a task's completion and the starts it releases share a commit, and
+/// completions that land together share one too.
+final class RunExecution {
+    let engine: OnboardingEngine
+    let graph: TaskGraph
+    var run: RunRecord
+    var records: [TaskRecord]
+    let mailbox = Mailbox<RunMessage>()
+
+    private var unfinishedDependencies: [Int]
+    /// Runnable now, sorted descending so `popLast` yields the earliest in topological order.
+    private var ready: [Int] = []
+    private var readyNeedsSort = false
+    /// Not runnable before an instant: backoff after a retryable failure, or a condition re-check.
+    private var timed: [(at: Date, index: Int)] = []
+    /// Mutating tasks that are runnable but wait for a change window.
+    private var windowDeferred: [Int] = []
+    private var inFlight = 0
+    private var armedTimer: Date?
+    private var waitingForPermit = false
+    private var batch = JournalBatch()
+    private var pendingEvents: [EngineEvent] = []
+    private var cancellation: (actor: String, reason: String?)?
+    private var interrupted = false
+    private let logger: Logger
+
+    init(engine: OnboardingEngine, graph: TaskGraph, run: RunRecord, records: [TaskRecord]) {
+        self.engine = engine
+        self.graph = graph
+        self.run = run
+        self.records = records
+        var logger = engine.logger
+        logger[metadataKey: "run.id"] = "\(run.id)"
+        self.logger = logger
+        unfinishedDependencies = graph.dependencyIndices.map { deps in
+            deps.reduce(0) { $0 + (records[$1].state.releasesDependents ? 0 : 1) }
+        }
+        let now = engine.clock.now()
+        for index in records.indices where unfinishedDependencies[index] == 0 {
+            enqueueIfRunnable(index, now: now, resuming: true)
+        }
+    }
+
+    /// Puts a task whose dependencies are all done where it belongs: ready, timed, or nowhere
+    /// (finished, failed, or waiting for a person's confirmation).
+    private func enqueueIfRunnable(_ index: Int, now: Date, resuming: Bool) {
+        let record = records[index]
+        switch record.state {
+        case .pending:
+            if let at = record.nextAttemptAt, at > now { timed.append((at, index)) } else { markReady(index) }
+        case .waiting where resuming:
+            // On resume, conditions and change windows are re-checked at once; a person's
+            // action only once it was confirmed.
+            if record.park?.kind != .person || record.confirmation != nil { markReady(index) }
+        case .blocked where resuming:
+            markReady(index)  // the permissions may have been granted meanwhile
+        default:
+            break
+        }
+    }
+
+    private func markReady(_ index: Int) {
+        ready.append(index)
+        readyNeedsSort = true
+    }
+
+    // MARK: - The loop
+
+    func execute() async throws -> RunResult {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            let mailbox = self.mailbox
+            let clock = engine.clock
+            let renewEvery = engine.configuration.leaseDuration / 3
+            group.addTask {
+                while !Task.isCancelled {
+                    try await clock.sleep(until: clock.now().addingTimeInterval(renewEvery.seconds))
+                    mailbox.post(.renewLease)
+                }
+            }
+            do {
+                let result = try await loop(&group)
+                group.cancelAll()
+                return result
+            } catch {
+                group.cancelAll()
+                throw error
+            }
+        }
+    }
+
+    private func loop(_ group: inout ThrowingTaskGroup<Void, any Error>) async throws -> RunResult {
+        var messages: [RunMessage] = []
+        while true {
+            let now = engine.clock.now()
+            for message in messages { handle(message, now: now) }
+            if cancellation != nil || interrupted { group.cancelAll() }
+            promoteDue(now: now)
+            let starts = selectStarts(now: now)
+            try commit()
+            for index in starts { launch(index, group: &group, now: now) }
+
+            if inFlight == 0 {
+                if interrupted { try finishInterrupted(now: now) }
+                if let cancellation { return try finishCancelled(cancellation, now: now) }
+                if let result = try finishOrPark(now: now) { return result }
+            }
+            armTimer(now: now, group: &group)
+            if interrupted || cancellation != nil {
+                messages = await mailbox.nextIgnoringCancellation()
+            } else {
+                messages = await mailbox.next()
+                if messages.isEmpty && Task.isCancelled { interrupted = true }
+            }
+        }
+    }
+
+    private func launch(_ index: Int, group: inout ThrowingTaskGroup<Void, any Error>, now: Date) {
+        inFlight += 1
+        let task = graph.tasks[index]
+        let record = records[index]
+        let context = TaskContext(
+            runID: run.id, taskID: task.id, attempt: record.attempts, isDryRun: run.options.dryRun,
+            confirmation: record.confirmation, logger: logger, clock: engine.clock,
+            dependencies: Set(task.dependencies), input: run.input,
+            store: JournalContextStore(journal: engine.journal, runID: run.id, taskID: task.id, clock: engine.clock))
+        let mailbox = self.mailbox
+        let clock = engine.clock
+        let dryRun = run.options.dryRun
+        group.addTask {
+            let started = clock.now()
+            let outcome = await RunExecution.attempt(task, context: context, dryRun: dryRun)
+            let seconds = clock.now().timeIntervalSince(started)
+            mailbox.post(.finished(index: index, outcome: outcome, duration: .seconds(max(0, seconds))))
+        }
+    }
+
+    static func attempt(_ task: AnyTask, context: TaskContext, dryRun: Bool) async -> AttemptOutcome {
+        if dryRun {
+            do {
+                return .observed(try await task.observe(context))
+            } catch let error as EngineError {
+                return .observed(.unknown(error.message))
+            } catch {
+                if Task.isCancelled { return .cancelled }
+                return .observed(.unknown("observe failed: \(error)"))
+            }
+        }
+        do {
+            return .succeeded(try await task.run(context))
+        } catch let interruption as TaskInterruption {
+            return .interrupted(interruption)
+        } catch let error as EngineError where error.code != .invalidValue {
+            // Reading a non-dependency's output and the like are programming errors: retrying won't help.
+            return .interrupted(.permanent(error.message, code: error.code.name))
+        } catch {
+            if Task.isCancelled { return .cancelled }
+            return .error(String(describing: error))
+        }
+    }
+
+    // MARK: - Handling outcomes
+
+    private func handle(_ message: RunMessage, now: Date) {
+        switch message {
+        case .wake:
+            armedTimer = armedTimer.flatMap { $0 <= now ? nil : $0 }
+            waitingForPermit = false
+        case .renewLease:
+            batch.leaseUntil = now.addingTimeInterval(engine.configuration.leaseDuration.seconds)
+        case .cancel(let actor, let reason):
+            if cancellation == nil { cancellation = (actor, reason) }
+        case .finished(let index, let outcome, let duration):
+            inFlight -= 1
+            engine.limiter.release()
+            engine.metrics.duration.recordNanoseconds(Int64(duration.seconds * 1e9))
+            finish(index, outcome, now: now)
+        }
+    }
+
+    private func finish(_ index: Int, _ outcome: AttemptOutcome, now: Date) {
+        var record = records[index]
+        let task = graph.tasks[index]
+        record.updatedAt = now
+        record.consecutiveCrashes = 0
+        var action: String
+        var reason: String?
+        var event: EngineEvent.Kind
+        switch outcome {
+        case .succeeded(let output):
+            record.state = .succeeded
+            record.output = output
+            record.lastError = nil
+            record.park = nil
+            record.nextAttemptAt = nil
+            (action, event) = ("task.succeeded", .taskSucceeded)
+            engine.metrics.succeeded.increment()
+        case .observed(let observation):
+            record.state = .observed
+            record.observation = observation
+            (action, event) = ("task.observed", .taskSucceeded)
+            reason = observation.status == .wouldChange ? observation.changes.joined(separator: "; ") : observation.status.rawValue
+        case .cancelled:
+            record.state = .pending
+            record.attempts = max(0, record.attempts - 1)  // an interrupted attempt does not use up the budget
+            (action, event, reason) = ("task.interrupted", .taskParked(.pending), "the host stopped the run")
+        case .error(let message):
+            (action, event, reason) = retryOrFail(&record, task: task, message: message, code: nil, retryAfter: nil, now: now)
+        case .interrupted(let interruption):
+            reason = interruption.message
+            switch interruption.kind {
+            case .retryable(let retryAfter):
+                (action, event, reason) = retryOrFail(
+                    &record, task: task, message: interruption.message, code: interruption.code, retryAfter: retryAfter,
+                    now: now)
+            case .permanent:
+                record.state = .failed
+                record.lastError = TaskErrorInfo(retryable: false, message: interruption.message, code: interruption.code)
+                (action, event) = ("task.failed", .taskFailed)
+                engine.metrics.failed.increment()
+            case .blocked(let missing):
+                record.state = .blocked
+                record.attempts = 0
+                record.park = ParkReason(kind: .permissions, message: interruption.message, missingPermissions: missing.sorted())
+                (action, event) = ("task.blocked", .taskParked(.blocked))
+                engine.metrics.parked.increment()
+            case .waitingForPerson:
+                record.state = .waiting
+                record.attempts = 0
+                record.confirmation = nil
+                record.park = ParkReason(kind: .person, message: interruption.message)
+                (action, event) = ("task.waiting", .taskParked(.waiting))
+                engine.metrics.parked.increment()
+            case .waitingForCondition(let recheckAfter):
+                record.state = .waiting
+                record.attempts = 0
+                record.park = ParkReason(kind: .condition, message: interruption.message)
+                record.nextAttemptAt = now.addingTimeInterval(recheckAfter.seconds)
+                timed.append((record.nextAttemptAt!, index))
+                (action, event) = ("task.waiting", .taskParked(.waiting))
+                engine.metrics.parked.increment()
+            }
+        }
+        let attempt = records[index].attempts
+        records[index] = record
+        batch.tasks.append(record)
+        batch.events.append(PendingEvent(taskID: task.id, at: now, actor: engine.configuration.actor, action: action, reason: reason, attempt: attempt))
+        if engine.broadcaster.hasSubscribers {
+            pendingEvents.append(EngineEvent(runID: run.id, taskID: task.id, kind: event, at: now, attempt: attempt, message: reason))
+        }
+        logger.debug("task attempt ended", metadata: ["task.id": "\(task.id)", "attempt": "\(attempt)", "outcome": "\(action)"])
+        if record.state.releasesDependents {
+            for dependent in graph.dependentIndices[index] {
+                unfinishedDependencies[dependent] -= 1
+                if unfinishedDependencies[dependent] == 0 { enqueueIfRunnable(dependent, now: now, resuming: false) }
+            }
+        }
+    }
+
+    private func retryOrFail(
+        _ record: inout TaskRecord, task: AnyTask, message: String, code: String?, retryAfter: Duration?, now: Date
+    ) -> (String, EngineEvent.Kind, String?) {
+        if record.attempts >= task.retryPolicy.maxAttempts {
+            record.state = .failed
+            record.lastError = TaskErrorInfo(
+                retryable: false, message: "Gave up after \(record.attempts) attempts. Last error: \(message)", code: code)
+            engine.metrics.failed.increment()
+            return ("task.failed", .taskFailed, record.lastError?.message)
+        }
+        let delay = task.retryPolicy.delay(afterAttempt: record.attempts, retryAfter: retryAfter, unitRandom: engine.unitRandom())
+        let at = now.addingTimeInterval(delay.seconds)
+        record.state = .pending
+        record.nextAttemptAt = at
+        record.lastError = TaskErrorInfo(retryable: true, message: message, code: code)
+        timed.append((at, records.firstIndex { $0.id == record.id }!))
+        engine.metrics.retried.increment()
+        return ("task.retrying", .taskRetrying(at: at), "\(message) (next attempt at \(at.formatted(.iso8601)))")
+    }
+
+    // MARK: - Starting
+
+    private func promoteDue(now: Date) {
+        if !timed.isEmpty {
+            var stillTimed: [(at: Date, index: Int)] = []
+            for entry in timed {
+                if entry.at <= now { markReady(entry.index) } else { stillTimed.append(entry) }
+            }
+            timed = stillTimed
+        }
+        if !windowDeferred.isEmpty && run.options.changeWindows.allowsChange(at: now) {
+            for index in windowDeferred { markReady(index) }
+            windowDeferred.removeAll()
+        }
+    }
+
+    private func selectStarts(now: Date) -> [Int] {
+        guard cancellation == nil, !interrupted, !ready.isEmpty else { return [] }
+        if readyNeedsSort {
+            ready.sort(by: >)
+            readyNeedsSort = false
+        }
+        let windows = run.options.changeWindows
+        let windowOpen = run.options.dryRun || windows.allowsChange(at: now)
+        var starts: [Int] = []
+        while inFlight + starts.count < run.options.maxConcurrentTasks, let index = ready.popLast() {
+            if !windowOpen && graph.tasks[index].effect == .mutating {
+                windowDeferred.append(index)
+                continue
+            }
+            guard engine.limiter.tryAcquire() else {
+                ready.append(index)
+                if !waitingForPermit {
+                    waitingForPermit = true
+                    let mailbox = self.mailbox
+                    engine.limiter.notifyOnRelease { mailbox.post(.wake) }
+                }
+                break
+            }
+            var record = records[index]
+            record.state = .running
+            record.attempts += 1
+            record.park = nil
+            record.nextAttemptAt = nil
+            record.updatedAt = now
+            records[index] = record
+            batch.tasks.append(record)
+            batch.events.append(
+                PendingEvent(taskID: record.id, at: now, actor: engine.configuration.actor, action: "task.started", attempt: record.attempts))
+            if engine.broadcaster.hasSubscribers {
+                pendingEvents.append(EngineEvent(runID: run.id, taskID: record.id, kind: .taskStarted, at: now, attempt: record.attempts))
+            }
+            engine.metrics.started.increment()
+            starts.append(index)
+        }
+        return starts
+    }
+
+    /// Writes the pending batch in one transaction, then publishes its events.
+    private func commit() throws {
+        guard !batch.isEmpty else { return }
+        let cancelRequested = try engine.journal.write(batch, run: run.id, owner: engine.configuration.ownerID)
+        engine.metrics.commits.increment()
+        batch = JournalBatch()
+        if cancelRequested && cancellation == nil { cancellation = ("support", "a cancel was requested through the journal") }
+        engine.broadcaster.publish(pendingEvents)
+        pendingEvents.removeAll(keepingCapacity: true)
+    }
+
+    private func armTimer(now: Date, group: inout ThrowingTaskGroup<Void, any Error>) {
+        guard cancellation == nil, !interrupted, let wake = nextWake(now: now) else { return }
+        if let armed = armedTimer, armed <= wake { return }
+        armedTimer = wake
+        let mailbox = self.mailbox
+        let clock = engine.clock
+        group.addTask {
+            try? await clock.sleep(until: wake)
+            mailbox.post(.wake)
+        }
+    }
+
+    private func nextWake(now: Date) -> Date? {
+        var earliest = timed.map(\.at).min()
+        if !windowDeferred.isEmpty, let opening = run.options.changeWindows.nextOpening(after: now) {
+            earliest = min(earliest ?? opening, opening)
+        }
+        return earliest
+    }
+
+    // MARK: - Ending
+
+    /// With nothing in flight: returns a result if the run finished or must park, `nil` to keep waiting.
+    private func finishOrPark(now: Date) throws -> RunResult? {
+        if !ready.isEmpty { return nil }  // waiting for a global permit
+        if let wake = nextWake(now: now), wake.timeIntervalSince(now) <= run.options.maxIdleWait.seconds { return nil }
+
+        var anyFailed = false
+        var anyBlocked = false
+        var allDone = true
+        for record in records {
+            if !record.state.releasesDependents { allDone = false }
+            if record.state == .failed { anyFailed = true }
+            if record.state == .blocked || (record.state != .succeeded && record.park?.kind == .permissions) { anyBlocked = true }
+        }
+        let state: RunState = allDone ? .succeeded : anyFailed ? .failed : anyBlocked ? .blocked : .waiting
+
+        let opening = run.options.changeWindows.nextOpening(after: now)
+        for index in windowDeferred {
+            records[index].state = .waiting
+            records[index].updatedAt = now
+            records[index].park = ParkReason(
+                kind: .changeWindow,
+                message: opening.map { "Waiting for the next change window, which opens at \($0.formatted(.iso8601))." }
+                    ?? "Waiting for a change window: none is scheduled. Resume with new change windows.")
+            records[index].nextAttemptAt = opening
+            batch.tasks.append(records[index])
+        }
+        let parked = state.isParked
+        batch.runState = state
+        batch.at = now
+        batch.releaseLease = true
+        batch.events.append(
+            PendingEvent(at: now, actor: engine.configuration.actor, action: parked ? "run.parked" : "run.finished", reason: state.rawValue))
+        pendingEvents.append(EngineEvent(runID: run.id, kind: parked ? .runParked(state) : .runFinished(state), at: now))
+        try commit()
+        engine.metrics.runsFinished.increment()
+        logger.info(parked ? "run parked" : "run finished", metadata: ["state": "\(state)"])
+        return RunResult(runID: run.id, state: state, tasks: records)
+    }
+
+    private func finishCancelled(_ cancellation: (actor: String, reason: String?), now: Date) throws -> RunResult {
+        batch.runState = .cancelled
+        batch.at = now
+        batch.releaseLease = true
+        batch.events.append(PendingEvent(at: now, actor: cancellation.actor, action: "run.cancelled", reason: cancellation.reason))
+        pendingEvents.append(EngineEvent(runID: run.id, kind: .runFinished(.cancelled), at: now, message: cancellation.reason))
+        try commit()
+        logger.info("run cancelled", metadata: ["actor": "\(cancellation.actor)"])
+        return RunResult(runID: run.id, state: .cancelled, tasks: records)
+    }
+
+    private func finishInterrupted(now: Date) throws -> Never {
+        batch.releaseLease = true
+        batch.events.append(
+            PendingEvent(at: now, actor: engine.configuration.actor, action: "run.interrupted", reason: "the host cancelled the run; resume it to continue"))
+        try commit()
+        logger.info("run interrupted")
+        throw CancellationError()
+    }
+}

@@ -1,0 +1,135 @@
+import Foundation
+import Logging
+
+/// What a task's `run` and `observe` receive: who and where it is, the run's input, its
+/// dependencies' outputs, its checkpoint, a logger and the engine's clock.
+public struct TaskContext: Sendable {
+    /// The run this attempt belongs to.
+    public let runID: RunID
+    /// The task being run.
+    public let taskID: TaskID
+    /// The attempt number, starting at 1 (crashed attempts count).
+    public let attempt: Int
+    /// Whether this is a dry run or a plan: `observe` is called and nothing may change.
+    public let isDryRun: Bool
+    /// A person's confirmation, when the task waited for one and it was given.
+    public let confirmation: Confirmation?
+    /// A logger with `run.id`, `task.id` and `attempt` metadata.
+    public let logger: Logger
+    /// The engine's clock: use it instead of reading the system time or sleeping.
+    public let clock: any EngineClock
+
+    let dependencies: Set<TaskID>
+    let input: [UInt8]
+    let store: (any TaskContextStore)?
+
+    init(
+        runID: RunID, taskID: TaskID, attempt: Int, isDryRun: Bool, confirmation: Confirmation?, logger: Logger,
+        clock: any EngineClock, dependencies: Set<TaskID>, input: [UInt8], store: (any TaskContextStore)?
+    ) {
+        self.runID = runID
+        self.taskID = taskID
+        self.attempt = attempt
+        self.isDryRun = isDryRun
+        self.confirmation = confirmation
+        var logger = logger
+        logger[metadataKey: "run.id"] = "\(runID)"
+        logger[metadataKey: "task.id"] = "\(taskID)"
+        logger[metadataKey: "attempt"] = "\(attempt)"
+        self.logger = logger
+        self.clock = clock
+        self.dependencies = dependencies
+        self.input = input
+        self.store = store
+    }
+
+    /// Decodes the host's input for this run.
+    ///
+    /// - Throws: ``EngineError`` `invalidValue` when the input is not a `T`.
+    public func input<T: Decodable>(as type: T.Type = T.self) throws -> T {
+        do {
+            return try JSONCoding.decode(type, from: input)
+        } catch {
+            throw EngineError(
+                .invalidValue, "The run's input is not a \(type): \(error).", runID: runID, taskIDs: [taskID],
+                underlying: error)
+        }
+    }
+
+    /// The output of dependency `id`, decoded as `type`.
+    ///
+    /// - Throws: ``EngineError`` `notADependency` if `id` is not a dependency of this task,
+    ///   `outputUnavailable` if it has no output (skipped without one, or not run in a plan),
+    ///   `invalidValue` if it does not decode as `type`.
+    public func output<O: Decodable>(of id: TaskID, as type: O.Type = O.self) throws -> O {
+        guard dependencies.contains(id) else {
+            throw EngineError(
+                .notADependency,
+                "Task '\(taskID)' read the output of '\(id)', which is not one of its dependencies; add it to `dependencies`.",
+                runID: runID, taskIDs: [taskID, id])
+        }
+        guard let bytes = try store?.output(of: id) else {
+            throw EngineError(
+                .outputUnavailable, "Task '\(id)' has no output for '\(taskID)' to read (it has not run, or was skipped without one).",
+                runID: runID, taskIDs: [taskID, id])
+        }
+        do {
+            return try JSONCoding.decode(type, from: bytes)
+        } catch {
+            throw EngineError(
+                .invalidValue, "The output of '\(id)' is not a \(type): \(error).", runID: runID, taskIDs: [id],
+                underlying: error)
+        }
+    }
+
+    /// The typed output of dependency `task`.
+    public func output<T: OnboardingTask>(of task: T) throws -> T.Output {
+        try output(of: task.id, as: T.Output.self)
+    }
+
+    /// The checkpoint this task saved in an earlier attempt, if any.
+    public func checkpoint<C: Decodable>(as type: C.Type = C.self) throws -> C? {
+        guard let bytes = try store?.checkpoint() else { return nil }
+        do {
+            return try JSONCoding.decode(type, from: bytes)
+        } catch {
+            throw EngineError(
+                .invalidValue, "The saved checkpoint is not a \(type): \(error).", runID: runID, taskIDs: [taskID],
+                underlying: error)
+        }
+    }
+
+    /// Durably saves a checkpoint (a cursor, a delta link) that a later attempt reads back with
+    /// ``checkpoint(as:)``. In a dry run nothing is saved.
+    public func saveCheckpoint<C: Encodable>(_ value: C) throws {
+        guard !isDryRun else { return }
+        try store?.saveCheckpoint(try JSONCoding.encode(value))
+    }
+
+    /// Clears the checkpoint.
+    public func clearCheckpoint() throws {
+        guard !isDryRun else { return }
+        try store?.saveCheckpoint(nil)
+    }
+}
+
+/// Where a context reads outputs and keeps checkpoints: the journal, for a given run and task.
+protocol TaskContextStore: Sendable {
+    func output(of task: TaskID) throws -> [UInt8]?
+    func checkpoint() throws -> [UInt8]?
+    func saveCheckpoint(_ bytes: [UInt8]?) throws
+}
+
+/// The journal-backed store used by real runs and plans of journaled runs.
+struct JournalContextStore: TaskContextStore {
+    let journal: Journal
+    let runID: RunID
+    let taskID: TaskID
+    let clock: any EngineClock
+
+    func output(of task: TaskID) throws -> [UInt8]? { try journal.output(run: runID, task: task) }
+    func checkpoint() throws -> [UInt8]? { try journal.checkpoint(run: runID, task: taskID) }
+    func saveCheckpoint(_ bytes: [UInt8]?) throws {
+        try journal.saveCheckpoint(run: runID, task: taskID, bytes, at: clock.now())
+    }
+}
