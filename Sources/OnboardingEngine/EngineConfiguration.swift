@@ -14,6 +14,10 @@ public struct EngineConfiguration: Sendable {
     public var ownerID: String
     /// The actor recorded for the engine's own journal events.
     public var actor: String
+    /// Called synchronously just before and just after each journal commit of a run, with the
+    /// task transitions it holds. For diagnostics and crash tests (a test host can kill itself
+    /// at an exact point); keep it cheap.
+    public var commitObserver: (@Sendable (CommitSummary) -> Void)?
 
     /// Creates a configuration.
     public init(
@@ -21,13 +25,15 @@ public struct EngineConfiguration: Sendable {
         leaseDuration: Duration = .seconds(30),
         maxConsecutiveCrashes: Int = 3,
         ownerID: String? = nil,
-        actor: String = "engine"
+        actor: String = "engine",
+        commitObserver: (@Sendable (CommitSummary) -> Void)? = nil
     ) {
         self.maxConcurrentTasks = max(1, maxConcurrentTasks)
         self.leaseDuration = leaseDuration
         self.maxConsecutiveCrashes = max(1, maxConsecutiveCrashes)
         self.ownerID = ownerID ?? EngineConfiguration.defaultOwnerID()
         self.actor = actor
+        self.commitObserver = commitObserver
     }
 
     static func defaultOwnerID() -> String {
@@ -86,4 +92,24 @@ public struct RunResult: Sendable {
     public var parkedTasks: [TaskRecord] { tasks.filter { $0.state == .waiting || $0.state == .blocked } }
     /// Tasks that failed.
     public var failedTasks: [TaskRecord] { tasks.filter { $0.state == .failed } }
+}
+
+/// What one journal commit of a run holds, for ``EngineConfiguration/commitObserver``.
+public struct CommitSummary: Sendable {
+    /// Before the transaction begins, or after it committed durably.
+    public enum Phase: Sendable, Hashable {
+        /// Nothing of this batch is durable yet.
+        case beforeCommit
+        /// The batch is durable.
+        case afterCommit
+    }
+
+    /// Which side of the commit this is.
+    public var phase: Phase
+    /// The run.
+    public var runID: RunID
+    /// Each task written, with its new state.
+    public var transitions: [(task: TaskID, state: TaskState)]
+    /// The run's new state, if the commit changes it.
+    public var runState: RunState?
 }

@@ -150,8 +150,8 @@ final class SQLiteConnection: @unchecked Sendable {
                 path: path, sqliteCode: rc, sql: sql)
         case SQLITE_NOTADB:
             return JournalError(
-                .corrupt,
-                "The file is not an SQLite database, so it is not a journal (\(text)). It was left untouched.",
+                .notAJournal,
+                "The file is not an SQLite database, so it is not a journal (or its header is destroyed). It was left untouched (\(text)).",
                 path: path, sqliteCode: rc, sql: sql)
         case SQLITE_BUSY, SQLITE_LOCKED:
             return JournalError(

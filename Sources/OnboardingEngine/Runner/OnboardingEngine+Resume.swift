@@ -19,7 +19,9 @@ extension OnboardingEngine {
                     throw EngineError(
                         .invalidState, "Run '\(id)' was cancelled and cannot be resumed; start a new run instead.", runID: id)
                 }
-                if let holder = run.leaseOwner, holder != owner, let expiry = run.leaseExpiresAt, expiry > now {
+                if LeaseOwner.isLive(owner: run.leaseOwner, expiresAt: run.leaseExpiresAt, now: now, self: owner),
+                    let holder = run.leaseOwner, let expiry = run.leaseExpiresAt
+                {
                     throw EngineError(
                         .runLeased,
                         "Run '\(id)' is being run by \(holder) (lease until \(expiry.formatted(.iso8601))). Wait for it to finish, or resume after the lease expires.",

@@ -366,7 +366,18 @@ final class RunExecution {
     /// Writes the pending batch in one transaction, then publishes its events.
     private func commit() throws {
         guard !batch.isEmpty else { return }
+        let observer = engine.configuration.commitObserver
+        var summary: CommitSummary?
+        if let observer {
+            summary = CommitSummary(
+                phase: .beforeCommit, runID: run.id, transitions: batch.tasks.map { ($0.id, $0.state) }, runState: batch.runState)
+            observer(summary!)
+        }
         let cancelRequested = try engine.journal.write(batch, run: run.id, owner: engine.configuration.ownerID)
+        if let observer, var summary {
+            summary.phase = .afterCommit
+            observer(summary)
+        }
         engine.metrics.commits.increment()
         batch = JournalBatch()
         if cancelRequested && cancellation == nil { cancellation = ("support", "a cancel was requested through the journal") }

@@ -1,0 +1,72 @@
+import Foundation
+
+extension OnboardingEngine {
+    /// Plans `graph`: for a new run (`run == nil`) or from a run's journal state, lists which
+    /// tasks are done, which would run, what each one's `observe` says it would change, and
+    /// the permissions each needs. Never calls `run`; writes nothing.
+    ///
+    /// - Parameters:
+    ///   - graph: the graph.
+    ///   - run: the run to plan from, if it exists; its input and outputs are used.
+    ///   - input: the input for a new run (ignored when `run` is given).
+    public func plan<Input: Encodable & Sendable>(_ graph: TaskGraph, run: RunID? = nil, input: Input) async throws -> Plan {
+        var states: [TaskID: TaskState] = [:]
+        var inputBytes = try JSONCoding.encode(input)
+        if let run {
+            inputBytes = try journal.run(run).input
+            for record in try journal.tasks(of: run) { states[record.id] = record.state }
+        }
+        var entries: [Plan.Entry] = []
+        for task in graph.tasks {
+            let state = states[task.id] ?? .pending
+            let done = state == .succeeded || state == .skipped
+            var observation: Observation?
+            if !done {
+                let context = TaskContext(
+                    runID: run ?? RunID("plan"), taskID: task.id, attempt: 0, isDryRun: true, confirmation: nil,
+                    logger: logger, clock: clock, dependencies: Set(task.dependencies), input: inputBytes,
+                    store: run.map { PlanContextStore(journal: journal, runID: $0, taskID: task.id) })
+                do {
+                    observation = try await task.observe(context)
+                } catch let error as EngineError {
+                    observation = .unknown(error.message)
+                } catch {
+                    observation = .unknown("observe failed: \(error)")
+                }
+            }
+            entries.append(
+                Plan.Entry(
+                    id: task.id, state: state, wouldRun: !done, observation: observation,
+                    dependencies: task.dependencies.sorted(), requiredPermissions: task.requiredPermissions.sorted(),
+                    effect: task.effect))
+        }
+        return Plan(runID: run, workflow: graph.workflow, entries: entries)
+    }
+
+    /// Compares `granted` with what the tasks that remain (all of them for a new run) need,
+    /// task by task. Call it before starting or resuming to name missing permissions up front.
+    public func preflight(_ graph: TaskGraph, run: RunID? = nil, granted: Set<Permission>) throws -> PermissionReport {
+        var done: Set<TaskID> = []
+        if let run {
+            done = Set(try journal.tasks(of: run).filter { $0.state == .succeeded || $0.state == .skipped }.map(\.id))
+        }
+        let entries = graph.tasks.filter { !done.contains($0.id) }.map { task in
+            PermissionReport.Entry(
+                id: task.id, required: task.requiredPermissions.sorted(),
+                missing: task.requiredPermissions.subtracting(granted).sorted())
+        }
+        let required = entries.reduce(into: Set<Permission>()) { $0.formUnion($1.required) }
+        return PermissionReport(granted: granted, required: required, entries: entries)
+    }
+}
+
+/// Reads outputs of a journaled run for a plan; never writes.
+struct PlanContextStore: TaskContextStore {
+    let journal: Journal
+    let runID: RunID
+    let taskID: TaskID
+
+    func output(of task: TaskID) throws -> [UInt8]? { try journal.output(run: runID, task: task) }
+    func checkpoint() throws -> [UInt8]? { try journal.checkpoint(run: runID, task: taskID) }
+    func saveCheckpoint(_ bytes: [UInt8]?) throws {}
+}

@@ -1,0 +1,209 @@
+import Foundation
+
+/// Support actions: each is one journal transaction that records who did it and why, and each
+/// takes effect when the run is next resumed.
+extension OnboardingEngine {
+    /// Makes a failed, blocked or waiting task runnable again, with a fresh attempt budget.
+    ///
+    /// - Parameters:
+    ///   - task: the task to retry.
+    ///   - run: its run.
+    ///   - actor: who asks (recorded in the journal).
+    ///   - reason: why (recorded in the journal).
+    /// - Throws: ``EngineError`` `unknownRun`, `unknownTask`, `runLeased`, `invalidState`.
+    public func retry(_ task: TaskID, in run: RunID, actor: String, reason: String? = nil) throws {
+        try supportAction(run, actor: actor) { db, now, tasks in
+            guard var record = tasks.first(where: { $0.id == task }) else { throw unknownTask(task, run) }
+            guard [.failed, .blocked, .waiting, .pending].contains(record.state) else {
+                throw EngineError(
+                    .invalidState,
+                    "Task '\(task)' is \(record.state); only a failed, blocked, waiting or pending task can be retried. Use retry from a task to re-run finished work.",
+                    runID: run, taskIDs: [task])
+            }
+            record.reset(at: now, clearOutput: false)
+            try Journal.update(db, run: run, record)
+            return [PendingEvent(taskID: task, at: now, actor: actor, action: "task.retry-requested", reason: reason)]
+        }
+    }
+
+    /// Makes `task` and everything downstream of it run again on resume, even if they succeeded.
+    ///
+    /// Their outputs and checkpoints are cleared; tasks are idempotent, so running them again
+    /// re-applies the desired state.
+    public func retry(from task: TaskID, in run: RunID, actor: String, reason: String? = nil) throws {
+        try supportAction(run, actor: actor) { db, now, tasks in
+            guard tasks.contains(where: { $0.id == task }) else { throw unknownTask(task, run) }
+            let graph = try Journal.loadGraph(db, run)
+            let affected = OnboardingEngine.downstream(of: task, in: graph)
+            for var record in tasks where affected.contains(record.id) {
+                record.reset(at: now, clearOutput: true)
+                try Journal.update(db, run: run, record)
+                try db.run(
+                    "UPDATE tasks SET checkpoint = NULL WHERE run_id = ? AND task_id = ?",
+                    [.text(run.rawValue), .text(record.id.rawValue)])
+            }
+            let names = affected.sorted().map(\.rawValue).joined(separator: ", ")
+            return [
+                PendingEvent(
+                    taskID: task, at: now, actor: actor, action: "task.retry-from-requested",
+                    reason: [reason, "re-runs: \(names)"].compactMap { $0 }.joined(separator: "; "))
+            ]
+        }
+    }
+
+    /// Marks a task skipped, with a reason, so its dependents can proceed on resume.
+    ///
+    /// - Parameters:
+    ///   - output: the output to record in its place, as JSON. Required when the task has
+    ///     dependents and returns something other than ``NoOutput``; it must decode as the
+    ///     task's output type.
+    ///   - graph: the run's graph, used to check the output's type.
+    /// - Throws: ``EngineError`` `outputRequired` when a dependent needs an output and none was
+    ///   supplied, `invalidValue` when it does not decode, `invalidState` for a succeeded task.
+    public func skip(
+        _ task: TaskID, in run: RunID, graph: TaskGraph, output: [UInt8]? = nil, actor: String, reason: String
+    ) throws {
+        guard let index = graph.indexByID[task] else { throw unknownTask(task, run) }
+        let erased = graph.tasks[index]
+        if let output {
+            do {
+                try erased.validateOutput(output)
+            } catch {
+                throw EngineError(
+                    .invalidValue, "The supplied output is not a valid \(erased.outputTypeName) for '\(task)': \(error).",
+                    runID: run, taskIDs: [task], underlying: error)
+            }
+        } else if !erased.hasNoOutput && !graph.dependentIndices[index].isEmpty {
+            let dependents = graph.dependentIndices[index].map { graph.tasks[$0].id.rawValue }.joined(separator: ", ")
+            throw EngineError(
+                .outputRequired,
+                "Task '\(task)' cannot be skipped without an output: \(dependents) read its \(erased.outputTypeName). Supply one as JSON.",
+                runID: run, taskIDs: [task])
+        }
+        try supportAction(run, actor: actor) { db, now, tasks in
+            guard var record = tasks.first(where: { $0.id == task }) else { throw unknownTask(task, run) }
+            guard record.state != .succeeded && record.state != .skipped else {
+                throw EngineError(.invalidState, "Task '\(task)' already \(record.state); nothing to skip.", runID: run, taskIDs: [task])
+            }
+            record.state = .skipped
+            record.output = output ?? (erased.hasNoOutput ? (try? JSONCoding.encode(NoOutput())) : nil)
+            record.park = nil
+            record.nextAttemptAt = nil
+            record.updatedAt = now
+            try Journal.update(db, run: run, record)
+            return [PendingEvent(taskID: task, at: now, actor: actor, action: "task.skipped", reason: reason)]
+        }
+    }
+
+    /// Records that a person did what a waiting task asked; the task continues on resume and
+    /// sees the confirmation in ``TaskContext/confirmation``.
+    ///
+    /// - Throws: ``EngineError`` `invalidState` unless the task is waiting for a person.
+    public func confirm(_ task: TaskID, in run: RunID, actor: String, note: String? = nil) throws {
+        try supportAction(run, actor: actor) { db, now, tasks in
+            guard var record = tasks.first(where: { $0.id == task }) else { throw unknownTask(task, run) }
+            guard record.state == .waiting, record.park?.kind == .person else {
+                throw EngineError(
+                    .invalidState, "Task '\(task)' is not waiting for a person (it is \(record.state)); there is nothing to confirm.",
+                    runID: run, taskIDs: [task])
+            }
+            record.confirmation = Confirmation(actor: actor, at: now, note: note)
+            record.updatedAt = now
+            try Journal.update(db, run: run, record)
+            return [PendingEvent(taskID: task, at: now, actor: actor, action: "task.confirmed", reason: note)]
+        }
+    }
+
+    /// Cancels a run. A run this engine is executing stops at once (running attempts are
+    /// cancelled); one another process runs stops at that process's next lease renewal; any
+    /// other run is marked cancelled now. A cancelled run cannot be resumed.
+    ///
+    /// - Throws: ``EngineError`` `unknownRun`, or `invalidState` if it already succeeded or was cancelled.
+    public func cancel(_ run: RunID, actor: String, reason: String? = nil) throws {
+        if let mailbox = activeRuns.withLock({ $0[run] }) {
+            mailbox.post(.cancel(actor: actor, reason: reason))
+            return
+        }
+        let now = clock.now()
+        try journal.withConnection { db in
+            try db.transaction {
+                let record = try Journal.loadRun(db, run)
+                guard record.state != .succeeded && record.state != .cancelled else {
+                    throw EngineError(.invalidState, "Run '\(run)' already \(record.state); nothing to cancel.", runID: run)
+                }
+                if LeaseOwner.isLive(
+                    owner: record.leaseOwner, expiresAt: record.leaseExpiresAt, now: now, self: configuration.ownerID),
+                    let owner = record.leaseOwner
+                {
+                    try db.run("UPDATE runs SET cancel_requested = 1 WHERE id = ?", [.text(run.rawValue)])
+                    try Journal.insert(
+                        db, run: run,
+                        PendingEvent(at: now, actor: actor, action: "run.cancel-requested", reason: [reason, "owner: \(owner)"].compactMap { $0 }.joined(separator: "; ")))
+                } else {
+                    try db.run(
+                        "UPDATE runs SET state = 'cancelled', updated_at = ?, lease_owner = NULL, lease_expires_at = NULL WHERE id = ?",
+                        [.double(now.timeIntervalSince1970), .text(run.rawValue)])
+                    try Journal.insert(db, run: run, PendingEvent(at: now, actor: actor, action: "run.cancelled", reason: reason))
+                }
+            }
+        }
+    }
+
+    /// Runs a support action in one transaction, refusing it while another engine runs the run.
+    private func supportAction(
+        _ run: RunID, actor: String,
+        _ body: (SQLiteConnection, Date, [TaskRecord]) throws -> [PendingEvent]
+    ) throws {
+        let now = clock.now()
+        try journal.withConnection { db in
+            try db.transaction {
+                let record = try Journal.loadRun(db, run)
+                if record.state == .cancelled {
+                    throw EngineError(.invalidState, "Run '\(run)' was cancelled; support actions no longer apply.", runID: run)
+                }
+                if LeaseOwner.isLive(
+                    owner: record.leaseOwner, expiresAt: record.leaseExpiresAt, now: now, self: configuration.ownerID),
+                    let owner = record.leaseOwner, let expiry = record.leaseExpiresAt
+                {
+                    throw EngineError(
+                        .runLeased,
+                        "Run '\(run)' is being run by \(owner) right now (lease until \(expiry.formatted(.iso8601))); wait for it to stop, or cancel it.",
+                        runID: run)
+                }
+                let events = try body(db, now, try Journal.loadTasks(db, run))
+                for event in events { try Journal.insert(db, run: run, event) }
+            }
+        }
+    }
+
+    /// `task` and its transitive dependents, from a journaled graph.
+    static func downstream(of task: TaskID, in graph: [TaskDescriptor]) -> Set<TaskID> {
+        var dependents: [TaskID: [TaskID]] = [:]
+        for descriptor in graph { for dependency in descriptor.dependencies { dependents[dependency, default: []].append(descriptor.id) } }
+        var affected: Set<TaskID> = [task]
+        var queue = [task]
+        while let next = queue.popLast() {
+            for dependent in dependents[next, default: []] where affected.insert(dependent).inserted { queue.append(dependent) }
+        }
+        return affected
+    }
+}
+
+func unknownTask(_ task: TaskID, _ run: RunID) -> EngineError {
+    EngineError(.unknownTask, "Run '\(run)' has no task '\(task)'. `onboard show \(run)` lists its tasks.", runID: run, taskIDs: [task])
+}
+
+extension TaskRecord {
+    /// Back to pending with a fresh attempt budget, as a support retry does.
+    mutating func reset(at now: Date, clearOutput: Bool) {
+        state = .pending
+        attempts = 0
+        consecutiveCrashes = 0
+        park = nil
+        nextAttemptAt = nil
+        confirmation = nil
+        observation = nil
+        if clearOutput { output = nil }
+        updatedAt = now
+    }
+}
