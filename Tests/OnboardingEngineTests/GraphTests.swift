@@ -1,0 +1,64 @@
+import OnboardingEngine
+import OnboardingEngineTesting
+import Testing
+
+@Suite("Graph validation")
+struct GraphTests {
+    @Test func duplicateIDsAreNamed() throws {
+        let error = #expect(throws: EngineError.self) {
+            try TaskGraph(workflow: "w", tasks: [step("a"), step("b"), step("a")])
+        }
+        #expect(error?.code == .duplicateTask)
+        #expect(error?.taskIDs == ["a"])
+        #expect(error?.message.contains("a") == true)
+    }
+
+    @Test func unknownDependenciesAreNamed() throws {
+        let error = #expect(throws: EngineError.self) {
+            try TaskGraph(workflow: "w", tasks: [step("a"), step("b", ["a", "ghost"])])
+        }
+        #expect(error?.code == .unknownDependency)
+        #expect(error?.taskIDs == ["b"])
+        #expect(error?.message.contains("'b' depends on 'ghost'") == true)
+    }
+
+    @Test func cyclesNameEveryTaskInTheCycle() throws {
+        let error = #expect(throws: EngineError.self) {
+            try TaskGraph(workflow: "w", tasks: [step("root"), step("a", ["root", "c"]), step("b", ["a"]), step("c", ["b"])])
+        }
+        #expect(error?.code == .cycle)
+        #expect(Set(error?.taskIDs ?? []) == ["a", "b", "c"])
+        #expect(error?.message.contains("→") == true)
+    }
+
+    @Test func selfDependencyIsACycle() throws {
+        let error = #expect(throws: EngineError.self) { try TaskGraph(workflow: "w", tasks: [step("a", ["a"])]) }
+        #expect(error?.code == .cycle)
+        #expect(error?.taskIDs == ["a"])
+    }
+
+    @Test func emptyGraphIsRefused() throws {
+        let error = #expect(throws: EngineError.self) { try TaskGraph(workflow: "w", tasks: []) }
+        #expect(error?.code == .invalidGraph)
+    }
+
+    @Test func orderIsTopologicalAndDeterministic() throws {
+        let tasks = [step("d", ["b", "c"]), step("c", ["a"]), step("b", ["a"]), step("a")]
+        let graph = try TaskGraph(workflow: "w", tasks: tasks)
+        #expect(graph.descriptors.map(\.id) == ["a", "c", "b", "d"])
+        let again = try TaskGraph(workflow: "w", tasks: tasks)
+        #expect(graph.fingerprint == again.fingerprint)
+    }
+
+    @Test func fingerprintChangesWithVersionsAndDependencies() throws {
+        let base = try TaskGraph(workflow: "w", tasks: [step("a"), step("b", ["a"])])
+        let versioned = try TaskGraph(
+            workflow: "w", tasks: [step("a"), ClosureTask(id: "b", version: 2, dependencies: ["a"]) { _ in NoOutput() }])
+        let rewired = try TaskGraph(workflow: "w", tasks: [step("a"), step("b")])
+        #expect(base.fingerprint != versioned.fingerprint)
+        #expect(base.fingerprint != rewired.fingerprint)
+        let diff = GraphDiff(old: base.descriptors, new: versioned.descriptors)
+        #expect(diff.changed.map(\.id) == ["b"])
+        #expect(diff.description.contains("version 1 → 2"))
+    }
+}
