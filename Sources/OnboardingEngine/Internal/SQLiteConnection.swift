@@ -60,9 +60,16 @@ final class SQLiteConnection: @unchecked Sendable {
     /// Prepares (or reuses) a statement, binds `arguments`, and calls `row` for each result row.
     func query(_ sql: String, _ arguments: [SQLiteValue] = [], row: (SQLiteRow) throws -> Void) throws {
         let statement = try prepare(sql)
+        var failed = false
         defer {
-            sqlite3_reset(statement)
-            sqlite3_clear_bindings(statement)
+            if failed {
+                // A statement that failed may be in a bad state: drop it from the cache.
+                statements[sql] = nil
+                sqlite3_finalize(statement)
+            } else {
+                sqlite3_reset(statement)
+                sqlite3_clear_bindings(statement)
+            }
         }
         try bind(arguments, to: statement, sql: sql)
         while true {
@@ -72,11 +79,8 @@ final class SQLiteConnection: @unchecked Sendable {
             } else if rc == SQLITE_DONE {
                 return
             } else {
-                let failure = error(rc, String(cString: sqlite3_errmsg(handle)), sql: sql)
-                // A statement that failed may be in a bad state: drop it from the cache.
-                statements[sql] = nil
-                sqlite3_finalize(statement)
-                throw failure
+                failed = true
+                throw error(rc, String(cString: sqlite3_errmsg(handle)), sql: sql)
             }
         }
     }

@@ -1,0 +1,177 @@
+import CSQLite
+import Foundation
+import Logging
+import OnboardingEngine
+import OnboardingEngineTesting
+import Testing
+
+/// Runs SQL on a file with the plain C API, as another program would.
+func rawSQL(_ path: String, _ sql: String) throws {
+    var db: OpaquePointer?
+    guard sqlite3_open(path, &db) == SQLITE_OK else { throw POSIXError(.EIO) }
+    defer { sqlite3_close(db) }
+    var message: UnsafeMutablePointer<CChar>?
+    if sqlite3_exec(db, sql, nil, nil, &message) != SQLITE_OK {
+        let text = message.map { String(cString: $0) } ?? "?"
+        sqlite3_free(message)
+        throw JournalError(.sqlite, text)
+    }
+}
+
+@Suite("Journal file: format, safety and leases")
+struct JournalTests {
+    @Test func aNewJournalIsOwnerOnlyWALAndVersioned() throws {
+        let temporary = try TemporaryJournal()
+        defer { temporary.remove() }
+        let attributes = try FileManager.default.attributesOfItem(atPath: temporary.path)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        let reopened = try temporary.reopen()
+        #expect(try reopened.integrityCheck() == ["ok"])
+        var mode = ""
+        var version = 0
+        var db: OpaquePointer?
+        sqlite3_open(temporary.path, &db)
+        defer { sqlite3_close(db) }
+        var statement: OpaquePointer?
+        sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &statement, nil)
+        if sqlite3_step(statement) == SQLITE_ROW { mode = String(cString: sqlite3_column_text(statement, 0)) }
+        sqlite3_finalize(statement)
+        sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &statement, nil)
+        if sqlite3_step(statement) == SQLITE_ROW { version = Int(sqlite3_column_int(statement, 0)) }
+        sqlite3_finalize(statement)
+        #expect(mode == "wal")
+        #expect(version == 1)
+    }
+
+    @Test func aFileThatIsNotSQLiteIsRefusedAndLeftUntouched() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("notes.txt").path
+        let contents = Data(String(repeating: "tenant notes, not a journal\n", count: 200).utf8)
+        try contents.write(to: URL(fileURLWithPath: path))
+        let error = #expect(throws: JournalError.self) { try Journal(path: path) }
+        #expect(error?.code == .notAJournal)
+        #expect(error?.path == path)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == contents)
+    }
+
+    @Test func anotherProgramsDatabaseIsRefusedAndLeftUntouched() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("app.sqlite").path
+        try rawSQL(path, "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO customers (name) VALUES ('contoso');")
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        let error = #expect(throws: JournalError.self) { try Journal(path: path) }
+        #expect(error?.code == .notAJournal)
+        #expect(error?.message.contains("another program") == true)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+    }
+
+    @Test func aJournalFromANewerSchemaIsRefused() throws {
+        let temporary = try TemporaryJournal()
+        defer { temporary.remove() }
+        try rawSQL(temporary.path, "PRAGMA user_version = 99")
+        let error = #expect(throws: JournalError.self) { try temporary.reopen() }
+        #expect(error?.code == .newerSchema)
+        #expect(error?.message.contains("schema 99") == true)
+    }
+
+    @Test func aDamagedJournalIsReportedAsCorruptAndNotRecreated() async throws {
+        let temporary = try TemporaryJournal()
+        defer { temporary.remove() }
+        let engine = OnboardingEngine(
+            journal: temporary.journal, clock: ManualClock(), logger: .init(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let graph = try TaskGraph(workflow: "w", tasks: (0..<300).map { step(TaskID("task-\($0)")) })
+        _ = try await engine.start(graph, id: "r", input: ["note": String(repeating: "x", count: 5000)])
+        // Fold the WAL into the main file, then overwrite pages past the header with garbage.
+        try rawSQL(temporary.path, "PRAGMA wal_checkpoint(TRUNCATE)")
+        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: temporary.path))
+        try handle.seek(toOffset: 4096)
+        try handle.write(contentsOf: Data(repeating: 0xA5, count: 4096 * 6))
+        try handle.close()
+        let damaged = try Data(contentsOf: URL(fileURLWithPath: temporary.path))
+
+        let error = #expect(throws: JournalError.self) {
+            let journal = try temporary.reopen()
+            _ = try journal.tasks(of: "r")
+        }
+        #expect(error?.code == .corrupt)
+        #expect(error?.message.contains("left untouched") == true)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: temporary.path)) == damaged)
+    }
+
+    @Test func aMissingFileIsNotCreatedWhenCreationIsOff() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("\(UUID().uuidString).sqlite").path
+        let error = #expect(throws: JournalError.self) { try Journal(path: path, options: JournalOptions(createIfMissing: false)) }
+        #expect(error?.code == .cannotOpen)
+        #expect(!FileManager.default.fileExists(atPath: path))
+    }
+
+    @Test func theEventLogIsAppendOnly() async throws {
+        let harness = try Harness()
+        defer { harness.remove() }
+        _ = try await harness.engine.start(try TaskGraph(workflow: "w", tasks: [step("a")]), id: "r", input: Empty())
+        #expect(throws: JournalError.self) { try rawSQL(harness.temporary.path, "UPDATE events SET actor = 'mallory'") }
+        #expect(throws: JournalError.self) { try rawSQL(harness.temporary.path, "DELETE FROM events") }
+        #expect(try harness.journal.events(of: "r").allSatisfy { $0.actor == "engine" })
+    }
+
+    @Test func aRunLeasedByAnotherEngineCannotBeResumedOrChanged() async throws {
+        let harness = try Harness()
+        defer { harness.remove() }
+        let release = Flag()
+        let graph = try TaskGraph(
+            workflow: "w",
+            tasks: [
+                ClosureTask(id: "slow") { _ in
+                    while !release.isSet { try await Task.sleep(for: .milliseconds(2)) }
+                    return NoOutput()
+                }
+            ])
+        async let first = harness.engine.start(graph, id: "r", input: Empty())
+        await eventually { (try? harness.journal.tasks(of: "r").first?.state) == .running }
+
+        let other = try harness.secondEngine()
+        let refused = await #expect(throws: EngineError.self) { try await other.resume("r", graph: graph) }
+        #expect(refused?.code == .runLeased)
+        #expect(refused?.message.contains(harness.engine.configuration.ownerID) == true)
+        let support = #expect(throws: EngineError.self) { try other.retry("slow", in: "r", actor: "x") }
+        #expect(support?.code == .runLeased)
+
+        release.set()
+        #expect(try await first.state == .succeeded)
+        #expect(try await other.resume("r", graph: graph).state == .succeeded)
+    }
+
+    @Test func anExpiredLeaseIsTakenOverAndTheStaleOwnerStopsWriting() async throws {
+        let harness = try Harness(configuration: EngineConfiguration(leaseDuration: .seconds(30), ownerID: "far-host:1:a"))
+        defer { harness.remove() }
+        let release = Flag()
+        let graph = try TaskGraph(
+            workflow: "w",
+            tasks: [
+                ClosureTask(id: "slow") { _ in
+                    while !release.isSet { try await Task.sleep(for: .milliseconds(2)) }
+                    return NoOutput()
+                },
+                step("next", ["slow"]),
+            ])
+        let stale = Task { try await harness.engine.start(graph, id: "r", input: Empty()) }
+        await eventually { (try? harness.journal.tasks(of: "r").first?.state) == .running }
+
+        // The second engine's clock is past the first one's lease: the owner looks gone.
+        let later = ManualClock(start: harness.clock.now().addingTimeInterval(120))
+        let successor = try harness.secondEngine(ownerID: "far-host:2:b", clock: later)
+        async let taken = successor.resume("r", graph: graph)
+        await eventually { (try? harness.journal.run("r").leaseOwner) == "far-host:2:b" }
+        release.set()
+
+        let staleError = await #expect(throws: EngineError.self) { try await stale.value }
+        #expect(staleError?.code == .runLeased)
+        #expect(try await taken.state == .succeeded)
+        let crashed = try harness.journal.events(of: "r").filter { $0.action == "task.crashed" }
+        #expect(crashed.map(\.taskID) == ["slow"])
+    }
+}
