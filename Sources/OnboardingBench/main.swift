@@ -1,1 +1,138 @@
-print("bench")
+// onboarding-bench: the engine's costs measured against raw SQLite in one run, on one file system.
+//
+//   swift run -c release onboarding-bench [--json] [--tasks N] [--dir PATH]
+//
+// Figures are ratios within one run (machines are shared and noisy); see Docs/Performance.md.
+import CSQLite
+import Foundation
+import Logging
+import OnboardingEngine
+import OnboardingEngineTesting
+
+let arguments = CommandLine.arguments
+let json = arguments.contains("--json")
+func value(_ name: String) -> String? {
+    arguments.firstIndex(of: name).flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
+}
+let taskCount = value("--tasks").flatMap(Int.init) ?? 2_000
+let root = URL(fileURLWithPath: value("--dir") ?? FileManager.default.temporaryDirectory.path)
+    .appendingPathComponent("onboarding-bench-\(UUID().uuidString)")
+try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+defer { try? FileManager.default.removeItem(at: root) }
+
+let logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
+let clock = ContinuousClock()
+
+func microseconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) * 1e6 + Double(duration.components.attoseconds) / 1e12
+}
+
+let durability: JournalOptions.Durability = value("--durability") == "normal" ? .normal : .full
+
+func freshJournal(_ name: String) throws -> Journal {
+    try Journal(path: root.appendingPathComponent("\(name).sqlite").path, options: JournalOptions(durability: durability))
+}
+
+/// One-row insert per transaction, WAL, synchronous=FULL: the cost of one durable commit.
+func rawCommit(count: Int) throws -> Double {
+    let path = root.appendingPathComponent("raw.sqlite").path
+    var db: OpaquePointer?
+    guard sqlite3_open(path, &db) == SQLITE_OK else { fatalError("cannot open \(path)") }
+    defer { sqlite3_close(db) }
+    sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=\(durability.rawValue); CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)", nil, nil, nil)
+    var insert: OpaquePointer?
+    sqlite3_prepare_v2(db, "INSERT INTO t (v) VALUES ('task-finished')", -1, &insert, nil)
+    defer { sqlite3_finalize(insert) }
+    let elapsed = clock.measure {
+        for _ in 0..<count {
+            sqlite3_exec(db, "BEGIN IMMEDIATE", nil, nil, nil)
+            sqlite3_step(insert)
+            sqlite3_reset(insert)
+            sqlite3_exec(db, "COMMIT", nil, nil, nil)
+        }
+    }
+    return microseconds(elapsed) / Double(count)
+}
+
+func noop(_ id: String, _ dependencies: [TaskID] = []) -> ClosureTask<NoOutput> {
+    ClosureTask(id: TaskID(id), dependencies: dependencies) { _ in NoOutput() }
+}
+
+func chain(count: Int) async throws -> Double {
+    let engine = OnboardingEngine(journal: try freshJournal("chain"), logger: logger)
+    let graph = try TaskGraph(
+        workflow: "chain", tasks: (0..<count).map { noop("t\($0)", $0 == 0 ? [] : [TaskID("t\($0 - 1)")]) })
+    let start = clock.now
+    let result = try await engine.start(graph, input: NoOutput())
+    precondition(result.state == .succeeded)
+    return microseconds(clock.now - start) / Double(count)
+}
+
+func fanOut(count: Int, concurrency: Int) async throws -> Double {
+    let engine = OnboardingEngine(
+        journal: try freshJournal("fanout"), configuration: EngineConfiguration(maxConcurrentTasks: concurrency),
+        logger: logger)
+    let graph = try TaskGraph(workflow: "fanout", tasks: (0..<count).map { noop("t\($0)") })
+    let start = clock.now
+    let result = try await engine.start(graph, input: NoOutput(), options: RunOptions(maxConcurrentTasks: concurrency))
+    precondition(result.state == .succeeded)
+    return microseconds(clock.now - start) / Double(count)
+}
+
+/// A run whose `finished` tasks succeeded and whose last task waits for a person; returns the
+/// time `resume` takes to load it, find nothing runnable, and park it again.
+func resume(finished: Int) async throws -> Double {
+    let journal = try freshJournal("resume-\(finished)")
+    let engine = OnboardingEngine(journal: journal, configuration: EngineConfiguration(maxConcurrentTasks: 64), logger: logger)
+    let gate = ClosureTask(id: "approval", dependencies: []) { _ -> NoOutput in
+        throw TaskInterruption.waitingForPerson(action: "approve")
+    }
+    let graph = try TaskGraph(workflow: "resume", tasks: (0..<finished).map { noop("t\($0)") } + [gate])
+    let first = try await engine.start(graph, id: "r", input: NoOutput(), options: RunOptions(maxConcurrentTasks: 64))
+    precondition(first.state == .waiting)
+    // A fresh engine and connection, as a new process would have.
+    let fresh = OnboardingEngine(journal: try freshJournal("resume-\(finished)"), logger: logger)
+    var best = Double.infinity
+    for _ in 0..<3 {
+        let start = clock.now
+        let again = try await fresh.resume("r", graph: graph)
+        best = min(best, microseconds(clock.now - start) / 1000)
+        precondition(again.state == .waiting)
+    }
+    return best
+}
+
+if value("--only") == "chain" {
+    print("chain_task_us", try await chain(count: taskCount))
+    exit(0)
+}
+
+let raw = try rawCommit(count: taskCount)
+let chainCost = try await chain(count: taskCount)
+let fanoutCost = try await fanOut(count: taskCount, concurrency: 16)
+let resume2500 = try await resume(finished: 2_500)
+let resume5000 = try await resume(finished: 5_000)
+let resume10k = try await resume(finished: 10_000)
+
+let figures: [(String, Double)] = [
+    ("raw_commit_us", raw),
+    ("chain_task_us", chainCost),
+    ("fanout_task_us", fanoutCost),
+    ("chain_vs_raw_commit", chainCost / raw),
+    ("fanout_vs_raw_commit", fanoutCost / raw),
+    ("resume_2500_ms", resume2500),
+    ("resume_5k_ms", resume5000),
+    ("resume_10k_ms", resume10k),
+    ("resume_10k_vs_5k", resume10k / resume5000),
+]
+
+if json {
+    let body = figures.map { "\"\($0.0)\": \((($0.1 * 1000).rounded() / 1000))" }.joined(separator: ", ")
+    print("{\"tasks\": \(taskCount), \(body)}")
+} else {
+    print("onboarding-bench (\(taskCount) tasks, journal in \(root.deletingLastPathComponent().path))")
+    for (name, figure) in figures {
+        print(name.padding(toLength: 24, withPad: " ", startingAt: 0), String(format: "%10.3f", figure))
+    }
+    print("targets: chain_vs_raw_commit <= 1.5, fanout_vs_raw_commit <= 0.5, resume_10k_ms < 100, resume_10k_vs_5k ~ 2")
+}

@@ -33,16 +33,31 @@ struct AnyTask: Sendable {
 
 /// The one JSON configuration used for everything the journal stores: sorted keys, ISO dates.
 enum JSONCoding {
-    static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
+    // Shared: creating a coder per value costs more than encoding a small output.
+    // swift-foundation's coders are Sendable and safe to use from many threads.
+    private static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }()
+
+    private static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }()
+
+    /// `NoOutput` as JSON; most tasks return it, so it skips the encoder.
+    static let noOutput: [UInt8] = Array("{}".utf8)
+
+    static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
+        if value is NoOutput { return noOutput }
         return Array(try encoder.encode(value))
     }
 
     static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
+        if type == NoOutput.self, bytes == noOutput, let empty = NoOutput() as? T { return empty }
         return try decoder.decode(type, from: Data(bytes))
     }
 

@@ -348,7 +348,10 @@ public final class Journal: Sendable {
 
     static func insert(_ db: SQLiteConnection, run: RunID, _ event: PendingEvent) throws {
         try db.run(
-            "INSERT INTO events (run_id, task_id, at, actor, action, reason, attempt) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            """
+            INSERT INTO events (run_id, seq, task_id, at, actor, action, reason, attempt)
+            VALUES (?1, (SELECT coalesce(max(seq), 0) + 1 FROM events WHERE run_id = ?1), ?2, ?3, ?4, ?5, ?6, ?7)
+            """,
             [
                 .text(run.rawValue), .optionalText(event.taskID?.rawValue), .double(event.at.timeIntervalSince1970),
                 .text(event.actor), .text(event.action), .optionalText(event.reason),

@@ -45,16 +45,16 @@ enum JournalSchema {
             PRIMARY KEY (run_id, task_id)
         ) WITHOUT ROWID;
         CREATE TABLE events (
-            seq     INTEGER PRIMARY KEY,
             run_id  TEXT NOT NULL REFERENCES runs (id),
+            seq     INTEGER NOT NULL,
             task_id TEXT,
             at      REAL NOT NULL,
             actor   TEXT NOT NULL,
             action  TEXT NOT NULL,
             reason  TEXT,
-            attempt INTEGER
-        );
-        CREATE INDEX events_by_run ON events (run_id, seq);
+            attempt INTEGER,
+            PRIMARY KEY (run_id, seq)
+        ) WITHOUT ROWID;
         CREATE TRIGGER events_are_append_only_update BEFORE UPDATE ON events
             BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
         CREATE TRIGGER events_are_append_only_delete BEFORE DELETE ON events

@@ -78,7 +78,7 @@ public struct TaskRecord: Sendable, Hashable {
 
 /// One entry of a run's append-only timeline: who did what, when, and why.
 public struct JournalEvent: Sendable, Hashable {
-    /// The event's position in the journal; increases with time.
+    /// The event's position in its run's timeline: 1, 2, 3, …
     public var sequence: Int64
     /// The run.
     public var runID: RunID
