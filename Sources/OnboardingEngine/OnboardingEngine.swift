@@ -29,8 +29,8 @@ public final class OnboardingEngine: Sendable {
     let limiter: ConcurrencyLimiter
     let metrics: EngineMetrics
     let unitRandom: @Sendable () -> Double
-    /// Mailboxes of the runs this engine is executing, so `cancel` can reach them.
-    let activeRuns = Mutex<[RunID: Mailbox<RunMessage>]>([:])
+    /// Controls of the runs this engine is executing, so `cancel` can reach them.
+    let activeRuns = Mutex<[RunID: RunControl]>([:])
 
     /// Creates an engine.
     ///
@@ -120,16 +120,68 @@ public final class OnboardingEngine: Sendable {
         return try await execute(graph: graph, run: run, records: prepared.records)
     }
 
+    /// Supervises one run: the runner executes it while this task renews the lease every third
+    /// of its duration and stops the runner when a person cancels or the lease is lost.
     private func execute(graph: TaskGraph, run: RunRecord, records: [TaskRecord]) async throws -> RunResult {
-        let execution = RunExecution(engine: self, graph: graph, run: run, records: records)
-        activeRuns.withLock { $0[run.id] = execution.mailbox }
+        let control = RunControl()
+        activeRuns.withLock { $0[run.id] = control }
         defer { _ = activeRuns.withLock { $0.removeValue(forKey: run.id) } }
+        let clock = self.clock
+        let renewEvery = configuration.leaseDuration.seconds / 3
         do {
-            return try await execution.execute()
+            return try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    let execution = RunExecution(engine: self, graph: graph, run: run, records: records, control: control)
+                    do {
+                        control.mailbox.post(.runnerEnded(.success(try await execution.execute())))
+                    } catch {
+                        control.mailbox.post(.runnerEnded(.failure(error)))
+                    }
+                }
+                group.addTask {
+                    while true {
+                        try await clock.sleep(until: clock.now().addingTimeInterval(renewEvery))
+                        control.mailbox.post(.renewLease)
+                    }
+                }
+                var hostCancelled = false
+                while true {
+                    let messages = hostCancelled ? await control.mailbox.nextIgnoringCancellation() : await control.mailbox.next()
+                    if messages.isEmpty { hostCancelled = true }  // the runner sees the same cancellation
+                    for message in messages {
+                        switch message {
+                        case .runnerEnded(let result):
+                            group.cancelAll()
+                            return try result.get()
+                        case .cancel(let actor, let reason):
+                            control.stop(.cancelled(actor: actor, reason: reason))
+                            group.cancelAll()
+                        case .renewLease:
+                            renewLease(run.id, control: control, cancelChildren: { group.cancelAll() })
+                        }
+                    }
+                }
+            }
         } catch {
             // Best effort: let another engine take over at once instead of waiting for expiry.
             _ = try? journal.write(JournalBatch(releaseLease: true), run: run.id, owner: configuration.ownerID)
             throw error
+        }
+    }
+
+    private func renewLease(_ run: RunID, control: RunControl, cancelChildren: () -> Void) {
+        do {
+            let until = clock.now().addingTimeInterval(configuration.leaseDuration.seconds)
+            if try journal.renewLease(run: run, owner: configuration.ownerID, until: until) {
+                control.stop(.cancelled(actor: "support", reason: "a cancel was requested through the journal"))
+                cancelChildren()
+            }
+        } catch let error as EngineError where error.code == .runLeased {
+            control.stop(.leaseLost(error))
+            cancelChildren()
+        } catch {
+            // A busy or failing journal: the next renewal tries again, well before expiry.
+            logger.warning("lease renewal failed", metadata: ["run.id": "\(run)", "error": "\(error)"])
         }
     }
 

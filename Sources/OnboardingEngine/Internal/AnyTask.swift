@@ -5,6 +5,7 @@ struct AnyTask: Sendable {
     let id: TaskID
     let version: Int
     let dependencies: [TaskID]
+    let dependencySet: Set<TaskID>
     let requiredPermissions: Set<Permission>
     let effect: TaskEffect
     let retryPolicy: RetryPolicy
@@ -20,6 +21,7 @@ struct AnyTask: Sendable {
         id = task.id
         version = task.version
         dependencies = task.dependencies
+        dependencySet = Set(task.dependencies)
         requiredPermissions = task.requiredPermissions
         effect = task.effect
         retryPolicy = task.retryPolicy

@@ -288,7 +288,7 @@ public final class Journal: Sendable {
     /// Applies a batch of task updates and events in one durable transaction.
     ///
     /// When `owner` is given, the transaction first checks that this engine still holds the run's
-    /// lease, renews it to `leaseUntil` if given, and reports a pending cancel request.
+    /// lease, and reports whether a cancel was requested.
     @discardableResult
     func write(_ batch: JournalBatch, run: RunID, owner: String?) throws -> Bool {
         try withConnection { db in
@@ -313,11 +313,6 @@ public final class Journal: Sendable {
                     try db.run(
                         "UPDATE runs SET state = ?, updated_at = ? WHERE id = ?",
                         [.text(state.rawValue), .double(at.timeIntervalSince1970), .text(run.rawValue)])
-                }
-                if let until = batch.leaseUntil {
-                    try db.run(
-                        "UPDATE runs SET lease_expires_at = ? WHERE id = ?",
-                        [.double(until.timeIntervalSince1970), .text(run.rawValue)])
                 }
                 if batch.releaseLease {
                     try db.run(
@@ -357,6 +352,26 @@ public final class Journal: Sendable {
                 .text(event.actor), .text(event.action), .optionalText(event.reason),
                 event.attempt.map { .integer(Int64($0)) } ?? .null,
             ])
+    }
+
+    /// Extends this engine's lease on `run` to `until`; returns whether a cancel was requested.
+    ///
+    /// - Throws: ``EngineError`` `runLeased` when another engine holds the lease now.
+    func renewLease(run: RunID, owner: String, until: Date) throws -> Bool {
+        try withConnection { db in
+            var cancelRequested: Bool?
+            try db.query(
+                "UPDATE runs SET lease_expires_at = ? WHERE id = ? AND lease_owner = ? RETURNING cancel_requested",
+                [.double(until.timeIntervalSince1970), .text(run.rawValue), .text(owner)]
+            ) { cancelRequested = $0.int(0) != 0 }
+            guard let cancelRequested else {
+                throw EngineError(
+                    .runLeased,
+                    "This engine lost the lease on run '\(run)' (it was not renewed in time and another engine took it); it stopped writing.",
+                    runID: run)
+            }
+            return cancelRequested
+        }
     }
 
     // MARK: - Checkpoints and outputs
@@ -436,8 +451,7 @@ struct JournalBatch: Sendable {
     var events: [PendingEvent] = []
     var runState: RunState?
     var at: Date?
-    var leaseUntil: Date?
     var releaseLease = false
 
-    var isEmpty: Bool { tasks.isEmpty && events.isEmpty && runState == nil && leaseUntil == nil && !releaseLease }
+    var isEmpty: Bool { tasks.isEmpty && events.isEmpty && runState == nil && !releaseLease }
 }

@@ -7,10 +7,6 @@ enum RunMessage: Sendable {
     case finished(index: Int, outcome: AttemptOutcome, duration: Duration)
     /// A timer fired or a global permit was released: look again at what can start.
     case wake
-    /// Time to renew the run's lease.
-    case renewLease
-    /// A person cancelled the run through this engine.
-    case cancel(actor: String, reason: String?)
 }
 
 /// How one attempt of a task ended.
@@ -24,16 +20,19 @@ enum AttemptOutcome: Sendable {
 
 /// Executes one run: the scheduling loop, its journal batches and its child tasks.
 ///
-/// All state lives in this object and is touched only by the loop (the run's parent task);
-/// child tasks run attempts and post their outcomes to ``mailbox``. Each loop turn handles
-/// every outcome that arrived, starts what became runnable, and journals all of it in one
+/// All state lives in this object and is touched only by the loop (the runner task); child
+/// tasks run attempts and post their outcomes to ``mailbox``. Each loop turn handles every
+/// outcome that arrived, starts what became runnable, and journals all of it in one
 /// transaction, so a task's completion and the starts it releases share a commit, and
-/// completions that land together share one too.
+/// completions that land together share one too. When exactly one task can run and nothing
+/// else is in flight (a chain), the loop runs it inline instead of in a child task, which saves
+/// two thread hops per task; the supervisor can still cancel it (see ``RunControl``).
 final class RunExecution {
     let engine: OnboardingEngine
     let graph: TaskGraph
     var run: RunRecord
     var records: [TaskRecord]
+    let control: RunControl
     let mailbox = Mailbox<RunMessage>()
 
     private var unfinishedDependencies: [Int]
@@ -51,13 +50,16 @@ final class RunExecution {
     private var pendingEvents: [EngineEvent] = []
     private var cancellation: (actor: String, reason: String?)?
     private var interrupted = false
+    private var leaseLost: EngineError?
+    private var stopping: Bool { cancellation != nil || interrupted || leaseLost != nil }
     private let logger: Logger
 
-    init(engine: OnboardingEngine, graph: TaskGraph, run: RunRecord, records: [TaskRecord]) {
+    init(engine: OnboardingEngine, graph: TaskGraph, run: RunRecord, records: [TaskRecord], control: RunControl) {
         self.engine = engine
         self.graph = graph
         self.run = run
         self.records = records
+        self.control = control
         var logger = engine.logger
         logger[metadataKey: "run.id"] = "\(run.id)"
         self.logger = logger
@@ -97,15 +99,6 @@ final class RunExecution {
 
     func execute() async throws -> RunResult {
         try await withThrowingTaskGroup(of: Void.self) { group in
-            let mailbox = self.mailbox
-            let clock = engine.clock
-            let renewEvery = engine.configuration.leaseDuration / 3
-            group.addTask {
-                while !Task.isCancelled {
-                    try await clock.sleep(until: clock.now().addingTimeInterval(renewEvery.seconds))
-                    mailbox.post(.renewLease)
-                }
-            }
             do {
                 let result = try await loop(&group)
                 group.cancelAll()
@@ -120,44 +113,76 @@ final class RunExecution {
     private func loop(_ group: inout ThrowingTaskGroup<Void, any Error>) async throws -> RunResult {
         var messages: [RunMessage] = []
         while true {
+            noticeCancellation()
             let now = engine.clock.now()
             for message in messages { handle(message, now: now) }
-            if cancellation != nil || interrupted { group.cancelAll() }
+            if stopping { group.cancelAll() }
             promoteDue(now: now)
             let starts = selectStarts(now: now)
-            try commit()
+            if leaseLost == nil { try commit() }
+
+            if starts.count == 1 && inFlight == 0 {
+                // Alone: run it here rather than hop to a child task and back.
+                let (index, attempt) = prepareAttempt(starts[0], now: now)
+                let started = engine.clock.now()
+                let outcome = await attempt()
+                messages = [.finished(index: index, outcome: outcome, duration: elapsed(since: started))]
+                messages += mailbox.take()
+                continue
+            }
             for index in starts { launch(index, group: &group, now: now) }
 
             if inFlight == 0 {
+                if let leaseLost { throw leaseLost }
                 if interrupted { try finishInterrupted(now: now) }
                 if let cancellation { return try finishCancelled(cancellation, now: now) }
                 if let result = try finishOrPark(now: now) { return result }
             }
             armTimer(now: now, group: &group)
-            if interrupted || cancellation != nil {
+            if stopping {
                 messages = await mailbox.nextIgnoringCancellation()
             } else {
                 messages = await mailbox.next()
-                if messages.isEmpty && Task.isCancelled { interrupted = true }
             }
         }
     }
 
-    private func launch(_ index: Int, group: inout ThrowingTaskGroup<Void, any Error>, now: Date) {
+    /// Once this task is cancelled, learns why from the supervisor: a person, a lost lease, or
+    /// (no reason recorded) the host cancelling the call.
+    private func noticeCancellation() {
+        guard Task.isCancelled, !stopping else { return }
+        switch control.stopReason {
+        case .cancelled(let actor, let reason): cancellation = (actor, reason)
+        case .leaseLost(let error): leaseLost = error
+        case nil: interrupted = true
+        }
+    }
+
+    private func elapsed(since start: Date) -> Duration {
+        .seconds(max(0, engine.clock.now().timeIntervalSince(start)))
+    }
+
+    /// Builds the context for an attempt of task `index`, which was just marked started.
+    private func prepareAttempt(_ index: Int, now: Date) -> (Int, @Sendable () async -> AttemptOutcome) {
         inFlight += 1
         let task = graph.tasks[index]
         let record = records[index]
         let context = TaskContext(
             runID: run.id, taskID: task.id, attempt: record.attempts, isDryRun: run.options.dryRun,
             confirmation: record.confirmation, logger: logger, clock: engine.clock,
-            dependencies: Set(task.dependencies), input: run.input,
+            dependencies: task.dependencySet, input: run.input,
             store: JournalContextStore(journal: engine.journal, runID: run.id, taskID: task.id, clock: engine.clock))
+        let dryRun = run.options.dryRun
+        return (index, { await RunExecution.attempt(task, context: context, dryRun: dryRun) })
+    }
+
+    private func launch(_ index: Int, group: inout ThrowingTaskGroup<Void, any Error>, now: Date) {
+        let (index, attempt) = prepareAttempt(index, now: now)
         let mailbox = self.mailbox
         let clock = engine.clock
-        let dryRun = run.options.dryRun
         group.addTask {
             let started = clock.now()
-            let outcome = await RunExecution.attempt(task, context: context, dryRun: dryRun)
+            let outcome = await attempt()
             let seconds = clock.now().timeIntervalSince(started)
             mailbox.post(.finished(index: index, outcome: outcome, duration: .seconds(max(0, seconds))))
         }
@@ -194,10 +219,6 @@ final class RunExecution {
         case .wake:
             armedTimer = armedTimer.flatMap { $0 <= now ? nil : $0 }
             waitingForPermit = false
-        case .renewLease:
-            batch.leaseUntil = now.addingTimeInterval(engine.configuration.leaseDuration.seconds)
-        case .cancel(let actor, let reason):
-            if cancellation == nil { cancellation = (actor, reason) }
         case .finished(let index, let outcome, let duration):
             inFlight -= 1
             engine.limiter.release()
@@ -322,7 +343,7 @@ final class RunExecution {
     }
 
     private func selectStarts(now: Date) -> [Int] {
-        guard cancellation == nil, !interrupted, !ready.isEmpty else { return [] }
+        guard !stopping, !ready.isEmpty else { return [] }
         if readyNeedsSort {
             ready.sort(by: >)
             readyNeedsSort = false
@@ -386,7 +407,7 @@ final class RunExecution {
     }
 
     private func armTimer(now: Date, group: inout ThrowingTaskGroup<Void, any Error>) {
-        guard cancellation == nil, !interrupted, let wake = nextWake(now: now) else { return }
+        guard !stopping, let wake = nextWake(now: now) else { return }
         if let armed = armedTimer, armed <= wake { return }
         armedTimer = wake
         let mailbox = self.mailbox

@@ -120,8 +120,8 @@ extension OnboardingEngine {
     ///
     /// - Throws: ``EngineError`` `unknownRun`, or `invalidState` if it already succeeded or was cancelled.
     public func cancel(_ run: RunID, actor: String, reason: String? = nil) throws {
-        if let mailbox = activeRuns.withLock({ $0[run] }) {
-            mailbox.post(.cancel(actor: actor, reason: reason))
+        if let control = activeRuns.withLock({ $0[run] }) {
+            control.mailbox.post(.cancel(actor: actor, reason: reason))
             return
         }
         let now = clock.now()
