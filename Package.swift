@@ -59,6 +59,10 @@ let package = Package(
             name: "OnboardingEngineTests",
             dependencies: ["OnboardingEngine", "OnboardingEngineTesting", "CrashHarness", "CSQLite"]
         ),
+        .testTarget(
+            name: "OnboardingHostTests",
+            dependencies: ["OnboardingHost"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
