@@ -1,3 +1,5 @@
+import Foundation
+import Logging
 import OnboardingEngine
 import OnboardingEngineTesting
 import Testing
@@ -62,3 +64,18 @@ struct GraphTests {
         #expect(diff.description.contains("version 1 → 2"))
     }
 }
+
+@Suite("Journaled graph JSON")
+struct GraphJSONTests {
+    @Test func theHandWrittenGraphJSONDecodesToTheSameDescriptors() async throws {
+        let tricky = ClosureTask(id: "quote\"back\\slash\nnew\u{1}line", requiredPermissions: ["Mail.ReadWrite", "é"]) { _ in NoOutput() }
+        let graph = try TaskGraph(workflow: "w", tasks: [step("a"), tricky, step("b", ["a", tricky.id], effect: .readOnly)])
+        let temporary = try TemporaryJournal()
+        defer { temporary.remove() }
+        let engine = OnboardingEngine(journal: temporary.journal, clock: ManualClock(), logger: .init(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }))
+        // Starting journals the graph; reading it back goes through the standard decoder.
+        _ = try await engine.start(graph, id: "r", input: Empty())
+        #expect(try temporary.journal.graph(of: "r") == graph.descriptors)
+    }
+}
+

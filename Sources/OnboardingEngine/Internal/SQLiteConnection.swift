@@ -103,10 +103,11 @@ final class SQLiteConnection: @unchecked Sendable {
 
     /// Runs `body` inside a transaction and commits it; rolls back and rethrows the first error.
     func transaction<T>(immediate: Bool = true, _ body: () throws -> T) throws -> T {
-        try execute(immediate ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED")
+        // Prepared and cached like any statement: one durable commit per task is the hot path.
+        try run(immediate ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED")
         do {
             let value = try body()
-            try execute("COMMIT")
+            try run("COMMIT")
             return value
         } catch {
             // Keep the first error; a failed rollback (no transaction left) is not interesting.

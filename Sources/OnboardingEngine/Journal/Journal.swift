@@ -265,7 +265,7 @@ public final class Journal: Sendable {
                     """,
                     [
                         .text(run.id.rawValue), .text(run.workflow), .text(run.fingerprint),
-                        .text(try JSONCoding.string(graph)), .blob(run.input),
+                        .text(JSONCoding.graphJSON(graph)), .blob(run.input),
                         .text(try JSONCoding.string(run.options)), .text(run.state.rawValue),
                         .integer(run.options.dryRun ? 1 : 0), .double(run.createdAt.timeIntervalSince1970),
                         .double(run.updatedAt.timeIntervalSince1970), .optionalText(run.leaseOwner),

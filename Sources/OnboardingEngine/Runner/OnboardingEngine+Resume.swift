@@ -43,7 +43,7 @@ extension OnboardingEngine {
                     }
                     try db.run(
                         "UPDATE runs SET graph = ?, fingerprint = ? WHERE id = ?",
-                        [.text(try JSONCoding.string(graph.descriptors)), .text(graph.fingerprint), .text(id.rawValue)])
+                        [.text(JSONCoding.graphJSON(graph.descriptors)), .text(graph.fingerprint), .text(id.rawValue)])
                     run.fingerprint = graph.fingerprint
                 }
 
