@@ -57,7 +57,10 @@ let package = Package(
         ),
         .testTarget(
             name: "OnboardingEngineTests",
-            dependencies: ["OnboardingEngine", "OnboardingEngineTesting", "CrashHarness", "CSQLite"]
+            dependencies: [
+                "OnboardingEngine", "OnboardingEngineTesting", "CrashHarness", "CSQLite",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ]
         ),
         .testTarget(
             name: "OnboardingHostTests",

@@ -1,3 +1,4 @@
+import Metrics
 import Foundation
 
 /// Settings that apply to every run an engine executes.
@@ -18,6 +19,8 @@ public struct EngineConfiguration: Sendable {
     /// task transitions it holds. For diagnostics and crash tests (a test host can kill itself
     /// at an exact point); keep it cheap.
     public var commitObserver: (@Sendable (CommitSummary) -> Void)?
+    /// Where the engine's counters and timers go; `nil` means the process's `MetricsSystem`.
+    public var metricsFactory: (any MetricsFactory)?
 
     /// Creates a configuration.
     public init(
@@ -26,7 +29,8 @@ public struct EngineConfiguration: Sendable {
         maxConsecutiveCrashes: Int = 3,
         ownerID: String? = nil,
         actor: String = "engine",
-        commitObserver: (@Sendable (CommitSummary) -> Void)? = nil
+        commitObserver: (@Sendable (CommitSummary) -> Void)? = nil,
+        metricsFactory: (any MetricsFactory)? = nil
     ) {
         self.maxConcurrentTasks = max(1, maxConcurrentTasks)
         self.leaseDuration = leaseDuration
@@ -34,6 +38,7 @@ public struct EngineConfiguration: Sendable {
         self.ownerID = ownerID ?? EngineConfiguration.defaultOwnerID()
         self.actor = actor
         self.commitObserver = commitObserver
+        self.metricsFactory = metricsFactory
     }
 
     static func defaultOwnerID() -> String {

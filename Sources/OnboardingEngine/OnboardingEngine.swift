@@ -52,7 +52,7 @@ public final class OnboardingEngine: Sendable {
         self.clock = clock
         self.logger = logger
         self.limiter = ConcurrencyLimiter(limit: configuration.maxConcurrentTasks)
-        self.metrics = EngineMetrics()
+        self.metrics = EngineMetrics(factory: configuration.metricsFactory ?? MetricsSystem.factory)
         self.unitRandom = unitRandom
     }
 
@@ -191,14 +191,31 @@ public final class OnboardingEngine: Sendable {
     }
 }
 
-/// The engine's swift-metrics instruments, created once.
+/// The engine's swift-metrics instruments, created once per engine.
+///
+/// Labels: `onboarding_task_attempts_total`, `onboarding_tasks_total{outcome=succeeded|failed|retrying|parked}`,
+/// `onboarding_task_duration` (a timer), `onboarding_journal_commits_total`, `onboarding_runs_total`.
 struct EngineMetrics: Sendable {
-    let started = Counter(label: "onboarding_task_attempts_total")
-    let succeeded = Counter(label: "onboarding_tasks_total", dimensions: [("outcome", "succeeded")])
-    let failed = Counter(label: "onboarding_tasks_total", dimensions: [("outcome", "failed")])
-    let retried = Counter(label: "onboarding_tasks_total", dimensions: [("outcome", "retrying")])
-    let parked = Counter(label: "onboarding_tasks_total", dimensions: [("outcome", "parked")])
-    let duration = Metrics.Timer(label: "onboarding_task_duration")
-    let commits = Counter(label: "onboarding_journal_commits_total")
-    let runsFinished = Counter(label: "onboarding_runs_total")
+    let started: Counter
+    let succeeded: Counter
+    let failed: Counter
+    let retried: Counter
+    let parked: Counter
+    let duration: Metrics.Timer
+    let commits: Counter
+    let runsFinished: Counter
+
+    init(factory: any MetricsFactory) {
+        func outcome(_ name: String) -> Counter {
+            Counter(label: "onboarding_tasks_total", dimensions: [("outcome", name)], factory: factory)
+        }
+        started = Counter(label: "onboarding_task_attempts_total", factory: factory)
+        succeeded = outcome("succeeded")
+        failed = outcome("failed")
+        retried = outcome("retrying")
+        parked = outcome("parked")
+        duration = Metrics.Timer(label: "onboarding_task_duration", factory: factory)
+        commits = Counter(label: "onboarding_journal_commits_total", factory: factory)
+        runsFinished = Counter(label: "onboarding_runs_total", factory: factory)
+    }
 }

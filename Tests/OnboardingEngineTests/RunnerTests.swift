@@ -1,4 +1,5 @@
 import Foundation
+import MetricsTestKit
 import OnboardingEngine
 import OnboardingEngineTesting
 import Testing
@@ -253,5 +254,28 @@ struct RunnerTests {
         let resumed = try await harness.engine.resume("r", graph: try TaskGraph(workflow: "w", tasks: [step("first"), quick]))
         #expect(resumed.state == .succeeded)
         #expect(finishes.value == 1)
+    }
+}
+
+
+@Suite("Metrics")
+struct MetricsTests {
+    @Test func countsAttemptsOutcomesAndCommits() async throws {
+        let metrics = TestMetrics()
+        let harness = try Harness(configuration: EngineConfiguration(leaseDuration: .seconds(30_000), metricsFactory: metrics))
+        defer { harness.remove() }
+        let flaky = ClosureTask(id: "flaky", retryPolicy: RetryPolicy(initialDelay: .seconds(1), jitter: 0)) { context in
+            if context.attempt == 1 { throw TaskInterruption.retryable("503") }
+            return NoOutput()
+        }
+        async let run = harness.engine.start(try TaskGraph(workflow: "w", tasks: [step("a"), flaky]), input: Empty())
+        await harness.clock.waitForSleepers(atLeast: 2)
+        harness.clock.advanceToNextDeadline()
+        #expect(try await run.state == .succeeded)
+        #expect(metrics.counterTotal(label: "onboarding_task_attempts_total") == 3)
+        #expect(metrics.counterTotal(label: "onboarding_tasks_total", dimensions: [("outcome", "succeeded")]) == 2)
+        #expect(metrics.counterTotal(label: "onboarding_tasks_total", dimensions: [("outcome", "retrying")]) == 1)
+        #expect(metrics.counterTotal(label: "onboarding_journal_commits_total") >= 3)
+        #expect(try metrics.expectTimer("onboarding_task_duration").values.count == 3)
     }
 }
