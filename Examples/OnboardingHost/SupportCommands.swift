@@ -36,6 +36,12 @@ struct ShowCommand: ParsableCommand {
         let id = RunID(runID)
         let record = try journal.run(id)
         print("Run \(id) (\(record.workflow)): \(record.state)")
+        if let owner = record.leaseOwner, let expiry = record.leaseExpiresAt {
+            let live = expiry > Date() ? "held" : "expired"
+            print("Lease: \(owner) until \(expiry.formatted(.iso8601)) (\(live))")
+        } else if record.state == .running {
+            print("Lease: none (the process that ran it stopped; resume it)")
+        }
         for task in try journal.tasks(of: id) {
             var line = "  \(task.id): \(task.state)"
             if let park = task.park { line += " — \(park.message)" }

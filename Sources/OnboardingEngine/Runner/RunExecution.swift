@@ -254,14 +254,15 @@ final class RunExecution {
             record.attempts = max(0, record.attempts - 1)  // an interrupted attempt does not use up the budget
             (action, event, reason) = ("task.interrupted", .taskParked(.pending), "the host stopped the run")
         case .error(let message):
-            (action, event, reason) = retryOrFail(&record, task: task, message: message, code: nil, retryAfter: nil, now: now)
+            (action, event, reason) = retryOrFail(
+                &record, index: index, message: message, code: nil, retryAfter: nil, now: now)
         case .interrupted(let interruption):
             reason = interruption.message
             switch interruption.kind {
             case .retryable(let retryAfter):
                 (action, event, reason) = retryOrFail(
-                    &record, task: task, message: interruption.message, code: interruption.code, retryAfter: retryAfter,
-                    now: now)
+                    &record, index: index, message: interruption.message, code: interruption.code,
+                    retryAfter: retryAfter, now: now)
             case .permanent:
                 record.state = .failed
                 record.lastError = TaskErrorInfo(retryable: false, message: interruption.message, code: interruption.code)
@@ -307,8 +308,9 @@ final class RunExecution {
     }
 
     private func retryOrFail(
-        _ record: inout TaskRecord, task: AnyTask, message: String, code: String?, retryAfter: Duration?, now: Date
+        _ record: inout TaskRecord, index: Int, message: String, code: String?, retryAfter: Duration?, now: Date
     ) -> (String, EngineEvent.Kind, String?) {
+        let task = graph.tasks[index]
         if record.attempts >= task.retryPolicy.maxAttempts {
             record.state = .failed
             record.lastError = TaskErrorInfo(
@@ -321,7 +323,7 @@ final class RunExecution {
         record.state = .pending
         record.nextAttemptAt = at
         record.lastError = TaskErrorInfo(retryable: true, message: message, code: code)
-        timed.append((at, records.firstIndex { $0.id == record.id }!))
+        timed.append((at, index))
         engine.metrics.retried.increment()
         return ("task.retrying", .taskRetrying(at: at), "\(message) (next attempt at \(at.formatted(.iso8601)))")
     }
