@@ -12,7 +12,7 @@ struct ExchangeTests {
 
     @Test("401 without Exchange.ManageAsApp, 403 without the Exchange Administrator role")
     func authorization() async throws {
-        try await Harness.run { harness in
+        try await Harness.run { harness async throws in
             let graphToken = try await harness.consentedGraphToken()
             let noRole = try await harness.token(scope: "https://outlook.office365.com/.default")
             let unauthorized = try await harness.exchange("Get-InboundConnector", token: noRole)
@@ -31,7 +31,7 @@ struct ExchangeTests {
 
     @Test("Exchange refuses the app until the propagation delay has passed since the assignments")
     func propagationDelay() async throws {
-        try await Harness.run(configure: { $0.timings.exchangePropagationDelay = .seconds(600) }) { harness in
+        try await Harness.run(configure: { $0.timings.exchangePropagationDelay = .seconds(600) }) { harness async throws in
             let token = try await harness.exchangeReadyToken()
             #expect(try await harness.exchange("Get-InboundConnector", token: token).status == 401)
             harness.simulator.advanceTime(by: .seconds(601))
@@ -43,7 +43,7 @@ struct ExchangeTests {
 
     @Test("New-InboundConnector creates once; a repeat is 'already exists'; Get finds it by Identity")
     func inboundConnector() async throws {
-        try await Harness.run { harness in
+        try await Harness.run { harness async throws in
             let token = try await harness.exchangeReadyToken()
             let created = try await harness.exchange("New-InboundConnector", Self.inbound, token: token)
             #expect(created.status == 200)
@@ -68,7 +68,7 @@ struct ExchangeTests {
 
     @Test("invalid parameters are refused with the reason in details[0].message")
     func invalidParameters() async throws {
-        try await Harness.run { harness in
+        try await Harness.run { harness async throws in
             let token = try await harness.exchangeReadyToken()
             var wide = Self.inbound.objectValue!
             wide["SenderIPAddresses"] = ["148.163.128.0/19"]
@@ -101,7 +101,7 @@ struct ExchangeTests {
 
     @Test("transport rule state changes only through Enable-/Disable-TransportRule")
     func transportRules() async throws {
-        try await Harness.run { harness in
+        try await Harness.run { harness async throws in
             let token = try await harness.exchangeReadyToken()
             let name = "Bypass Spam Filtering for Proofpoint Essentials"
             let rule: JSONValue = ["Name": .string(name), "SenderIpRanges": ["67.231.144.0/24"], "SetSCL": -1]

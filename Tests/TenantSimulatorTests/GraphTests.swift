@@ -6,7 +6,7 @@ import TenantSimulator
 struct GraphTests {
     @Test("a missing permission answers 403 Authorization_RequestDenied in Graph's error shape")
     func permissionEnforced() async throws {
-        try await Harness.run { harness in
+        try await Harness.run { harness async throws in
             try harness.simulator.grantConsent([.domainReadAll])
             let token = try await harness.token()
             #expect(try await harness.graph("/domains", token: token).status == 200)
@@ -26,7 +26,7 @@ struct GraphTests {
 
     @Test("domains list id, isVerified and supportedServices")
     func domains() async throws {
-        try await Harness.run { harness in
+        try await Harness.run { harness async throws in
             let token = try await harness.consentedGraphToken()
             let value = try #require(try await harness.graph("/domains", token: token).json?["value"]?.arrayValue)
             #expect(value.count == 5)
@@ -40,7 +40,7 @@ struct GraphTests {
 
     @Test("users page by $top with absolute @odata.nextLink until the end")
     func usersPaging() async throws {
-        try await Harness.run(configure: { $0.tenants = [TenantSeed(name: "fabrikam", seed: 9, userCount: 250)] }) { harness in
+        try await Harness.run(configure: { $0.tenants = [TenantSeed(name: "fabrikam", seed: 9, userCount: 250)] }) { harness async throws in
             let token = try await harness.consentedGraphToken()
             var url = "/users?$top=100"
             var ids: [String] = []
@@ -67,7 +67,7 @@ struct GraphTests {
     func deterministic() async throws {
         var first: [String] = []
         for _ in 0..<2 {
-            try await Harness.run(configure: { $0.tenants = [TenantSeed(name: "adatum", seed: 42, userCount: 5)] }) { harness in
+            try await Harness.run(configure: { $0.tenants = [TenantSeed(name: "adatum", seed: 42, userCount: 5)] }) { harness async throws in
                 let token = try await harness.consentedGraphToken()
                 let users = try #require(try await harness.graph("/users", token: token).json?["value"]?.arrayValue)
                 let names = users.compactMap { $0["userPrincipalName"]?.stringValue } + [harness.tenantId]
@@ -79,7 +79,7 @@ struct GraphTests {
 
     @Test("a tenant of 100,000 users serves its last user and pages of 999 without storing users")
     func largeTenant() async throws {
-        try await Harness.run(configure: { $0.tenants = [TenantSeed(name: "big", seed: 3, userCount: 100_000)] }) { harness in
+        try await Harness.run(configure: { $0.tenants = [TenantSeed(name: "big", seed: 3, userCount: 100_000)] }) { harness async throws in
             let token = try await harness.consentedGraphToken()
             let last = try harness.simulator.seededUserId(99_999)
             let user = try await harness.graph("/users/\(last)", token: token)
@@ -96,7 +96,7 @@ struct GraphTests {
     func members() async throws {
         try await Harness.run(configure: {
             $0.tenants = [TenantSeed(name: "contoso", seed: 1, userCount: 500, groupCount: 3, membersPerGroup: 230)]
-        }) { harness in
+        }) { harness async throws in
             let token = try await harness.consentedGraphToken()
             let groups = try #require(try await harness.graph("/groups", token: token).json?["value"]?.arrayValue)
             #expect(groups.count == 3)
@@ -119,7 +119,7 @@ struct GraphTests {
 
     @Test("users/delta pages to a deltaLink that reports additions and removals, and expires as 410 syncStateNotFound")
     func usersDelta() async throws {
-        try await Harness.run(configure: { $0.tenants = [TenantSeed(name: "contoso", seed: 1, userCount: 30)] }) { harness in
+        try await Harness.run(configure: { $0.tenants = [TenantSeed(name: "contoso", seed: 1, userCount: 30)] }) { harness async throws in
             let token = try await harness.consentedGraphToken()
             var url = "/users/delta?$top=20"
             var total = 0
@@ -159,7 +159,7 @@ struct GraphTests {
 
     @Test("delta links expire after the delta link lifetime; groups/delta ends in a deltaLink")
     func deltaLifetime() async throws {
-        try await Harness.run { harness in
+        try await Harness.run { harness async throws in
             let token = try await harness.consentedGraphToken()
             let json = try #require(try await harness.graph("/groups/delta", token: token).json)
             #expect(json["value"]?.arrayValue?.count == 4)
@@ -175,7 +175,7 @@ struct GraphTests {
 
     @Test("the service principal stays invisible during replication lag")
     func replicationLag() async throws {
-        try await Harness.run(configure: { $0.timings.servicePrincipalReplicationLag = .seconds(45) }) { harness in
+        try await Harness.run(configure: { $0.timings.servicePrincipalReplicationLag = .seconds(45) }) { harness async throws in
             let token = try await harness.consentedGraphToken()
             let filter = "/servicePrincipals?$filter=appId%20eq%20'\(harness.application.clientId)'"
             #expect(try await harness.graph(filter, token: token).json?["value"]?.arrayValue?.count == 0)
@@ -191,7 +191,7 @@ struct GraphTests {
 
     @Test("app role assignments: POST creates, GET lists after the read lag, a repeat is refused")
     func appRoleAssignments() async throws {
-        try await Harness.run(configure: { $0.timings.appRoleAssignmentReadLag = .seconds(30) }) { harness in
+        try await Harness.run(configure: { $0.timings.appRoleAssignmentReadLag = .seconds(30) }) { harness async throws in
             let token = try await harness.consentedGraphToken()
             harness.simulator.advanceTime(by: .seconds(31))
             let snapshot = harness.simulator.snapshot().tenants[0]
@@ -214,7 +214,7 @@ struct GraphTests {
 
     @Test("directory role assignments: filter by principalId; a duplicate answers 400 conflicting object")
     func roleAssignments() async throws {
-        try await Harness.run { harness in
+        try await Harness.run { harness async throws in
             let token = try await harness.consentedGraphToken()
             let ours = try #require(harness.simulator.snapshot().tenants[0].servicePrincipalId)
             let body: JSONValue = ["principalId": .string(ours), "roleDefinitionId": "29232cdf-9323-42fd-ade2-1d097af3e4de", "directoryScopeId": "/"]
@@ -234,7 +234,7 @@ struct GraphTests {
 
     @Test("moving a message returns it with a new id in the destination folder")
     func moveMessage() async throws {
-        try await Harness.run { harness in
+        try await Harness.run { harness async throws in
             let token = try await harness.consentedGraphToken()
             let user = try harness.simulator.seededUserId(2)
             let message = try harness.simulator.addMessage(userId: user, subject: "Suspicious")
@@ -255,7 +255,7 @@ struct GraphTests {
 
     @Test("malformed JSON and unknown segments get Graph errors and the server keeps serving")
     func badInput() async throws {
-        try await Harness.run { harness in
+        try await Harness.run { harness async throws in
             let token = try await harness.consentedGraphToken()
             let bad = try await harness.graph("/roleManagement/directory/roleAssignments", method: .POST, token: token, body: "{not json")
             #expect(bad.status == 400)

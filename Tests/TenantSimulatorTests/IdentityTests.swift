@@ -6,7 +6,7 @@ import TenantSimulator
 struct IdentityTests {
     @Test("a token after consent carries the consented roles and JWT claims")
     func tokenCarriesRoles() async throws {
-        try await Harness.run { harness in
+        try await Harness.run { harness async throws in
             try harness.simulator.grantConsent([.userReadAll, .domainReadAll])
             let answer = try await harness.tokenAnswer()
             #expect(answer.status == 200)
@@ -27,7 +27,7 @@ struct IdentityTests {
 
     @Test("an Exchange token holds Exchange.ManageAsApp only once the app role is assigned")
     func exchangeTokenRole() async throws {
-        try await Harness.run { harness in
+        try await Harness.run { harness async throws in
             try harness.simulator.grantConsent(GraphPermission.allGraph)
             let before = try await harness.token(scope: "https://outlook.office365.com/.default")
             #expect(Harness.claims(before)?["roles"] == nil)
@@ -40,7 +40,7 @@ struct IdentityTests {
 
     @Test("a wrong secret gets AADSTS7000215 in Microsoft's error shape")
     func wrongSecret() async throws {
-        try await Harness.run { harness in
+        try await Harness.run { harness async throws in
             try harness.simulator.grantConsent(GraphPermission.allGraph)
             let answer = try await harness.tokenAnswer(secret: "nope")
             #expect(answer.status == 401)
@@ -55,7 +55,7 @@ struct IdentityTests {
 
     @Test("no service principal yet gets AADSTS7000229; an unknown client AADSTS700016; no consent AADSTS65001")
     func consentErrors() async throws {
-        try await Harness.run { harness in
+        try await Harness.run { harness async throws in
             let missing = try await harness.tokenAnswer()
             #expect(missing.json?["error_codes"] == [7_000_229])
             let unknown = try await harness.tokenAnswer(clientId: "00000000-1111-2222-3333-444444444444")
@@ -72,7 +72,7 @@ struct IdentityTests {
 
     @Test("consent not yet visible in tokens during the propagation delay")
     func tokenRolePropagation() async throws {
-        try await Harness.run { harness in
+        try await Harness.run { harness async throws in
             harness.simulator.updateTimings { $0.tokenRolePropagationDelay = .seconds(30) }
             try harness.simulator.grantConsent(GraphPermission.allGraph)
             #expect(try await harness.tokenAnswer().json?["error_codes"] == [65001])
@@ -83,7 +83,7 @@ struct IdentityTests {
 
     @Test("an expired token gets 401 InvalidAuthenticationToken")
     func expiredToken() async throws {
-        try await Harness.run { harness in
+        try await Harness.run { harness async throws in
             harness.simulator.updateTimings { $0.tokenLifetime = .seconds(60) }
             let token = try await harness.consentedGraphToken()
             #expect(try await harness.graph("/domains", token: token).status == 200)
@@ -97,7 +97,7 @@ struct IdentityTests {
 
     @Test("a tampered token is refused")
     func tamperedToken() async throws {
-        try await Harness.run { harness in
+        try await Harness.run { harness async throws in
             let token = try await harness.consentedGraphToken()
             let parts = token.split(separator: ".")
             let forged = parts[0] + "." + parts[1] + ".AAAA"
@@ -108,7 +108,7 @@ struct IdentityTests {
 
     @Test("admin consent redirects with tenant, state and admin_consent, or with permission_denied")
     func adminConsent() async throws {
-        try await Harness.run { harness in
+        try await Harness.run { harness async throws in
             let url = "\(harness.endpoints.login)/\(harness.tenantId)/v2.0/adminconsent?client_id=\(harness.application.clientId)"
                 + "&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default&redirect_uri=https%3A%2F%2Fapp.example%2Fcallback&state=xyz123"
             let approved = try await harness.send(.GET, url)
