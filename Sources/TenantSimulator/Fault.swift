@@ -72,7 +72,9 @@ public struct FaultKind: Sendable, Hashable, CustomStringConvertible {
     let storage: Storage
 
     /// 429 in the service's error shape with a `Retry-After` header in seconds.
-    public static func throttle(retryAfterSeconds: Int) -> FaultKind { FaultKind(storage: .throttle(retryAfterSeconds)) }
+    public static func throttle(retryAfterSeconds: Int) -> FaultKind {
+        FaultKind(storage: .throttle(retryAfterSeconds))
+    }
     /// 503 in the service's error shape, with `Retry-After` when given.
     public static func serviceUnavailable(retryAfterSeconds: Int? = nil) -> FaultKind {
         FaultKind(storage: .serviceUnavailable(retryAfterSeconds))

@@ -72,9 +72,11 @@ public struct TenantSnapshot: Sendable, Hashable {
             "tenantId": .string(tenantId), "name": .string(name), "domains": .array(domains.map { .string($0) }),
             "servicePrincipalId": servicePrincipalId.map { .string($0) } ?? .null,
             "grantedPermissions": .array(grantedPermissions.map { .string($0) }),
-            "appRoleAssignments": .array(appRoleAssignments), "directoryRoleAssignments": .array(directoryRoleAssignments),
+            "appRoleAssignments": .array(appRoleAssignments),
+            "directoryRoleAssignments": .array(directoryRoleAssignments),
             "inboundConnectors": .array(inboundConnectors), "outboundConnectors": .array(outboundConnectors),
-            "transportRules": .array(transportRules), "userCount": .integer(userCount), "groupCount": .integer(groupCount),
+            "transportRules": .array(transportRules), "userCount": .integer(userCount),
+            "groupCount": .integer(groupCount),
         ]
     }
 }

@@ -48,8 +48,12 @@ public struct TenantSeed: Sendable, Hashable {
     public var resolvedDomains: [SimulatedDomain] {
         if let domains { return domains }
         return [
-            SimulatedDomain(name: "\(name).onmicrosoft.com", isVerified: true, supportedServices: ["Email", "OfficeCommunicationsOnline"], isInitial: true),
-            SimulatedDomain(name: "\(name).com", isVerified: true, supportedServices: ["Email", "OfficeCommunicationsOnline"], isDefault: true),
+            SimulatedDomain(
+                name: "\(name).onmicrosoft.com", isVerified: true,
+                supportedServices: ["Email", "OfficeCommunicationsOnline"], isInitial: true),
+            SimulatedDomain(
+                name: "\(name).com", isVerified: true, supportedServices: ["Email", "OfficeCommunicationsOnline"],
+                isDefault: true),
             SimulatedDomain(name: "mail.\(name).com", isVerified: true, supportedServices: ["Email"]),
             SimulatedDomain(name: "\(name)-pending.com", isVerified: false, supportedServices: []),
             SimulatedDomain(name: "\(name)-intune.com", isVerified: true, supportedServices: ["Intune"]),

@@ -125,13 +125,16 @@ extension TenantSimulator {
 
     /// Puts a message in a user's mailbox; returns its id.
     @discardableResult
-    public func addMessage(userId: String, subject: String, folderId: String = "inbox", tenantId: String? = nil) throws -> String {
+    public func addMessage(userId: String, subject: String, folderId: String = "inbox", tenantId: String? = nil) throws
+        -> String
+    {
         try withTenant(tenantId) { world, key in
             guard let user = world.findUser(key, userId), let id = user["id"]?.stringValue else {
                 throw SimulatorError(.notFound, "No user '\(userId)'.")
             }
             let messageId = "AAMk" + Base64URL.encode(Array(world.newID("message").utf8))
-            world.tenants[key]!.messages[messageId] = .init(id: messageId, userId: id, subject: subject, parentFolderId: folderId)
+            world.tenants[key]!.messages[messageId] = .init(
+                id: messageId, userId: id, subject: subject, parentFolderId: folderId)
             return messageId
         }
     }

@@ -65,7 +65,9 @@ public struct TenantSimulator: Sendable {
                     }
                     .bind(host: configuration.host, port: configuration.dnsPort).get()
             } catch {
-                throw SimulatorError(.startFailed, "Could not bind the DNS server to \(configuration.host):\(configuration.dnsPort): \(error)")
+                throw SimulatorError(
+                    .startFailed,
+                    "Could not bind the DNS server to \(configuration.host):\(configuration.dnsPort): \(error)")
             }
         } else {
             dnsChannel = nil
@@ -101,7 +103,11 @@ public struct TenantSimulator: Sendable {
                     host: configuration.host, httpPort: port, dnsPort: dnsChannel?.localAddress?.port)
                 core.endpoints.withLock { $0 = endpoints }
                 core.world.withLock { $0.baseURL = endpoints.base }
-                logger.info("simulator listening", metadata: ["simulator.base": "\(endpoints.base)", "simulator.dns.port": "\(endpoints.dnsPort ?? 0)"])
+                logger.info(
+                    "simulator listening",
+                    metadata: [
+                        "simulator.base": "\(endpoints.base)", "simulator.dns.port": "\(endpoints.dnsPort ?? 0)",
+                    ])
                 await onReady(endpoints)
             }
             // Either server ending (cancellation or failure) ends both.

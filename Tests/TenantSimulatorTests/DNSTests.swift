@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
-import Testing
 import TenantSimulator
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Sends real UDP datagrams to the simulator's DNS server; the query bytes are built here, independently of
 /// the simulator's own encoder.
@@ -30,9 +31,9 @@ struct DNSTests {
     /// Sends one datagram and waits up to two seconds for the reply.
     static func exchange(_ datagram: [UInt8], port: Int) throws -> [UInt8] {
         #if canImport(Glibc)
-        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+            let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
         #else
-        let fd = socket(AF_INET, SOCK_DGRAM, 0)
+            let fd = socket(AF_INET, SOCK_DGRAM, 0)
         #endif
         guard fd >= 0 else { throw HarnessError(message: "socket failed") }
         defer { close(fd) }
@@ -59,7 +60,10 @@ struct DNSTests {
         func u16(_ offset: Int) -> Int { Int(bytes[offset]) << 8 | Int(bytes[offset + 1]) }
         func skipName(_ offset: inout Int) {
             while bytes[offset] != 0 {
-                if bytes[offset] & 0xc0 == 0xc0 { offset += 2; return }
+                if bytes[offset] & 0xc0 == 0xc0 {
+                    offset += 2
+                    return
+                }
                 offset += Int(bytes[offset]) + 1
             }
             offset += 1

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TenantSimulator
+import Testing
 
 @Suite("Exchange Online admin API")
 struct ExchangeTests {
@@ -31,7 +31,8 @@ struct ExchangeTests {
 
     @Test("Exchange refuses the app until the propagation delay has passed since the assignments")
     func propagationDelay() async throws {
-        try await Harness.run(configure: { $0.timings.exchangePropagationDelay = .seconds(600) }) { harness async throws in
+        try await Harness.run(.configured { $0.timings.exchangePropagationDelay = .seconds(600) }) {
+            harness async throws in
             let token = try await harness.exchangeReadyToken()
             #expect(try await harness.exchange("Get-InboundConnector", token: token).status == 401)
             harness.simulator.advanceTime(by: .seconds(601))
@@ -53,14 +54,17 @@ struct ExchangeTests {
             #expect(again.json?["error"]?["message"]?.stringValue?.contains("already exists") == false)
             let detail = again.json?["error"]?["details"]?.arrayValue?.first?["message"]?.stringValue ?? ""
             #expect(detail.contains("already exists"))
-            let found = try await harness.exchange("Get-InboundConnector", ["Identity": "Proofpoint Essentials Inbound"], token: token)
+            let found = try await harness.exchange(
+                "Get-InboundConnector", ["Identity": "Proofpoint Essentials Inbound"], token: token)
             #expect(found.json?["value"]?.arrayValue?.first?["RequireTls"] == true)
             let missing = try await harness.exchange("Get-InboundConnector", ["Identity": "Nope"], token: token)
             #expect(missing.status == 404)
             #expect(harness.simulator.snapshot().tenants[0].inboundConnectors.count == 1)
             #expect(harness.simulator.requestCount(.exchange, "POST", "New-InboundConnector") == 2)
 
-            let set = try await harness.exchange("Set-InboundConnector", ["Identity": "Proofpoint Essentials Inbound", "RequireTls": false], token: token)
+            let set = try await harness.exchange(
+                "Set-InboundConnector", ["Identity": "Proofpoint Essentials Inbound", "RequireTls": false], token: token
+            )
             #expect(set.status == 200)
             #expect(harness.simulator.snapshot().tenants[0].inboundConnectors.first?["RequireTls"] == false)
         }
@@ -74,12 +78,19 @@ struct ExchangeTests {
             wide["SenderIPAddresses"] = ["148.163.128.0/19"]
             let tooWide = try await harness.exchange("New-InboundConnector", .object(wide), token: token)
             #expect(tooWide.status == 400)
-            #expect(tooWide.json?["error"]?["details"]?.arrayValue?.first?["message"]?.stringValue?.hasPrefix("|System.ArgumentException|") == true)
+            #expect(
+                tooWide.json?["error"]?["details"]?.arrayValue?.first?["message"]?.stringValue?.hasPrefix(
+                    "|System.ArgumentException|") == true)
 
-            let outbound: JSONValue = ["Name": "Proofpoint Essentials Outbound", "ConnectorType": "Partner", "RecipientDomains": ["*"], "UseMXRecord": false, "Enabled": false]
+            let outbound: JSONValue = [
+                "Name": "Proofpoint Essentials Outbound", "ConnectorType": "Partner", "RecipientDomains": ["*"],
+                "UseMXRecord": false, "Enabled": false,
+            ]
             let noSmartHosts = try await harness.exchange("New-OutboundConnector", outbound, token: token)
             #expect(noSmartHosts.status == 400)
-            #expect(noSmartHosts.json?["error"]?["details"]?.arrayValue?.first?["message"]?.stringValue?.contains("SmartHosts") == true)
+            #expect(
+                noSmartHosts.json?["error"]?["details"]?.arrayValue?.first?["message"]?.stringValue?.contains(
+                    "SmartHosts") == true)
             var withHosts = outbound.objectValue!
             withHosts["SmartHosts"] = ["outbound-us1.ppe-hosted.com"]
             #expect(try await harness.exchange("New-OutboundConnector", .object(withHosts), token: token).status == 200)
@@ -90,7 +101,9 @@ struct ExchangeTests {
 
             let unknown = try await harness.exchange("Get-Mailbox", token: token)
             #expect(unknown.status == 400)
-            #expect(unknown.json?["error"]?["details"]?.arrayValue?.first?["message"]?.stringValue?.contains("is not recognized as the name of a cmdlet") == true)
+            #expect(
+                unknown.json?["error"]?["details"]?.arrayValue?.first?["message"]?.stringValue?.contains(
+                    "is not recognized as the name of a cmdlet") == true)
 
             let malformed = try await harness.exchangeRaw("{\"CmdletInput\":", token: token)
             #expect(malformed.status == 400)
@@ -107,17 +120,26 @@ struct ExchangeTests {
             let rule: JSONValue = ["Name": .string(name), "SenderIpRanges": ["67.231.144.0/24"], "SetSCL": -1]
             #expect(try await harness.exchange("New-TransportRule", rule, token: token).status == 200)
             let state = { () async throws -> JSONValue? in
-                try await harness.exchange("Get-TransportRule", ["Identity": .string(name)], token: token).json?["value"]?.arrayValue?.first?["State"]
+                try await harness.exchange("Get-TransportRule", ["Identity": .string(name)], token: token).json?[
+                    "value"]?.arrayValue?.first?["State"]
             }
             #expect(try await state() == "Enabled")
-            let set = try await harness.exchange("Set-TransportRule", ["Identity": .string(name), "Enabled": false], token: token)
+            let set = try await harness.exchange(
+                "Set-TransportRule", ["Identity": .string(name), "Enabled": false], token: token)
             #expect(set.status == 400)
             #expect(try await state() == "Enabled")
-            #expect(try await harness.exchange("Disable-TransportRule", ["Identity": .string(name)], token: token).status == 200)
+            #expect(
+                try await harness.exchange("Disable-TransportRule", ["Identity": .string(name)], token: token).status
+                    == 200)
             #expect(try await state() == "Disabled")
-            #expect(try await harness.exchange("Enable-TransportRule", ["Identity": .string(name)], token: token).status == 200)
+            #expect(
+                try await harness.exchange("Enable-TransportRule", ["Identity": .string(name)], token: token).status
+                    == 200)
             #expect(try await state() == "Enabled")
-            #expect(try await harness.exchange("Set-TransportRule", ["Identity": .string(name), "SetSCL": -1], token: token).status == 200)
+            #expect(
+                try await harness.exchange(
+                    "Set-TransportRule", ["Identity": .string(name), "SetSCL": -1], token: token
+                ).status == 200)
         }
     }
 }

@@ -1,7 +1,7 @@
 import AsyncHTTPClient
 import Foundation
-import Testing
 import TenantSimulator
+import Testing
 
 @Suite("Scripted faults")
 struct FaultTests {
@@ -9,7 +9,9 @@ struct FaultTests {
     func throttle() async throws {
         try await Harness.run { harness async throws in
             let token = try await harness.consentedGraphToken()
-            harness.simulator.inject(Fault(.graph, method: "GET", route: "/users", kind: .throttle(retryAfterSeconds: 7), trigger: .times(2)))
+            harness.simulator.inject(
+                Fault(.graph, method: "GET", route: "/users", kind: .throttle(retryAfterSeconds: 7), trigger: .times(2))
+            )
             for _ in 0..<2 {
                 let answer = try await harness.graph("/users", token: token)
                 #expect(answer.status == 429)
@@ -28,13 +30,15 @@ struct FaultTests {
     func unavailable() async throws {
         try await Harness.run { harness async throws in
             let token = try await harness.exchangeReadyToken()
-            harness.simulator.inject(Fault(.exchange, route: "New-InboundConnector", kind: .serviceUnavailable(retryAfterSeconds: 2)))
+            harness.simulator.inject(
+                Fault(.exchange, route: "New-InboundConnector", kind: .serviceUnavailable(retryAfterSeconds: 2)))
             let answer = try await harness.exchange("New-InboundConnector", ExchangeTests.inbound, token: token)
             #expect(answer.status == 503)
             #expect(answer.headers.first(name: "Retry-After") == "2")
             #expect(answer.json?["error"]?["details"] != nil)
             #expect(harness.simulator.snapshot().tenants[0].inboundConnectors.isEmpty)
-            #expect(try await harness.exchange("New-InboundConnector", ExchangeTests.inbound, token: token).status == 200)
+            #expect(
+                try await harness.exchange("New-InboundConnector", ExchangeTests.inbound, token: token).status == 200)
         }
     }
 
@@ -86,7 +90,7 @@ struct FaultTests {
     func probabilistic() async throws {
         var runs: [[Int]] = []
         for _ in 0..<2 {
-            try await Harness.run(configure: { $0.seed = 77 }) { harness async throws in
+            try await Harness.run(.configured { $0.seed = 77 }) { harness async throws in
                 harness.simulator.inject(Fault(.essentials, kind: .serviceUnavailable(), trigger: .probability(0.5)))
                 var statuses: [Int] = []
                 for _ in 0..<20 { statuses.append(try await harness.essentials("/orgs/contoso.com").status) }
@@ -101,7 +105,8 @@ struct FaultTests {
     @Test("removed faults stop applying")
     func removeFault() async throws {
         try await Harness.run { harness async throws in
-            let id = harness.simulator.inject(Fault(.essentials, kind: .throttle(retryAfterSeconds: 1), trigger: .always))
+            let id = harness.simulator.inject(
+                Fault(.essentials, kind: .throttle(retryAfterSeconds: 1), trigger: .always))
             #expect(try await harness.essentials("/orgs/contoso.com").status == 429)
             #expect(try await harness.essentials("/orgs/contoso.com").status == 429)
             harness.simulator.removeFault(id)

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TenantSimulator
+import Testing
 
 @Suite("Microsoft Graph")
 struct GraphTests {
@@ -40,7 +40,8 @@ struct GraphTests {
 
     @Test("users page by $top with absolute @odata.nextLink until the end")
     func usersPaging() async throws {
-        try await Harness.run(configure: { $0.tenants = [TenantSeed(name: "fabrikam", seed: 9, userCount: 250)] }) { harness async throws in
+        try await Harness.run(.configured { $0.tenants = [TenantSeed(name: "fabrikam", seed: 9, userCount: 250)] }) {
+            harness async throws in
             let token = try await harness.consentedGraphToken()
             var url = "/users?$top=100"
             var ids: [String] = []
@@ -67,7 +68,8 @@ struct GraphTests {
     func deterministic() async throws {
         var first: [String] = []
         for _ in 0..<2 {
-            try await Harness.run(configure: { $0.tenants = [TenantSeed(name: "adatum", seed: 42, userCount: 5)] }) { harness async throws in
+            try await Harness.run(.configured { $0.tenants = [TenantSeed(name: "adatum", seed: 42, userCount: 5)] }) {
+                harness async throws in
                 let token = try await harness.consentedGraphToken()
                 let users = try #require(try await harness.graph("/users", token: token).json?["value"]?.arrayValue)
                 let names = users.compactMap { $0["userPrincipalName"]?.stringValue } + [harness.tenantId]
@@ -79,7 +81,8 @@ struct GraphTests {
 
     @Test("a tenant of 100,000 users serves its last user and pages of 999 without storing users")
     func largeTenant() async throws {
-        try await Harness.run(configure: { $0.tenants = [TenantSeed(name: "big", seed: 3, userCount: 100_000)] }) { harness async throws in
+        try await Harness.run(.configured { $0.tenants = [TenantSeed(name: "big", seed: 3, userCount: 100_000)] }) {
+            harness async throws in
             let token = try await harness.consentedGraphToken()
             let last = try harness.simulator.seededUserId(99_999)
             let user = try await harness.graph("/users/\(last)", token: token)
@@ -88,15 +91,19 @@ struct GraphTests {
             let page = try await harness.graph("/users?$top=999", token: token)
             #expect(page.json?["value"]?.arrayValue?.count == 999)
             #expect(harness.simulator.snapshot().tenants[0].userCount == 100_000)
-            #expect(try await harness.graph("/users/\(try harness.simulator.seededUserId(100_000))", token: token).status == 404)
+            #expect(
+                try await harness.graph("/users/\(try harness.simulator.seededUserId(100_000))", token: token).status
+                    == 404)
         }
     }
 
     @Test("group members default to 100 a page, follow nextLink, and reject $top above 999")
     func members() async throws {
-        try await Harness.run(configure: {
-            $0.tenants = [TenantSeed(name: "contoso", seed: 1, userCount: 500, groupCount: 3, membersPerGroup: 230)]
-        }) { harness async throws in
+        try await Harness.run(
+            .configured {
+                $0.tenants = [TenantSeed(name: "contoso", seed: 1, userCount: 500, groupCount: 3, membersPerGroup: 230)]
+            }
+        ) { harness async throws in
             let token = try await harness.consentedGraphToken()
             let groups = try #require(try await harness.graph("/groups", token: token).json?["value"]?.arrayValue)
             #expect(groups.count == 3)
@@ -113,13 +120,16 @@ struct GraphTests {
             let tooBig = try await harness.graph("/groups/\(groupId)/members?$top=1000", token: token)
             #expect(tooBig.status == 400)
             #expect(tooBig.json?["error"]?["code"] == "Request_BadRequest")
-            #expect(try await harness.graph("/groups/\(groupId)/members?$top=999", token: token).json?["value"]?.arrayValue?.count == 230)
+            #expect(
+                try await harness.graph("/groups/\(groupId)/members?$top=999", token: token).json?["value"]?.arrayValue?
+                    .count == 230)
         }
     }
 
     @Test("users/delta pages to a deltaLink that reports additions and removals, and expires as 410 syncStateNotFound")
     func usersDelta() async throws {
-        try await Harness.run(configure: { $0.tenants = [TenantSeed(name: "contoso", seed: 1, userCount: 30)] }) { harness async throws in
+        try await Harness.run(.configured { $0.tenants = [TenantSeed(name: "contoso", seed: 1, userCount: 30)] }) {
+            harness async throws in
             let token = try await harness.consentedGraphToken()
             var url = "/users/delta?$top=20"
             var total = 0
@@ -175,7 +185,8 @@ struct GraphTests {
 
     @Test("the service principal stays invisible during replication lag")
     func replicationLag() async throws {
-        try await Harness.run(configure: { $0.timings.servicePrincipalReplicationLag = .seconds(45) }) { harness async throws in
+        try await Harness.run(.configured { $0.timings.servicePrincipalReplicationLag = .seconds(45) }) {
+            harness async throws in
             let token = try await harness.consentedGraphToken()
             let filter = "/servicePrincipals?$filter=appId%20eq%20'\(harness.application.clientId)'"
             #expect(try await harness.graph(filter, token: token).json?["value"]?.arrayValue?.count == 0)
@@ -191,15 +202,21 @@ struct GraphTests {
 
     @Test("app role assignments: POST creates, GET lists after the read lag, a repeat is refused")
     func appRoleAssignments() async throws {
-        try await Harness.run(configure: { $0.timings.appRoleAssignmentReadLag = .seconds(30) }) { harness async throws in
+        try await Harness.run(.configured { $0.timings.appRoleAssignmentReadLag = .seconds(30) }) {
+            harness async throws in
             let token = try await harness.consentedGraphToken()
             harness.simulator.advanceTime(by: .seconds(31))
             let snapshot = harness.simulator.snapshot().tenants[0]
             let ours = try #require(snapshot.servicePrincipalId)
             let filter = "/servicePrincipals?$filter=appId%20eq%20'00000002-0000-0ff1-ce00-000000000000'"
-            let exo = try #require(try await harness.graph(filter, token: token).json?["value"]?.arrayValue?.first?["id"]?.stringValue)
-            let body: JSONValue = ["principalId": .string(ours), "resourceId": .string(exo), "appRoleId": "dc50a0fb-09a3-484d-be87-e023b12c6440"]
-            let created = try await harness.graph("/servicePrincipals/\(ours)/appRoleAssignments", method: .POST, token: token, body: body.serialized())
+            let exo = try #require(
+                try await harness.graph(filter, token: token).json?["value"]?.arrayValue?.first?["id"]?.stringValue)
+            let body: JSONValue = [
+                "principalId": .string(ours), "resourceId": .string(exo),
+                "appRoleId": "dc50a0fb-09a3-484d-be87-e023b12c6440",
+            ]
+            let created = try await harness.graph(
+                "/servicePrincipals/\(ours)/appRoleAssignments", method: .POST, token: token, body: body.serialized())
             #expect(created.status == 201)
             let path = "/servicePrincipals/\(ours)/appRoleAssignments"
             let listed = try #require(try await harness.graph(path, token: token).json?["value"]?.arrayValue)
@@ -217,13 +234,21 @@ struct GraphTests {
         try await Harness.run { harness async throws in
             let token = try await harness.consentedGraphToken()
             let ours = try #require(harness.simulator.snapshot().tenants[0].servicePrincipalId)
-            let body: JSONValue = ["principalId": .string(ours), "roleDefinitionId": "29232cdf-9323-42fd-ade2-1d097af3e4de", "directoryScopeId": "/"]
+            let body: JSONValue = [
+                "principalId": .string(ours), "roleDefinitionId": "29232cdf-9323-42fd-ade2-1d097af3e4de",
+                "directoryScopeId": "/",
+            ]
             let path = "/roleManagement/directory/roleAssignments"
             #expect(try await harness.graph(path, method: .POST, token: token, body: body.serialized()).status == 201)
             let duplicate = try await harness.graph(path, method: .POST, token: token, body: body.serialized())
             #expect(duplicate.status == 400)
-            #expect(duplicate.json?["error"]?["message"] == "A conflicting object with one or more of the specified property values is present in the directory.")
-            let filtered = try #require(try await harness.graph("\(path)?$filter=principalId%20eq%20'\(ours)'", token: token).json?["value"]?.arrayValue)
+            #expect(
+                duplicate.json?["error"]?["message"]
+                    == "A conflicting object with one or more of the specified property values is present in the directory."
+            )
+            let filtered = try #require(
+                try await harness.graph("\(path)?$filter=principalId%20eq%20'\(ours)'", token: token).json?["value"]?
+                    .arrayValue)
             #expect(filtered.count == 1)
             #expect(filtered.first?["roleDefinitionId"] == "29232cdf-9323-42fd-ade2-1d097af3e4de")
             let other = try await harness.graph("\(path)?$filter=principalId%20eq%20'nobody'", token: token)
@@ -247,7 +272,8 @@ struct GraphTests {
             #expect(moved.json?["parentFolderId"] == "deleteditems")
             #expect(moved.json?["subject"] == "Suspicious")
             let again = try await harness.graph(
-                "/users/\(user)/messages/\(message)/move", method: .POST, token: token, body: #"{"destinationId":"inbox"}"#)
+                "/users/\(user)/messages/\(message)/move", method: .POST, token: token,
+                body: #"{"destinationId":"inbox"}"#)
             #expect(again.status == 404)
             #expect(again.json?["error"]?["code"] == "ErrorItemNotFound")
         }
@@ -257,7 +283,8 @@ struct GraphTests {
     func badInput() async throws {
         try await Harness.run { harness async throws in
             let token = try await harness.consentedGraphToken()
-            let bad = try await harness.graph("/roleManagement/directory/roleAssignments", method: .POST, token: token, body: "{not json")
+            let bad = try await harness.graph(
+                "/roleManagement/directory/roleAssignments", method: .POST, token: token, body: "{not json")
             #expect(bad.status == 400)
             #expect(bad.json?["error"]?["code"] == "BadRequest")
             let unknown = try await harness.graph("/nonsense", token: token)

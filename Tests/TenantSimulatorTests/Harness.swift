@@ -20,11 +20,9 @@ struct Harness {
     let client: HTTPClient
 
     static func run(
-        configure: (inout SimulatorConfiguration) -> Void = { _ in },
+        _ configuration: SimulatorConfiguration = SimulatorConfiguration(),
         _ body: (Harness) async throws -> Void
     ) async throws {
-        var configuration = SimulatorConfiguration()
-        configure(&configuration)
         // Quiet by default; SIMULATOR_TEST_LOGS=1 shows the simulator's and Hummingbird's messages.
         var logger = Logger(label: "TenantSimulatorTests")
         logger.logLevel = ProcessInfo.processInfo.environment["SIMULATOR_TEST_LOGS"] == nil ? .critical : .debug
@@ -81,7 +79,8 @@ struct Harness {
     func graph(_ path: String, method: HTTPMethod = .GET, token: String, body: String? = nil) async throws -> Answer {
         let url = path.hasPrefix("http") ? path : "\(endpoints.graph)/v1.0\(path)"
         return try await send(
-            method, url, headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json")], body: body)
+            method, url, headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json")],
+            body: body)
     }
 
     func exchange(_ cmdlet: String, _ parameters: JSONValue = [:], token: String) async throws -> Answer {
@@ -122,7 +121,8 @@ struct Harness {
             "principalId": .string(principal), "roleDefinitionId": "29232cdf-9323-42fd-ade2-1d097af3e4de",
             "directoryScopeId": "/",
         ]
-        let answer = try await graph("/roleManagement/directory/roleAssignments", method: .POST, token: graphToken, body: body.serialized())
+        let answer = try await graph(
+            "/roleManagement/directory/roleAssignments", method: .POST, token: graphToken, body: body.serialized())
         guard answer.status == 201 else { throw HarnessError(message: "role assignment failed: \(answer.text)") }
         return try await token(scope: "https://outlook.office365.com/.default")
     }
@@ -135,6 +135,15 @@ struct Harness {
         while base64.count % 4 != 0 { base64 += "=" }
         guard let data = Data(base64Encoded: base64) else { return nil }
         return JSONValue.parse(Array(data))
+    }
+}
+
+extension SimulatorConfiguration {
+    /// The default configuration with `change` applied.
+    static func configured(_ change: (inout SimulatorConfiguration) -> Void) -> SimulatorConfiguration {
+        var configuration = SimulatorConfiguration()
+        change(&configuration)
+        return configuration
     }
 }
 

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TenantSimulator
+import Testing
 
 @Suite("Identity platform")
 struct IdentityTests {
@@ -19,7 +19,10 @@ struct IdentityTests {
             #expect(claims["aud"] == "https://graph.microsoft.com")
             #expect(claims["tid"]?.stringValue == harness.tenantId)
             #expect(claims["appid"]?.stringValue == harness.application.clientId)
-            #expect(Set(claims["roles"]?.arrayValue?.compactMap(\.stringValue) ?? []) == ["User.Read.All", "Domain.Read.All"])
+            #expect(
+                Set(claims["roles"]?.arrayValue?.compactMap(\.stringValue) ?? []) == [
+                    "User.Read.All", "Domain.Read.All",
+                ])
             let iat = try #require(claims["iat"]?.intValue)
             #expect(claims["exp"]?.intValue == iat + 3599)
         }
@@ -47,7 +50,9 @@ struct IdentityTests {
             let json = try #require(answer.json)
             #expect(json["error"] == "invalid_client")
             #expect(json["error_codes"] == [7_000_215])
-            #expect(json["error_description"]?.stringValue?.hasPrefix("AADSTS7000215: Invalid client secret provided.") == true)
+            #expect(
+                json["error_description"]?.stringValue?.hasPrefix("AADSTS7000215: Invalid client secret provided.")
+                    == true)
             #expect(json["trace_id"]?.stringValue != nil)
             #expect(json["correlation_id"]?.stringValue != nil)
         }
@@ -109,14 +114,16 @@ struct IdentityTests {
     @Test("admin consent redirects with tenant, state and admin_consent, or with permission_denied")
     func adminConsent() async throws {
         try await Harness.run { harness async throws in
-            let url = "\(harness.endpoints.login)/\(harness.tenantId)/v2.0/adminconsent?client_id=\(harness.application.clientId)"
+            let url =
+                "\(harness.endpoints.login)/\(harness.tenantId)/v2.0/adminconsent?client_id=\(harness.application.clientId)"
                 + "&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default&redirect_uri=https%3A%2F%2Fapp.example%2Fcallback&state=xyz123"
             let approved = try await harness.send(.GET, url)
             #expect(approved.status == 302)
             let location = try #require(approved.headers.first(name: "Location"))
             let components = try #require(URLComponents(string: location))
             #expect(components.host == "app.example")
-            let items = Dictionary(uniqueKeysWithValues: (components.queryItems ?? []).map { ($0.name, $0.value ?? "") })
+            let items = Dictionary(
+                uniqueKeysWithValues: (components.queryItems ?? []).map { ($0.name, $0.value ?? "") })
             #expect(items["tenant"] == harness.tenantId)
             #expect(items["state"] == "xyz123")
             #expect(items["admin_consent"] == "True")

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TenantSimulator
+import Testing
 
 @Suite("Inspection")
 struct InspectionTests {
@@ -8,8 +8,11 @@ struct InspectionTests {
     func overHTTP() async throws {
         try await Harness.run { harness async throws in
             let token = try await harness.exchangeReadyToken()
-            for _ in 0..<3 { _ = try await harness.exchange("New-InboundConnector", ExchangeTests.inbound, token: token) }
-            _ = try await harness.essentials("/orgs/contoso.com/domains", method: .POST, body: #"{"name":"contoso.com.example"}"#)
+            for _ in 0..<3 {
+                _ = try await harness.exchange("New-InboundConnector", ExchangeTests.inbound, token: token)
+            }
+            _ = try await harness.essentials(
+                "/orgs/contoso.com/domains", method: .POST, body: #"{"name":"contoso.com.example"}"#)
 
             let state = try #require(try await harness.send(.GET, harness.endpoints.inspection + "/state").json)
             let tenant = try #require(state["tenants"]?.arrayValue?.first)

@@ -79,7 +79,8 @@ enum DNSMessage {
         } catch {
             switch error {
             case .tooShort: return nil
-            case .malformed(let id, let flags): return header(id: id, queryFlags: flags, rcode: 1, answers: 0, questions: 0)
+            case .malformed(let id, let flags):
+                return header(id: id, queryFlags: flags, rcode: 1, answers: 0, questions: 0)
             }
         }
         if (question.flags >> 11) & 0xf != 0 {

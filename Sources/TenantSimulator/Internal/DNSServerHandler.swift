@@ -13,9 +13,12 @@ final class DNSServerHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
-        guard let reply = DNSMessage.answer(query: Array(envelope.data.readableBytesView), lookup: lookup) else { return }
+        guard let reply = DNSMessage.answer(query: Array(envelope.data.readableBytesView), lookup: lookup) else {
+            return
+        }
         let buffer = context.channel.allocator.buffer(bytes: reply)
-        context.writeAndFlush(wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: buffer)), promise: nil)
+        context.writeAndFlush(
+            wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: buffer)), promise: nil)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

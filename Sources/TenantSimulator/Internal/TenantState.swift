@@ -110,7 +110,8 @@ struct TenantState: Sendable {
         if let index = userIndex(lowered) { return seededUser(index) }
         if let added = addedUsers[lowered] { return added }
         // Graph also accepts the user principal name in place of the id.
-        if let added = addedUsers.values.first(where: { $0["userPrincipalName"]?.stringValue?.lowercased() == lowered }) {
+        if let added = addedUsers.values.first(where: { $0["userPrincipalName"]?.stringValue?.lowercased() == lowered })
+        {
             return added
         }
         return nil

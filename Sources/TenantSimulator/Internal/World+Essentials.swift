@@ -17,8 +17,12 @@ extension World {
                 return essentialsError(404, "No organization found for domain '\(path[1])'.")
             }
             let region = org.seed.region
-            return .json(200, ["domain": .string(org.seed.domain), "region": .string(region),
-                               "api_base": .string("https://\(region).proofpointessentials.com/api/v1")])
+            return .json(
+                200,
+                [
+                    "domain": .string(org.seed.domain), "region": .string(region),
+                    "api_base": .string("https://\(region).proofpointessentials.com/api/v1"),
+                ])
         }
         guard path[0] == "orgs", path.count >= 2 else { return essentialsError(404, "Not found.") }
         let key = path[1].lowercased()
@@ -50,14 +54,17 @@ extension World {
         case ("POST", 1, "users"):
             return addUser(key, request.body)
         case ("GET", 2, "users"):
-            guard let found = essentials.orgs[key]!.users.first(where: { Self.named($0, "primary_email", rest[1]) }) else {
+            guard let found = essentials.orgs[key]!.users.first(where: { Self.named($0, "primary_email", rest[1]) })
+            else {
                 return essentialsError(404, "User '\(rest[1])' not found.")
             }
             return .json(200, .object(found))
         case ("GET", 2, "settings") where rest[1] == "azure":
             return .json(200, essentials.orgs[key]!.azureSettings)
         case ("PUT", 2, "settings") where rest[1] == "azure":
-            guard let body = JSONValue.parse(request.body)?.objectValue else { return essentialsError(400, "Malformed JSON body.") }
+            guard let body = JSONValue.parse(request.body)?.objectValue else {
+                return essentialsError(400, "Malformed JSON body.")
+            }
             var merged = essentials.orgs[key]!.azureSettings.objectValue ?? [:]
             for (name, value) in body { merged[name] = value }
             essentials.orgs[key]!.azureSettings = .object(merged)
@@ -65,7 +72,9 @@ extension World {
         case ("GET", 2, "settings") where rest[1] == "integrations":
             return .json(200, essentials.orgs[key]!.integrationSettings)
         case ("PUT", 2, "settings") where rest[1] == "integrations":
-            guard let body = JSONValue.parse(request.body)?.objectValue else { return essentialsError(400, "Malformed JSON body.") }
+            guard let body = JSONValue.parse(request.body)?.objectValue else {
+                return essentialsError(400, "Malformed JSON body.")
+            }
             guard let allow = body["allow_customers_to_use_integrations"]?.boolValue else {
                 return essentialsError(400, "Field 'allow_customers_to_use_integrations' must be a boolean.")
             }
@@ -82,15 +91,23 @@ extension World {
 
     func orgJSON(_ key: String) -> JSONValue {
         let org = essentials.orgs[key]!.seed
-        return ["primary_domain": .string(org.domain), "name": .string(org.name), "region": .string(org.region),
-                "parent_domain": org.parentDomain.map { .string($0) } ?? .null,
-                "eid": .string(DeterministicID.uuid(configuration.seed, "essentials", key))]
+        return [
+            "primary_domain": .string(org.domain), "name": .string(org.name), "region": .string(org.region),
+            "parent_domain": org.parentDomain.map { .string($0) } ?? .null,
+            "eid": .string(DeterministicID.uuid(configuration.seed, "essentials", key)),
+        ]
     }
 
     private mutating func addDomain(_ key: String, _ bytes: [UInt8]) -> SimReply {
-        guard let body = JSONValue.parse(bytes)?.objectValue else { return essentialsError(400, "Malformed JSON body.") }
-        guard let name = body["name"]?.stringValue, !name.isEmpty else { return essentialsError(400, "Field 'name' is required.") }
-        if let relay = body["is_relay"], relay.boolValue == nil { return essentialsError(400, "Field 'is_relay' must be a boolean.") }
+        guard let body = JSONValue.parse(bytes)?.objectValue else {
+            return essentialsError(400, "Malformed JSON body.")
+        }
+        guard let name = body["name"]?.stringValue, !name.isEmpty else {
+            return essentialsError(400, "Field 'name' is required.")
+        }
+        if let relay = body["is_relay"], relay.boolValue == nil {
+            return essentialsError(400, "Field 'is_relay' must be a boolean.")
+        }
         guard !essentials.orgs[key]!.domains.contains(where: { Self.named($0, "name", name) }) else {
             return essentialsError(409, "Domain '\(name)' already exists.")
         }
@@ -106,7 +123,9 @@ extension World {
         guard let index = essentials.orgs[key]!.domains.firstIndex(where: { Self.named($0, "name", name) }) else {
             return essentialsError(404, "Domain '\(name)' not found.")
         }
-        guard let body = JSONValue.parse(bytes)?.objectValue else { return essentialsError(400, "Malformed JSON body.") }
+        guard let body = JSONValue.parse(bytes)?.objectValue else {
+            return essentialsError(400, "Malformed JSON body.")
+        }
         for field in ["is_relay", "is_active"] {
             if let value = body[field] {
                 guard value.boolValue != nil else { return essentialsError(400, "Field '\(field)' must be a boolean.") }
@@ -117,7 +136,9 @@ extension World {
     }
 
     private mutating func addUser(_ key: String, _ bytes: [UInt8]) -> SimReply {
-        guard let body = JSONValue.parse(bytes)?.objectValue else { return essentialsError(400, "Malformed JSON body.") }
+        guard let body = JSONValue.parse(bytes)?.objectValue else {
+            return essentialsError(400, "Malformed JSON body.")
+        }
         guard let email = body["primary_email"]?.stringValue, email.contains("@") else {
             return essentialsError(400, "Field 'primary_email' is required and must be an email address.")
         }

@@ -9,7 +9,8 @@ extension World {
     }
 
     static let multiValuedParameters: Set<String> = [
-        "SenderIPAddresses", "SmartHosts", "SenderDomains", "RecipientDomains", "SenderIpRanges", "TlsSenderCertificateName",
+        "SenderIPAddresses", "SmartHosts", "SenderDomains", "RecipientDomains", "SenderIpRanges",
+        "TlsSenderCertificateName",
     ]
 
     /// The cmdlet name of an InvokeCommand body, for route keys; `InvokeCommand` when unreadable.
@@ -20,22 +21,31 @@ extension World {
     mutating func handleExchange(_ request: SimRequest) -> SimReply {
         let segments = Array(request.segments.dropFirst())  // drop "exchange"
         guard segments.count == 4, segments[0] == "adminapi", segments[1] == "beta", segments[3] == "InvokeCommand"
-        else { return exchangeError(404, code: "NotFound", detail: "|System.Exception|The requested resource was not found.") }
+        else {
+            return exchangeError(
+                404, code: "NotFound", detail: "|System.Exception|The requested resource was not found.")
+        }
         guard request.method == "POST" else {
-            return exchangeError(405, code: "MethodNotAllowed", detail: "|System.Exception|The HTTP method is not allowed.")
+            return exchangeError(
+                405, code: "MethodNotAllowed", detail: "|System.Exception|The HTTP method is not allowed.")
         }
         guard let key = tenantKey(for: segments[2]) else {
-            return exchangeError(400, code: "BadRequest", detail: "|System.ArgumentException|Tenant '\(segments[2])' was not found.")
+            return exchangeError(
+                400, code: "BadRequest", detail: "|System.ArgumentException|Tenant '\(segments[2])' was not found.")
         }
         let claims: TokenClaims
         switch authenticate(request, audience: Self.exchangeResource) {
         case .success(let value): claims = value
         case .failure(let problem):
-            return exchangeError(401, code: "InvalidAuthenticationToken", detail: "|System.UnauthorizedAccessException|\(Self.tokenProblemMessage(problem))")
+            return exchangeError(
+                401, code: "InvalidAuthenticationToken",
+                detail: "|System.UnauthorizedAccessException|\(Self.tokenProblemMessage(problem))")
         }
         let tenant = tenants[key]!
         guard claims.tenantId == tenant.tenantId else {
-            return exchangeError(401, code: "InvalidAuthenticationToken", detail: "|System.UnauthorizedAccessException|The token was issued for another tenant.")
+            return exchangeError(
+                401, code: "InvalidAuthenticationToken",
+                detail: "|System.UnauthorizedAccessException|The token was issued for another tenant.")
         }
         let delay = timings.exchangePropagationDelay
         let principal = tenant.appServicePrincipalId
@@ -44,25 +54,37 @@ extension World {
                 && $0.appRoleId == GraphPermission.exchangeManageAsApp.id && hasElapsed(delay, since: $0.createdAt)
         }
         guard claims.roles.contains(GraphPermission.exchangeManageAsApp.name), appRoleSettled else {
-            return exchangeError(401, code: "Unauthorized", detail: "|System.UnauthorizedAccessException|The application \(claims.appId) does not hold the Exchange.ManageAsApp permission.")
+            return exchangeError(
+                401, code: "Unauthorized",
+                detail:
+                    "|System.UnauthorizedAccessException|The application \(claims.appId) does not hold the Exchange.ManageAsApp permission."
+            )
         }
         let directoryRoleSettled = tenant.directoryRoleAssignments.contains {
             $0.principalId == principal && $0.roleDefinitionId == Self.exchangeAdministratorRoleId
                 && hasElapsed(delay, since: $0.createdAt)
         }
         guard directoryRoleSettled else {
-            return exchangeError(403, code: "Forbidden", detail: "|Microsoft.Exchange.Management.Tasks.ManagementObjectAccessDeniedException|The role assigned to application \(claims.appId) isn't supported in this scenario. Please check online documentation for assigning correct Directory Roles to Azure AD Application for EXO App-Only Authentication.")
+            return exchangeError(
+                403, code: "Forbidden",
+                detail:
+                    "|Microsoft.Exchange.Management.Tasks.ManagementObjectAccessDeniedException|The role assigned to application \(claims.appId) isn't supported in this scenario. Please check online documentation for assigning correct Directory Roles to Azure AD Application for EXO App-Only Authentication."
+            )
         }
         guard let body = JSONValue.parse(request.body), body.objectValue != nil else {
-            return exchangeError(400, code: "BadRequest", detail: "|System.ArgumentException|The request body could not be parsed as JSON.")
+            return exchangeError(
+                400, code: "BadRequest",
+                detail: "|System.ArgumentException|The request body could not be parsed as JSON.")
         }
         guard let name = body["CmdletInput"]?["CmdletName"]?.stringValue else {
-            return exchangeError(400, code: "BadRequest", detail: "|System.ArgumentException|CmdletInput.CmdletName is required.")
+            return exchangeError(
+                400, code: "BadRequest", detail: "|System.ArgumentException|CmdletInput.CmdletName is required.")
         }
         var parameters = body["CmdletInput"]?["Parameters"]?.objectValue ?? [:]
         for (name, value) in parameters where Self.multiValuedParameters.contains(name) {
             if case .string(let single) = value {
-                parameters[name] = .array(single.split(separator: ",").map { .string($0.trimmingCharacters(in: .whitespaces)) })
+                parameters[name] = .array(
+                    single.split(separator: ",").map { .string($0.trimmingCharacters(in: .whitespaces)) })
             }
         }
         return runCmdlet(key, name, parameters)
@@ -70,7 +92,9 @@ extension World {
 
     private mutating func runCmdlet(_ key: String, _ name: String, _ parameters: [String: JSONValue]) -> SimReply {
         let parts = name.split(separator: "-", maxSplits: 1).map(String.init)
-        guard parts.count == 2, let collection = ExchangeCollection(rawValue: parts[1]) else { return unknownCmdlet(name) }
+        guard parts.count == 2, let collection = ExchangeCollection(rawValue: parts[1]) else {
+            return unknownCmdlet(name)
+        }
         switch (parts[0], collection) {
         case ("Get", _): return getObjects(key, collection, parameters)
         case ("New", _): return newObject(key, collection, parameters)
@@ -83,7 +107,11 @@ extension World {
     }
 
     private func unknownCmdlet(_ name: String) -> SimReply {
-        exchangeError(400, code: "BadRequest", detail: "|System.Management.Automation.CommandNotFoundException|The term '\(name)' is not recognized as the name of a cmdlet, function, script file, or operable program. Check the spelling of the name, or if a path was included, verify that the path is correct and try again.")
+        exchangeError(
+            400, code: "BadRequest",
+            detail:
+                "|System.Management.Automation.CommandNotFoundException|The term '\(name)' is not recognized as the name of a cmdlet, function, script file, or operable program. Check the spelling of the name, or if a path was included, verify that the path is correct and try again."
+        )
     }
 
     func objects(_ key: String, _ collection: ExchangeCollection) -> [[String: JSONValue]] {
@@ -111,18 +139,28 @@ extension World {
     }
 
     private func objectNotFound(_ identity: String) -> SimReply {
-        exchangeError(404, code: "NotFound", detail: "|Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException|The operation couldn't be performed because object '\(identity)' couldn't be found on 'SIMULATOR01.PROD.OUTLOOK.COM'.")
+        exchangeError(
+            404, code: "NotFound",
+            detail:
+                "|Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException|The operation couldn't be performed because object '\(identity)' couldn't be found on 'SIMULATOR01.PROD.OUTLOOK.COM'."
+        )
     }
 
     private func missingParameter(_ name: String) -> SimReply {
-        exchangeError(400, code: "BadRequest", detail: "|System.Management.Automation.ParameterBindingException|Cannot process command because of one or more missing mandatory parameters: \(name).")
+        exchangeError(
+            400, code: "BadRequest",
+            detail:
+                "|System.Management.Automation.ParameterBindingException|Cannot process command because of one or more missing mandatory parameters: \(name)."
+        )
     }
 
     private func identityParameter(_ parameters: [String: JSONValue]) -> String? {
         parameters["Identity"]?.stringValue
     }
 
-    private func getObjects(_ key: String, _ collection: ExchangeCollection, _ parameters: [String: JSONValue]) -> SimReply {
+    private func getObjects(_ key: String, _ collection: ExchangeCollection, _ parameters: [String: JSONValue])
+        -> SimReply
+    {
         let all = objects(key, collection)
         if let identity = identityParameter(parameters) {
             guard let found = index(of: identity, in: all) else { return objectNotFound(identity) }
@@ -134,27 +172,31 @@ extension World {
     /// Checks a connector's or rule's full set of properties; returns the error detail, if any.
     static func validate(_ collection: ExchangeCollection, _ object: [String: JSONValue]) -> String? {
         if let name = object["Name"]?.stringValue, name.count > 64 {
-            return "|System.ArgumentException|The length of the property is too long. The maximum length is 64 and the length of the value provided is \(name.count)."
+            return
+                "|System.ArgumentException|The length of the property is too long. The maximum length is 64 and the length of the value provided is \(name.count)."
         }
         switch collection {
         case .inboundConnector:
             for entry in object["SenderIPAddresses"]?.arrayValue ?? [] {
                 let text = entry.stringValue ?? entry.serialized()
                 if !isAcceptedSenderAddress(text) {
-                    return "|System.ArgumentException|The value \"\(text)\" of property SenderIPAddresses is invalid. Only IPv4 addresses and CIDR ranges from /24 to /32 are supported."
+                    return
+                        "|System.ArgumentException|The value \"\(text)\" of property SenderIPAddresses is invalid. Only IPv4 addresses and CIDR ranges from /24 to /32 are supported."
                 }
             }
         case .outboundConnector:
             let useMX = object["UseMXRecord"]?.boolValue ?? true
             let smartHosts = object["SmartHosts"]?.arrayValue ?? []
             if !useMX && smartHosts.isEmpty {
-                return "|Microsoft.Exchange.Data.DataValidationException|SmartHosts must be specified when UseMXRecord is set to false."
+                return
+                    "|Microsoft.Exchange.Data.DataValidationException|SmartHosts must be specified when UseMXRecord is set to false."
             }
         case .transportRule:
             if let scl = object["SetSCL"], let value = scl.intValue ?? scl.stringValue.flatMap({ Int($0) }),
                 !(-1...9).contains(value)
             {
-                return "|System.ArgumentException|The value \(value) of SetSCL is out of range; it must be between -1 and 9."
+                return
+                    "|System.ArgumentException|The value \(value) of SetSCL is out of range; it must be between -1 and 9."
             }
         }
         return nil
@@ -172,11 +214,17 @@ extension World {
         return true
     }
 
-    private mutating func newObject(_ key: String, _ collection: ExchangeCollection, _ parameters: [String: JSONValue]) -> SimReply {
+    private mutating func newObject(_ key: String, _ collection: ExchangeCollection, _ parameters: [String: JSONValue])
+        -> SimReply
+    {
         guard let name = parameters["Name"]?.stringValue, !name.isEmpty else { return missingParameter("Name") }
         var all = objects(key, collection)
         if index(of: name, in: all) != nil {
-            return exchangeError(400, code: "BadRequest", detail: "|Microsoft.Exchange.Configuration.Tasks.ManagementObjectAlreadyExistsException|The object '\(name)' already exists.")
+            return exchangeError(
+                400, code: "BadRequest",
+                detail:
+                    "|Microsoft.Exchange.Configuration.Tasks.ManagementObjectAlreadyExistsException|The object '\(name)' already exists."
+            )
         }
         var object = parameters
         object["Identity"] = .string(name)
@@ -201,11 +249,17 @@ extension World {
         return .json(200, ["value": [.object(object)]])
     }
 
-    private mutating func setObject(_ key: String, _ collection: ExchangeCollection, _ parameters: [String: JSONValue]) -> SimReply {
+    private mutating func setObject(_ key: String, _ collection: ExchangeCollection, _ parameters: [String: JSONValue])
+        -> SimReply
+    {
         guard let identity = identityParameter(parameters) else { return missingParameter("Identity") }
         if collection == .transportRule, let name = ["Enabled", "State"].first(where: { parameters[$0] != nil }) {
             // Set-TransportRule has no state parameter: Enable-/Disable-TransportRule change it.
-            return exchangeError(400, code: "BadRequest", detail: "|System.Management.Automation.ParameterBindingException|A parameter cannot be found that matches parameter name '\(name)'.")
+            return exchangeError(
+                400, code: "BadRequest",
+                detail:
+                    "|System.Management.Automation.ParameterBindingException|A parameter cannot be found that matches parameter name '\(name)'."
+            )
         }
         var all = objects(key, collection)
         guard let found = index(of: identity, in: all) else { return objectNotFound(identity) }
@@ -221,7 +275,9 @@ extension World {
         return .json(200, ["value": []])
     }
 
-    private mutating func removeObject(_ key: String, _ collection: ExchangeCollection, _ parameters: [String: JSONValue]) -> SimReply {
+    private mutating func removeObject(
+        _ key: String, _ collection: ExchangeCollection, _ parameters: [String: JSONValue]
+    ) -> SimReply {
         guard let identity = identityParameter(parameters) else { return missingParameter("Identity") }
         var all = objects(key, collection)
         guard let found = index(of: identity, in: all) else { return objectNotFound(identity) }

@@ -14,7 +14,8 @@ extension World {
         let claims: TokenClaims
         switch authenticate(request, audience: Self.graphResource) {
         case .success(let value): claims = value
-        case .failure(let problem): return graphError(401, "InvalidAuthenticationToken", Self.tokenProblemMessage(problem))
+        case .failure(let problem):
+            return graphError(401, "InvalidAuthenticationToken", Self.tokenProblemMessage(problem))
         }
         guard let key = tenantKey(for: claims.tenantId), tenants[key]!.tenantId == claims.tenantId else {
             return graphError(401, "InvalidAuthenticationToken", "Access token validation failure. Unknown tenant.")
@@ -69,7 +70,8 @@ extension World {
             return requiring(claims, [.groupMemberReadAll, .groupReadAll]) { $0.listMembers(key, path[1], request) }
         default:
             if ["servicePrincipals", "roleManagement", "domains", "users", "groups"].contains(path.first ?? "") {
-                return graphError(405, "Request_BadRequest", "Specified HTTP method is not allowed for the request target.")
+                return graphError(
+                    405, "Request_BadRequest", "Specified HTTP method is not allowed for the request target.")
             }
             return graphError(400, "BadRequest", "Resource not found for the segment '\(path.first ?? "")'.")
         }
@@ -86,11 +88,16 @@ extension World {
     }
 
     func notFound(_ id: String) -> SimReply {
-        graphError(404, "Request_ResourceNotFound", "Resource '\(id)' does not exist or one of its queried reference-property objects are not present.")
+        graphError(
+            404, "Request_ResourceNotFound",
+            "Resource '\(id)' does not exist or one of its queried reference-property objects are not present.")
     }
 
     func badJSON() -> SimReply {
-        graphError(400, "BadRequest", "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.")
+        graphError(
+            400, "BadRequest",
+            "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format."
+        )
     }
 
     func context(_ suffix: String) -> JSONValue { .string("\(baseURL)/graph/v1.0/$metadata#\(suffix)") }
@@ -109,12 +116,17 @@ extension World {
     func pageSize(_ request: SimRequest) -> Result<Int, SimReply> {
         guard let raw = request.query["$top"] else { return .success(Self.defaultPageSize) }
         guard let value = Int(raw), (1...Self.maximumPageSize).contains(value) else {
-            return .failure(graphError(400, "Request_BadRequest", "Invalid page size specified: '\(raw)'. Must be between 1 and \(Self.maximumPageSize) inclusive."))
+            return .failure(
+                graphError(
+                    400, "Request_BadRequest",
+                    "Invalid page size specified: '\(raw)'. Must be between 1 and \(Self.maximumPageSize) inclusive."))
         }
         return .success(value)
     }
 
-    static func encodeCursor(_ fields: [String]) -> String { Base64URL.encode(Array(fields.joined(separator: ":").utf8)) }
+    static func encodeCursor(_ fields: [String]) -> String {
+        Base64URL.encode(Array(fields.joined(separator: ":").utf8))
+    }
 
     static func decodeCursor(_ token: String?) -> [String]? {
         guard let token, let bytes = Base64URL.decode(token) else { return nil }
@@ -130,24 +142,34 @@ extension World {
         func roles(_ permissions: [GraphPermission]) -> JSONValue {
             .array(
                 permissions.map {
-                    ["id": .string($0.id), "value": .string($0.name), "displayName": .string($0.name),
-                     "allowedMemberTypes": ["Application"], "isEnabled": true]
+                    [
+                        "id": .string($0.id), "value": .string($0.name), "displayName": .string($0.name),
+                        "allowedMemberTypes": ["Application"], "isEnabled": true,
+                    ]
                 })
         }
         if id == tenant.graphServicePrincipalId {
-            return ["id": .string(id), "appId": .string(Self.graphAppId), "displayName": "Microsoft Graph",
-                    "servicePrincipalType": "Application", "accountEnabled": true, "appRoles": roles(GraphPermission.allGraph)]
+            return [
+                "id": .string(id), "appId": .string(Self.graphAppId), "displayName": "Microsoft Graph",
+                "servicePrincipalType": "Application", "accountEnabled": true,
+                "appRoles": roles(GraphPermission.allGraph),
+            ]
         }
         if id == tenant.exchangeServicePrincipalId {
-            return ["id": .string(id), "appId": .string(Self.exchangeAppId), "displayName": "Office 365 Exchange Online",
-                    "servicePrincipalType": "Application", "accountEnabled": true, "appRoles": roles([.exchangeManageAsApp])]
+            return [
+                "id": .string(id), "appId": .string(Self.exchangeAppId), "displayName": "Office 365 Exchange Online",
+                "servicePrincipalType": "Application", "accountEnabled": true,
+                "appRoles": roles([.exchangeManageAsApp]),
+            ]
         }
         if id == tenant.appServicePrincipalId, let created = tenant.appServicePrincipalCreatedAt,
             hasElapsed(timings.servicePrincipalReplicationLag, since: created)
         {
-            return ["id": .string(id), "appId": .string(configuration.application.clientId),
-                    "displayName": .string(configuration.application.displayName),
-                    "servicePrincipalType": "Application", "accountEnabled": true, "appRoles": []]
+            return [
+                "id": .string(id), "appId": .string(configuration.application.clientId),
+                "displayName": .string(configuration.application.displayName),
+                "servicePrincipalType": "Application", "accountEnabled": true, "appRoles": [],
+            ]
         }
         return nil
     }
@@ -162,7 +184,10 @@ extension World {
         var all = visibleServicePrincipals(key)
         if let filter = request.query["$filter"] {
             guard let appId = Self.equalityFilter(filter, property: "appId") else {
-                return graphError(400, "Request_UnsupportedQuery", "Unsupported or invalid query filter clause specified for property 'appId' of resource 'ServicePrincipal'.")
+                return graphError(
+                    400, "Request_UnsupportedQuery",
+                    "Unsupported or invalid query filter clause specified for property 'appId' of resource 'ServicePrincipal'."
+                )
             }
             all = all.filter { $0["appId"]?.stringValue?.lowercased() == appId.lowercased() }
         }
@@ -176,12 +201,14 @@ extension World {
     // MARK: App role assignments
 
     func appRoleAssignmentJSON(_ key: String, _ assignment: TenantState.AppRoleAssignment) -> JSONValue {
-        let resourceName = servicePrincipalJSON(key, assignment.resourceId)?["displayName"] ?? nil
-        return ["id": .string(assignment.id), "principalId": .string(assignment.principalId),
-                "principalType": "ServicePrincipal", "principalDisplayName": .string(configuration.application.displayName),
-                "resourceId": .string(assignment.resourceId), "resourceDisplayName": resourceName ?? .null,
-                "appRoleId": .string(assignment.appRoleId), "createdDateTime": Self.iso(assignment.createdAt),
-                "deletedDateTime": nil]
+        let resourceName: JSONValue = servicePrincipalJSON(key, assignment.resourceId)?["displayName"] ?? .null
+        return [
+            "id": .string(assignment.id), "principalId": .string(assignment.principalId),
+            "principalType": "ServicePrincipal", "principalDisplayName": .string(configuration.application.displayName),
+            "resourceId": .string(assignment.resourceId), "resourceDisplayName": resourceName,
+            "appRoleId": .string(assignment.appRoleId), "createdDateTime": Self.iso(assignment.createdAt),
+            "deletedDateTime": nil,
+        ]
     }
 
     func listAppRoleAssignments(_ key: String, _ id: String) -> SimReply {
@@ -189,8 +216,12 @@ extension World {
         let visible = tenants[key]!.appRoleAssignments.filter {
             $0.principalId == id.lowercased() && hasElapsed(timings.appRoleAssignmentReadLag, since: $0.createdAt)
         }
-        return .json(200, ["@odata.context": context("servicePrincipals('\(id)')/appRoleAssignments"),
-                           "value": .array(visible.map { appRoleAssignmentJSON(key, $0) })])
+        return .json(
+            200,
+            [
+                "@odata.context": context("servicePrincipals('\(id)')/appRoleAssignments"),
+                "value": .array(visible.map { appRoleAssignmentJSON(key, $0) }),
+            ])
     }
 
     mutating func createAppRoleAssignment(_ key: String, _ id: String, _ body: [UInt8]) -> SimReply {
@@ -200,14 +231,19 @@ extension World {
             let resourceId = json["resourceId"]?.stringValue?.lowercased(),
             let appRoleId = json["appRoleId"]?.stringValue?.lowercased()
         else {
-            return graphError(400, "Request_BadRequest", "One or more properties are invalid: principalId, resourceId and appRoleId are required.")
+            return graphError(
+                400, "Request_BadRequest",
+                "One or more properties are invalid: principalId, resourceId and appRoleId are required.")
         }
         guard principalId == id.lowercased() else {
-            return graphError(400, "Request_BadRequest", "The principalId in the request body must match the service principal in the request URL.")
+            return graphError(
+                400, "Request_BadRequest",
+                "The principalId in the request body must match the service principal in the request URL.")
         }
         guard let roles = tenants[key]!.appRoles(ofResource: resourceId) else { return notFound(resourceId) }
         guard roles.contains(where: { $0.id == appRoleId }) else {
-            return graphError(400, "Request_BadRequest", "Permission being assigned was not found on application '\(resourceId)'.")
+            return graphError(
+                400, "Request_BadRequest", "Permission being assigned was not found on application '\(resourceId)'.")
         }
         let exists = tenants[key]!.appRoleAssignments.contains {
             $0.principalId == principalId && $0.resourceId == resourceId && $0.appRoleId == appRoleId
@@ -225,8 +261,11 @@ extension World {
     // MARK: Directory role assignments
 
     func roleAssignmentJSON(_ assignment: TenantState.DirectoryRoleAssignment) -> JSONValue {
-        ["id": .string(assignment.id), "principalId": .string(assignment.principalId),
-         "roleDefinitionId": .string(assignment.roleDefinitionId), "directoryScopeId": .string(assignment.directoryScopeId)]
+        [
+            "id": .string(assignment.id), "principalId": .string(assignment.principalId),
+            "roleDefinitionId": .string(assignment.roleDefinitionId),
+            "directoryScopeId": .string(assignment.directoryScopeId),
+        ]
     }
 
     func listRoleAssignments(_ key: String, _ request: SimRequest) -> SimReply {
@@ -237,8 +276,12 @@ extension World {
             }
             all = all.filter { $0.principalId == principal.lowercased() }
         }
-        return .json(200, ["@odata.context": context("roleManagement/directory/roleAssignments"),
-                           "value": .array(all.map(roleAssignmentJSON))])
+        return .json(
+            200,
+            [
+                "@odata.context": context("roleManagement/directory/roleAssignments"),
+                "value": .array(all.map(roleAssignmentJSON)),
+            ])
     }
 
     mutating func createRoleAssignment(_ key: String, _ body: [UInt8]) -> SimReply {
@@ -246,7 +289,8 @@ extension World {
         guard let principalId = json["principalId"]?.stringValue?.lowercased(),
             let roleDefinitionId = json["roleDefinitionId"]?.stringValue?.lowercased()
         else {
-            return graphError(400, "Request_BadRequest", "Invalid request body: principalId and roleDefinitionId are required.")
+            return graphError(
+                400, "Request_BadRequest", "Invalid request body: principalId and roleDefinitionId are required.")
         }
         let scope = json["directoryScopeId"]?.stringValue ?? "/"
         guard servicePrincipalJSON(key, principalId) != nil || tenants[key]!.appServicePrincipalId == principalId else {
@@ -256,7 +300,9 @@ extension World {
             $0.principalId == principalId && $0.roleDefinitionId == roleDefinitionId && $0.directoryScopeId == scope
         }
         guard !duplicate else {
-            return graphError(400, "Request_BadRequest", "A conflicting object with one or more of the specified property values is present in the directory.")
+            return graphError(
+                400, "Request_BadRequest",
+                "A conflicting object with one or more of the specified property values is present in the directory.")
         }
         let assignment = TenantState.DirectoryRoleAssignment(
             id: newID("roleAssignment"), principalId: principalId, roleDefinitionId: roleDefinitionId,
@@ -271,9 +317,12 @@ extension World {
 
     func listDomains(_ key: String) -> SimReply {
         let domains = tenants[key]!.domains.map { domain -> JSONValue in
-            ["id": .string(domain.name), "isVerified": .bool(domain.isVerified), "isDefault": .bool(domain.isDefault),
-             "isInitial": .bool(domain.isInitial), "authenticationType": "Managed", "isAdminManaged": true,
-             "supportedServices": .array(domain.supportedServices.map { .string($0) })]
+            [
+                "id": .string(domain.name), "isVerified": .bool(domain.isVerified),
+                "isDefault": .bool(domain.isDefault),
+                "isInitial": .bool(domain.isInitial), "authenticationType": "Managed", "isAdminManaged": true,
+                "supportedServices": .array(domain.supportedServices.map { .string($0) }),
+            ]
         }
         return .json(200, ["@odata.context": context("domains"), "value": .array(domains)])
     }
@@ -312,7 +361,8 @@ extension World {
         let page = tenants[key]!.users(from: cursor, limit: top)
         var body: [String: JSONValue] = ["@odata.context": context("users"), "value": .array(page.users)]
         if let next = page.next {
-            body["@odata.nextLink"] = .string("\(baseURL)/graph/v1.0/users?$top=\(top)&$skiptoken=\(Self.encodeCursor(["u", String(next)]))")
+            body["@odata.nextLink"] = .string(
+                "\(baseURL)/graph/v1.0/users?$top=\(top)&$skiptoken=\(Self.encodeCursor(["u", String(next)]))")
         }
         return .json(200, .object(body))
     }
@@ -335,7 +385,8 @@ extension World {
             "@odata.context": context("groups"), "value": .array((min(cursor, end)..<end).map { tenant.group($0) }),
         ]
         if end < tenant.seed.groupCount {
-            body["@odata.nextLink"] = .string("\(baseURL)/graph/v1.0/groups?$top=\(top)&$skiptoken=\(Self.encodeCursor(["g", String(end)]))")
+            body["@odata.nextLink"] = .string(
+                "\(baseURL)/graph/v1.0/groups?$top=\(top)&$skiptoken=\(Self.encodeCursor(["g", String(end)]))")
         }
         return .json(200, .object(body))
     }
@@ -364,7 +415,9 @@ extension World {
         }
         var body: [String: JSONValue] = ["@odata.context": context("directoryObjects"), "value": .array(members)]
         if end < tenant.memberCount {
-            body["@odata.nextLink"] = .string("\(baseURL)/graph/v1.0/groups/\(id)/members?$top=\(top)&$skiptoken=\(Self.encodeCursor(["m", String(end)]))")
+            body["@odata.nextLink"] = .string(
+                "\(baseURL)/graph/v1.0/groups/\(id)/members?$top=\(top)&$skiptoken=\(Self.encodeCursor(["m", String(end)]))"
+            )
         }
         return .json(200, .object(body))
     }
@@ -378,13 +431,18 @@ extension World {
         else { return .failure(graphError(400, "Request_BadRequest", "Invalid delta token.")) }
         let expired = now().timeIntervalSince1970 - issued > timings.deltaLinkLifetime.simulatorSeconds
         if expired || generation < tenants[key]!.deltaGeneration {
-            return .failure(graphError(410, "syncStateNotFound", "The sync state generation is not found. Please do a full sync to get a new delta link."))
+            return .failure(
+                graphError(
+                    410, "syncStateNotFound",
+                    "The sync state generation is not found. Please do a full sync to get a new delta link."))
         }
         return .success(version)
     }
 
     func deltaToken(_ key: String, kind: String, version: Int) -> String {
-        Self.encodeCursor([kind, String(version), String(Int(now().timeIntervalSince1970)), String(tenants[key]!.deltaGeneration)])
+        Self.encodeCursor([
+            kind, String(version), String(Int(now().timeIntervalSince1970)), String(tenants[key]!.deltaGeneration),
+        ])
     }
 
     func usersDelta(_ key: String, _ request: SimRequest) -> SimReply {
@@ -406,8 +464,13 @@ extension World {
                     changes.append(["id": .string(change.userId), "@removed": ["reason": "deleted"]])
                 }
             }
-            return .json(200, ["@odata.context": context("users"), "value": .array(changes.reversed()),
-                               "@odata.deltaLink": .string("\(link)?$deltatoken=\(deltaToken(key, kind: "ud", version: tenant.version))")])
+            return .json(
+                200,
+                [
+                    "@odata.context": context("users"), "value": .array(changes.reversed()),
+                    "@odata.deltaLink": .string(
+                        "\(link)?$deltatoken=\(deltaToken(key, kind: "ud", version: tenant.version))"),
+                ])
         }
         let top: Int
         switch pageSize(request) {
@@ -426,7 +489,8 @@ extension World {
         let page = tenant.users(from: cursor, limit: top)
         var body: [String: JSONValue] = ["@odata.context": context("users"), "value": .array(page.users)]
         if let next = page.next {
-            body["@odata.nextLink"] = .string("\(link)?$top=\(top)&$skiptoken=\(Self.encodeCursor(["us", String(next), String(version)]))")
+            body["@odata.nextLink"] = .string(
+                "\(link)?$top=\(top)&$skiptoken=\(Self.encodeCursor(["us", String(next), String(version)]))")
         } else {
             body["@odata.deltaLink"] = .string("\(link)?$deltatoken=\(deltaToken(key, kind: "ud", version: version))")
         }
@@ -439,8 +503,12 @@ extension World {
         if let token = request.query["$deltatoken"] {
             if case .failure(let reply) = validDeltaToken(key, token, kind: "gd") { return reply }
             // Seeded groups never change, so a delta round is empty.
-            return .json(200, ["@odata.context": context("groups"), "value": [],
-                               "@odata.deltaLink": .string("\(link)?$deltatoken=\(deltaToken(key, kind: "gd", version: 0))")])
+            return .json(
+                200,
+                [
+                    "@odata.context": context("groups"), "value": [],
+                    "@odata.deltaLink": .string("\(link)?$deltatoken=\(deltaToken(key, kind: "gd", version: 0))"),
+                ])
         }
         let top: Int
         switch pageSize(request) {
@@ -449,7 +517,8 @@ extension World {
         }
         var cursor = 0
         if let token = request.query["$skiptoken"] {
-            guard let fields = Self.decodeCursor(token), fields.count == 2, fields[0] == "gs", let value = Int(fields[1])
+            guard let fields = Self.decodeCursor(token), fields.count == 2, fields[0] == "gs",
+                let value = Int(fields[1])
             else { return invalidSkipToken() }
             cursor = value
         }
@@ -458,7 +527,8 @@ extension World {
             "@odata.context": context("groups"), "value": .array((min(cursor, end)..<end).map { tenant.group($0) }),
         ]
         if end < tenant.seed.groupCount {
-            body["@odata.nextLink"] = .string("\(link)?$top=\(top)&$skiptoken=\(Self.encodeCursor(["gs", String(end)]))")
+            body["@odata.nextLink"] = .string(
+                "\(link)?$top=\(top)&$skiptoken=\(Self.encodeCursor(["gs", String(end)]))")
         } else {
             body["@odata.deltaLink"] = .string("\(link)?$deltatoken=\(deltaToken(key, kind: "gd", version: 0))")
         }
@@ -468,13 +538,17 @@ extension World {
     // MARK: Messages
 
     func messageJSON(_ message: TenantState.Message) -> JSONValue {
-        ["id": .string(message.id), "subject": .string(message.subject), "parentFolderId": .string(message.parentFolderId)]
+        [
+            "id": .string(message.id), "subject": .string(message.subject),
+            "parentFolderId": .string(message.parentFolderId),
+        ]
     }
 
     func listMessages(_ key: String, _ userId: String) -> SimReply {
         guard let user = findUser(key, userId), let id = user["id"]?.stringValue else { return notFound(userId) }
         let messages = tenants[key]!.messages.values.filter { $0.userId == id }.sorted { $0.id < $1.id }
-        return .json(200, ["@odata.context": context("users('\(userId)')/messages"), "value": .array(messages.map(messageJSON))])
+        return .json(
+            200, ["@odata.context": context("users('\(userId)')/messages"), "value": .array(messages.map(messageJSON))])
     }
 
     mutating func moveMessage(_ key: String, _ userId: String, _ messageId: String, _ body: [UInt8]) -> SimReply {

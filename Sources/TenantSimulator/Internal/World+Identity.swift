@@ -23,8 +23,11 @@ extension World {
     mutating func handleIdentity(_ request: SimRequest) -> SimReply {
         let segments = Array(request.segments.dropFirst())  // drop "login"
         if segments.count == 4, segments[1] == "oauth2", segments[2] == "v2.0", segments[3] == "token" {
-            guard request.method == "POST" else { return identityError(405, "invalid_request", 900561, "The endpoint only accepts POST requests.") }
-            return token(tenant: segments[0], form: SimRequest.decodeForm(String(decoding: request.body, as: UTF8.self)))
+            guard request.method == "POST" else {
+                return identityError(405, "invalid_request", 900561, "The endpoint only accepts POST requests.")
+            }
+            return token(
+                tenant: segments[0], form: SimRequest.decodeForm(String(decoding: request.body, as: UTF8.self)))
         }
         if segments.count == 3, segments[1] == "v2.0", segments[2] == "adminconsent" {
             return adminConsent(tenant: segments[0], query: request.query)
@@ -34,37 +37,53 @@ extension World {
 
     func identityError(_ status: Int, _ error: String, _ code: Int, _ description: String) -> SimReply {
         let trace = UUID().uuidString.lowercased()
-        let text = "AADSTS\(code): \(description) Trace ID: \(trace) Correlation ID: \(trace) Timestamp: \(Self.timestamp(now()))"
+        let text =
+            "AADSTS\(code): \(description) Trace ID: \(trace) Correlation ID: \(trace) Timestamp: \(Self.timestamp(now()))"
         return .json(
             status,
             [
                 "error": .string(error), "error_description": .string(text), "error_codes": [.integer(code)],
                 "timestamp": .string(Self.timestamp(now())), "trace_id": .string(trace),
-                "correlation_id": .string(trace), "error_uri": .string("https://login.microsoftonline.com/error?code=\(code)"),
+                "correlation_id": .string(trace),
+                "error_uri": .string("https://login.microsoftonline.com/error?code=\(code)"),
             ])
     }
 
     mutating func token(tenant identifier: String, form: [String: String]) -> SimReply {
         guard let key = tenantKey(for: identifier) else {
-            return identityError(400, "invalid_request", 90002, "Tenant '\(identifier)' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.")
+            return identityError(
+                400, "invalid_request", 90002,
+                "Tenant '\(identifier)' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."
+            )
         }
         let tenant = tenants[key]!
         let application = configuration.application
         guard form["grant_type"] == "client_credentials" else {
-            return identityError(400, "unsupported_grant_type", 70003, "The app requested an unsupported grant type '\(form["grant_type"] ?? "")'.")
+            return identityError(
+                400, "unsupported_grant_type", 70003,
+                "The app requested an unsupported grant type '\(form["grant_type"] ?? "")'.")
         }
         guard let clientId = form["client_id"], !clientId.isEmpty else {
-            return identityError(400, "invalid_request", 900144, "The request body must contain the following parameter: 'client_id'.")
+            return identityError(
+                400, "invalid_request", 900144, "The request body must contain the following parameter: 'client_id'.")
         }
         guard clientId.lowercased() == application.clientId.lowercased() else {
-            return identityError(400, "unauthorized_client", 700016, "Application with identifier '\(clientId)' was not found in the directory '\(tenant.tenantId)'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.")
+            return identityError(
+                400, "unauthorized_client", 700016,
+                "Application with identifier '\(clientId)' was not found in the directory '\(tenant.tenantId)'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant."
+            )
         }
         if let secret = form["client_secret"] {
             guard secret == application.clientSecret else {
-                return identityError(401, "invalid_client", 7000215, "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '\(application.clientId)'.")
+                return identityError(
+                    401, "invalid_client", 7_000_215,
+                    "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '\(application.clientId)'."
+                )
             }
         } else if (form["client_assertion"] ?? "").isEmpty || form["client_assertion_type"] == nil {
-            return identityError(401, "invalid_client", 7000216, "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.")
+            return identityError(
+                401, "invalid_client", 7_000_216,
+                "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.")
         }
         let scope = form["scope"] ?? ""
         let audience: String
@@ -77,15 +96,24 @@ extension World {
             audience = Self.exchangeResource
             resourceId = tenant.exchangeServicePrincipalId
         default:
-            return identityError(400, "invalid_scope", 1002012, "The provided value for scope \(scope) is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).")
+            return identityError(
+                400, "invalid_scope", 1_002_012,
+                "The provided value for scope \(scope) is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI)."
+            )
         }
         guard tenant.appServicePrincipalId != nil else {
-            return identityError(401, "invalid_client", 7000229, "The client application \(application.clientId) is missing service principal in the tenant \(tenant.tenantId). See instructions here: https://go.microsoft.com/fwlink/?linkid=2225119")
+            return identityError(
+                401, "invalid_client", 7_000_229,
+                "The client application \(application.clientId) is missing service principal in the tenant \(tenant.tenantId). See instructions here: https://go.microsoft.com/fwlink/?linkid=2225119"
+            )
         }
         let cutoff = now().addingTimeInterval(-timings.tokenRolePropagationDelay.simulatorSeconds)
         let roles = tenant.grantedRoles(resourceId: resourceId, grantedBefore: cutoff)
         if roles.isEmpty && audience == Self.graphResource {
-            return identityError(400, "invalid_grant", 65001, "The user or administrator has not consented to use the application with ID '\(application.clientId)' named '\(application.displayName)'. Send an interactive authorization request for this user and resource.")
+            return identityError(
+                400, "invalid_grant", 65001,
+                "The user or administrator has not consented to use the application with ID '\(application.clientId)' named '\(application.displayName)'. Send an interactive authorization request for this user and resource."
+            )
         }
         let lifetime = Int(timings.tokenLifetime.simulatorSeconds.rounded())
         let issuedAt = now().timeIntervalSince1970.rounded(.down)
@@ -104,11 +132,18 @@ extension World {
         guard let key = tenantKey(for: identifier) else {
             return identityError(400, "invalid_request", 90002, "Tenant '\(identifier)' not found.")
         }
-        guard let clientId = query["client_id"], clientId.lowercased() == configuration.application.clientId.lowercased() else {
-            return identityError(400, "unauthorized_client", 700016, "Application with identifier '\(query["client_id"] ?? "")' was not found in the directory '\(tenants[key]!.tenantId)'.")
+        guard let clientId = query["client_id"],
+            clientId.lowercased() == configuration.application.clientId.lowercased()
+        else {
+            return identityError(
+                400, "unauthorized_client", 700016,
+                "Application with identifier '\(query["client_id"] ?? "")' was not found in the directory '\(tenants[key]!.tenantId)'."
+            )
         }
         guard let redirect = query["redirect_uri"], !redirect.isEmpty else {
-            return identityError(400, "invalid_request", 900144, "The request body must contain the following parameter: 'redirect_uri'.")
+            return identityError(
+                400, "invalid_request", 900144, "The request body must contain the following parameter: 'redirect_uri'."
+            )
         }
         var parameters: [(String, String)]
         if let refusal = tenants[key]!.consentRefusal {
@@ -136,7 +171,8 @@ extension World {
     mutating func grantConsent(tenantKey key: String, permissions: [GraphPermission]) {
         let principal = ensureServicePrincipal(tenantKey: key)
         for permission in permissions {
-            let resource = permission == .exchangeManageAsApp
+            let resource =
+                permission == .exchangeManageAsApp
                 ? tenants[key]!.exchangeServicePrincipalId : tenants[key]!.graphServicePrincipalId
             let exists = tenants[key]!.appRoleAssignments.contains {
                 $0.principalId == principal && $0.resourceId == resource && $0.appRoleId == permission.id
@@ -178,7 +214,9 @@ extension World {
             "exp": .integer(Int(claims.expires)),
         ]
         if !claims.roles.isEmpty { payload["roles"] = .array(claims.roles.map { .string($0) }) }
-        let body = Base64URL.encode(Array(header.serialized().utf8)) + "." + Base64URL.encode(Array(JSONValue.object(payload).serialized().utf8))
+        let body =
+            Base64URL.encode(Array(header.serialized().utf8)) + "."
+            + Base64URL.encode(Array(JSONValue.object(payload).serialized().utf8))
         return body + "." + signature(body)
     }
 

@@ -21,7 +21,8 @@ extension World {
             let org = essentials.orgs[key]!
             return EssentialsOrgSnapshot(
                 domain: org.seed.domain, region: org.seed.region, parentDomain: org.seed.parentDomain,
-                features: org.seed.features, domains: org.domains.map { .object($0) }, users: org.users.map { .object($0) },
+                features: org.seed.features, domains: org.domains.map { .object($0) },
+                users: org.users.map { .object($0) },
                 azureSettings: org.azureSettings, integrationSettings: org.integrationSettings)
         }
         return SimulatorSnapshot(
@@ -30,16 +31,19 @@ extension World {
     }
 
     static func requestJSON(_ record: RequestRecord) -> JSONValue {
-        ["sequence": .integer(record.sequence), "service": .string(record.service.rawValue),
-         "method": .string(record.method), "path": .string(record.path), "route": .string(record.route),
-         "status": .integer(record.status), "fault": record.fault.map { .string($0) } ?? .null,
-         "date": iso(record.date)]
+        [
+            "sequence": .integer(record.sequence), "service": .string(record.service.rawValue),
+            "method": .string(record.method), "path": .string(record.path), "route": .string(record.route),
+            "status": .integer(record.status), "fault": record.fault.map { .string($0) } ?? .null,
+            "date": iso(record.date),
+        ]
     }
 
     func handleInspection(_ request: SimRequest) -> SimReply {
         let segments = request.segments
         guard request.method == "GET", segments.count == 2 else {
-            return .json(404, ["error": ["code": "NotFound", "message": "Use GET /_simulator/state or /_simulator/requests."]])
+            return .json(
+                404, ["error": ["code": "NotFound", "message": "Use GET /_simulator/state or /_simulator/requests."]])
         }
         switch segments[1] {
         case "state":
@@ -48,7 +52,8 @@ extension World {
             let counts = JSONValue.object(routeCounts.mapValues { .integer($0) })
             return .json(200, ["counts": counts, "requests": .array(requestLog.map(Self.requestJSON))])
         default:
-            return .json(404, ["error": ["code": "NotFound", "message": "Use GET /_simulator/state or /_simulator/requests."]])
+            return .json(
+                404, ["error": ["code": "NotFound", "message": "Use GET /_simulator/state or /_simulator/requests."]])
         }
     }
 }

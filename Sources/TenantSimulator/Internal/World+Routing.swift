@@ -11,11 +11,16 @@ extension World {
             if rest.last == "adminconsent" { return (.identity, "/adminconsent") }
             return (.identity, "/" + rest.dropFirst().joined(separator: "/"))
         case "graph":
-            return (.graph, template(Array(rest.dropFirst()), idAfter: ["users", "groups", "servicePrincipals", "messages"]))
+            return (
+                .graph,
+                template(Array(rest.dropFirst()), idAfter: ["users", "groups", "servicePrincipals", "messages"])
+            )
         case "exchange":
             return (.exchange, cmdletName(request.body))
         case "essentials":
-            return (.essentials, template(Array(rest.dropFirst(2)), idAfter: ["orgs", "domains", "users", "endpoints"]))
+            return (
+                .essentials, template(Array(rest.dropFirst(2)), idAfter: ["orgs", "domains", "users", "endpoints"])
+            )
         default:
             return (.unknown, request.path)
         }
@@ -47,7 +52,16 @@ extension World {
         case .exchange: return handleExchange(request)
         case .essentials: return handleEssentials(request)
         default:
-            return .json(404, ["error": ["code": "NotFound", "message": .string("No simulated service at '\(request.path)'. Prefixes: /login, /graph, /exchange, /essentials, /_simulator.")]])
+            return .json(
+                404,
+                [
+                    "error": [
+                        "code": "NotFound",
+                        "message": .string(
+                            "No simulated service at '\(request.path)'. Prefixes: /login, /graph, /exchange, /essentials, /_simulator."
+                        ),
+                    ]
+                ])
         }
     }
 }

@@ -91,7 +91,8 @@ struct World: Sendable {
         var delay = Duration.zero
         var terminal: SimReply?
         var names: [String] = []
-        for index in faults.indices where faults[index].fault.match.matches(service: service, method: method, route: route) {
+        for index in faults.indices
+        where faults[index].fault.match.matches(service: service, method: method, route: route) {
             let isLatency: Bool
             if case .latency = faults[index].fault.kind.storage { isLatency = true } else { isLatency = false }
             // One terminal fault per request; later terminal faults are not consumed.
@@ -111,7 +112,9 @@ struct World: Sendable {
             default: terminal = faultReply(faults[index].fault.kind, service: service)
             }
         }
-        faults.removeAll { if case .times = $0.fault.trigger.storage { return $0.remaining == 0 } else { return false } }
+        faults.removeAll {
+            if case .times = $0.fault.trigger.storage { return $0.remaining == 0 } else { return false }
+        }
         if names.isEmpty { return (sequence, nil) }
         var reply = terminal ?? SimReply(status: -1)
         reply.delay = delay
@@ -145,7 +148,8 @@ struct World: Sendable {
             return SimReply(status: 0, drop: true)
         case .nonJSONForbidden:
             return .text(
-                403, "<html><head><title>403 - Forbidden</title></head><body><h1>403 - Forbidden: Access is denied."
+                403,
+                "<html><head><title>403 - Forbidden</title></head><body><h1>403 - Forbidden: Access is denied."
                     + "</h1></body></html>", contentType: "text/html")
         case .latency:
             return SimReply(status: -1)
@@ -201,13 +205,18 @@ struct World: Sendable {
                     "code": .string(code),
                     "message": "An error has occurred. Check the details for more information.",
                     "details": [["code": .string(code), "message": .string(detail), "target": ""]],
-                    "innererror": ["message": .string(detail), "type": "Microsoft.Exchange.Admin.Management.InvokeCommandException"],
+                    "innererror": [
+                        "message": .string(detail),
+                        "type": "Microsoft.Exchange.Admin.Management.InvokeCommandException",
+                    ],
                 ]
             ])
     }
 
     func essentialsError(_ status: Int, _ message: String) -> SimReply {
-        .json(status, ["status": .integer(status), "error": .string(Self.httpReason(status)), "message": .string(message)])
+        .json(
+            status,
+            ["status": .integer(status), "error": .string(Self.httpReason(status)), "message": .string(message)])
     }
 
     static func httpReason(_ status: Int) -> String {
