@@ -72,6 +72,10 @@ public struct TenantSimulator: Sendable {
         } else {
             dnsChannel = nil
         }
+        // Hummingbird logs every connection cut by cancellation as an error; that is how the simulator stops,
+        // so its own messages are shown only when the caller asks for debug output.
+        var serverLogger = logger
+        if logger.logLevel > .debug { serverLogger.logLevel = .critical }
         let (ports, portContinuation) = AsyncStream<Int>.makeStream()
         let app = Application(
             responder: SimulatorResponder(core: core, maximumBodySize: configuration.maximumBodySize),
@@ -81,7 +85,7 @@ public struct TenantSimulator: Sendable {
                 portContinuation.yield(channel.localAddress?.port ?? 0)
                 portContinuation.finish()
             },
-            logger: logger)
+            logger: serverLogger)
         defer { dnsChannel?.close(promise: nil) }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
