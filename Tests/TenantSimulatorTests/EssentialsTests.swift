@@ -51,6 +51,7 @@ struct EssentialsTests {
                 try await harness.essentials("/orgs/contoso.com/domains/mail.contoso.com").json?["is_relay"] == true)
             #expect(
                 try await harness.essentials("/orgs/contoso.com/domains", method: .POST, body: "nope").status == 400)
+            #expect(try await harness.essentials("/endpoints/mail.contoso.com").json?["domain"] == "contoso.com")
             let org = try #require(harness.simulator.snapshot().essentialsOrganization("contoso.com"))
             #expect(org.domains.count == 2)
         }

@@ -291,6 +291,11 @@ struct GraphTests {
             #expect(unknown.status == 400)
             #expect(unknown.json?["error"]?["message"] == "Resource not found for the segment 'nonsense'.")
             #expect(try await harness.graph("/users?$skiptoken=%%%", token: token).status == 400)
+            // A forged cursor with a negative position ("u:-5", "g:-1") is refused, not served.
+            #expect(try await harness.graph("/users?$skiptoken=dTotNQ", token: token).status == 400)
+            #expect(try await harness.graph("/groups?$skiptoken=ZzotMQ", token: token).status == 400)
+            let filter = "/servicePrincipals?$filter=appId+eq+'\(harness.application.clientId)'"
+            #expect(try await harness.graph(filter, token: token).json?["value"]?.arrayValue?.count == 1)
             #expect(try await harness.send(.GET, harness.endpoints.base + "/nowhere").status == 404)
             #expect(try await harness.graph("/domains", token: token).status == 200)
         }

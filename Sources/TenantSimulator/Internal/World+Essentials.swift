@@ -13,7 +13,13 @@ extension World {
         let path = Array(segments.dropFirst(2))
         let method = request.method
         if path[0] == "endpoints", path.count == 2, method == "GET" {
-            guard let org = essentials.orgs[path[1].lowercased()] else {
+            // Any domain of an organization finds it, not only the primary one.
+            let wanted = path[1].lowercased()
+            let key =
+                essentials.orgs[wanted] != nil
+                ? wanted
+                : essentials.order.first { essentials.orgs[$0]!.domains.contains { Self.named($0, "name", wanted) } }
+            guard let key, let org = essentials.orgs[key] else {
                 return essentialsError(404, "No organization found for domain '\(path[1])'.")
             }
             let region = org.seed.region

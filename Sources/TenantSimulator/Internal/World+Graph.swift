@@ -107,7 +107,8 @@ extension World {
     /// `$filter=name eq 'value'` → value, when the property is the expected one.
     static func equalityFilter(_ filter: String, property: String) -> String? {
         let prefix = "\(property.lowercased()) eq '"
-        let trimmed = filter.trimmingCharacters(in: .whitespaces)
+        // Some clients send spaces in the query as "+"; ids and quoted values here never contain one.
+        let trimmed = filter.replacingOccurrences(of: "+", with: " ").trimmingCharacters(in: .whitespaces)
         guard trimmed.lowercased().hasPrefix(prefix), trimmed.hasSuffix("'") else { return nil }
         return String(trimmed.dropFirst(prefix.count).dropLast())
     }
@@ -128,9 +129,12 @@ extension World {
         Base64URL.encode(Array(fields.joined(separator: ":").utf8))
     }
 
+    /// The fields of a cursor; `nil` unless every field after the kind is a non-negative integer.
     static func decodeCursor(_ token: String?) -> [String]? {
         guard let token, let bytes = Base64URL.decode(token) else { return nil }
-        return String(decoding: bytes, as: UTF8.self).split(separator: ":").map(String.init)
+        let fields = String(decoding: bytes, as: UTF8.self).split(separator: ":").map(String.init)
+        guard fields.count >= 2, fields.dropFirst().allSatisfy({ (Int($0) ?? -1) >= 0 }) else { return nil }
+        return fields
     }
 
     func invalidSkipToken() -> SimReply { graphError(400, "Request_BadRequest", "Invalid or expired skip token.") }
