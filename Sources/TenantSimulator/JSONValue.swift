@@ -82,7 +82,7 @@ public enum JSONValue: Sendable, Hashable, Codable {
     public var intValue: Int? {
         switch self {
         case .integer(let value): return value
-        case .number(let value) where value.rounded() == value: return Int(value)
+        case .number(let value) where value.rounded() == value && abs(value) < 9e18: return Int(value)
         default: return nil
         }
     }

@@ -45,6 +45,9 @@ struct LifecycleTests {
             #expect(try await harness.exchangeRaw(#"{"CmdletInput":{}}"#, token: token).status == 400)
             #expect(
                 try await harness.exchange("Set-InboundConnector", ["RequireTls": true], token: token).status == 400)
+            // Numbers beyond Int must not trap the server.
+            let rule = #"{"CmdletInput":{"CmdletName":"New-TransportRule","Parameters":{"Name":"r","SetSCL":1e300}}}"#
+            #expect(try await harness.exchangeRaw(rule, token: token).status == 400)
 
             let badAuth = try await harness.send(
                 .GET, "\(harness.endpoints.graph)/v1.0/users", headers: [("Authorization", "Basic Zm9vOmJhcg==")])

@@ -192,11 +192,12 @@ extension World {
                     "|Microsoft.Exchange.Data.DataValidationException|SmartHosts must be specified when UseMXRecord is set to false."
             }
         case .transportRule:
-            if let scl = object["SetSCL"], let value = scl.intValue ?? scl.stringValue.flatMap({ Int($0) }),
-                !(-1...9).contains(value)
-            {
-                return
-                    "|System.ArgumentException|The value \(value) of SetSCL is out of range; it must be between -1 and 9."
+            if let scl = object["SetSCL"] {
+                let value = scl.intValue ?? scl.stringValue.flatMap { Int($0) }
+                guard let value, (-1...9).contains(value) else {
+                    return "|System.ArgumentException|The value \(scl.serialized()) of SetSCL is out of range; "
+                        + "it must be an integer between -1 and 9."
+                }
             }
         }
         return nil
