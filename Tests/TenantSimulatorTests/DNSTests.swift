@@ -10,7 +10,7 @@ import Testing
 
 /// Sends real UDP datagrams to the simulator's DNS server; the query bytes are built here, independently of
 /// the simulator's own encoder.
-@Suite("DNS")
+@Suite("DNS", .timeLimit(.minutes(2)))
 struct DNSTests {
     struct Answer {
         var id: UInt16

@@ -2,7 +2,7 @@ import Foundation
 import TenantSimulator
 import Testing
 
-@Suite("Proofpoint Essentials")
+@Suite("Proofpoint Essentials", .timeLimit(.minutes(2)))
 struct EssentialsTests {
     @Test("bad or missing X-User / X-Password gets 401")
     func authentication() async throws {

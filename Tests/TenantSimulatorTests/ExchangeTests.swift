@@ -2,7 +2,7 @@ import Foundation
 import TenantSimulator
 import Testing
 
-@Suite("Exchange Online admin API")
+@Suite("Exchange Online admin API", .timeLimit(.minutes(2)))
 struct ExchangeTests {
     static let inbound: JSONValue = [
         "Name": "Proofpoint Essentials Inbound", "ConnectorType": "Partner", "SenderDomains": ["*"],

@@ -3,7 +3,7 @@ import Foundation
 import TenantSimulator
 import Testing
 
-@Suite("Scripted faults")
+@Suite("Scripted faults", .timeLimit(.minutes(2)))
 struct FaultTests {
     @Test("throttling answers 429 with Retry-After in Graph's shape, for the scripted count only")
     func throttle() async throws {

@@ -2,7 +2,7 @@ import Foundation
 import TenantSimulator
 import Testing
 
-@Suite("Microsoft Graph")
+@Suite("Microsoft Graph", .timeLimit(.minutes(2)))
 struct GraphTests {
     @Test("a missing permission answers 403 Authorization_RequestDenied in Graph's error shape")
     func permissionEnforced() async throws {

@@ -2,7 +2,7 @@ import Foundation
 import TenantSimulator
 import Testing
 
-@Suite("Identity platform")
+@Suite("Identity platform", .timeLimit(.minutes(2)))
 struct IdentityTests {
     @Test("a token after consent carries the consented roles and JWT claims")
     func tokenCarriesRoles() async throws {

@@ -2,7 +2,7 @@ import Foundation
 import TenantSimulator
 import Testing
 
-@Suite("Inspection")
+@Suite("Inspection", .timeLimit(.minutes(2)))
 struct InspectionTests {
     @Test("GET /_simulator/state and /_simulator/requests show objects and counts per route")
     func overHTTP() async throws {

@@ -4,7 +4,7 @@ import Logging
 import TenantSimulator
 import Testing
 
-@Suite("Lifecycle and bad input")
+@Suite("Lifecycle and bad input", .timeLimit(.minutes(2)))
 struct LifecycleTests {
     @Test("run() serves until its task is cancelled, then returns", .timeLimit(.minutes(1)))
     func runUntilCancelled() async throws {
