@@ -21,11 +21,3 @@ public struct SimulatorTimings: Sendable, Hashable {
     /// Timings with no delays, one-hour tokens and seven-day delta links.
     public init() {}
 }
-
-extension Duration {
-    /// The duration in seconds as a floating-point number.
-    var simulatorSeconds: Double {
-        let parts = self.components
-        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
-    }
-}
