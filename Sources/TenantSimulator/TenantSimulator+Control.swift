@@ -60,14 +60,7 @@ extension TenantSimulator {
     /// Arms a fault; returns its id for ``removeFault(_:)``.
     @discardableResult
     public func inject(_ fault: Fault) -> FaultID {
-        core.world.withLock { world in
-            let id = world.nextFaultID
-            world.nextFaultID += 1
-            var remaining: Int?
-            if case .times(let count) = fault.trigger.storage { remaining = count }
-            world.faults.append(.init(id: id, fault: fault, remaining: remaining))
-            return FaultID(value: id)
-        }
+        FaultID(value: core.world.withLock { $0.arm(fault) })
     }
 
     /// Disarms one fault.

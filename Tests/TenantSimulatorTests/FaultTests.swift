@@ -49,9 +49,10 @@ struct FaultTests {
             let slow = try await Self.timed { try await harness.essentials("/orgs/contoso.com").status }
             #expect(slow.0 == 200)
             #expect(slow.1 >= .milliseconds(300))
-            let fast = try await Self.timed { try await harness.essentials("/orgs/contoso.com").status }
-            #expect(fast.0 == 200)
-            #expect(fast.1 < .milliseconds(300))
+            // The fault was spent: the second answer is not delayed (checked in the log, not by the wall clock,
+            // which a loaded machine makes unreliable).
+            #expect(try await harness.essentials("/orgs/contoso.com").status == 200)
+            #expect(harness.simulator.requests().map(\.fault) == ["latency", nil])
         }
     }
 

@@ -48,4 +48,43 @@ struct InspectionTests {
             #expect(harness.simulator.requestCount(.identity, "post", "/token") == 1)
         }
     }
+
+    @Test("control over HTTP: arm and clear faults, move the clock, change timings and DNS records")
+    func controlOverHTTP() async throws {
+        try await Harness.run { harness async throws in
+            let control = harness.endpoints.inspection
+            let fault =
+                #"{"service":"essentials","method":"GET","route":"/orgs/{domain}","kind":"throttle","retryAfterSeconds":4,"times":1}"#
+            let armed = try await harness.send(.POST, control + "/faults", body: fault)
+            #expect(armed.status == 201)
+            #expect(armed.json?["id"]?.intValue != nil)
+            let throttled = try await harness.essentials("/orgs/contoso.com")
+            #expect(throttled.status == 429)
+            #expect(throttled.headers.first(name: "Retry-After") == "4")
+            #expect(try await harness.essentials("/orgs/contoso.com").status == 200)
+
+            let always = #"{"service":"essentials","kind":"unavailable","probability":1}"#
+            #expect(try await harness.send(.POST, control + "/faults", body: always).status == 201)
+            #expect(try await harness.essentials("/orgs/contoso.com").status == 503)
+            #expect(try await harness.send(.DELETE, control + "/faults").status == 204)
+            #expect(try await harness.essentials("/orgs/contoso.com").status == 200)
+            #expect(try await harness.send(.POST, control + "/faults", body: #"{"kind":"explode"}"#).status == 400)
+
+            let timings = try await harness.send(.PUT, control + "/timings", body: #"{"tokenLifetimeSeconds":60}"#)
+            #expect(timings.json?["tokenLifetimeSeconds"]?.intValue == 60)
+            #expect(try await harness.send(.PUT, control + "/timings", body: #"{"nope":1}"#).status == 400)
+            let token = try await harness.consentedGraphToken()
+            #expect(try await harness.graph("/domains", token: token).status == 200)
+            #expect(try await harness.send(.POST, control + "/time", body: #"{"advanceSeconds":61}"#).status == 200)
+            #expect(try await harness.graph("/domains", token: token).status == 401)
+
+            let spf = #"{"txt":["v=spf1 include:_spf-us.ppe-hosted.com -all"]}"#
+            #expect(try await harness.send(.PUT, control + "/dns/contoso.com", body: spf).status == 200)
+            #expect(
+                harness.simulator.snapshot().dnsRecords["contoso.com"] == ["v=spf1 include:_spf-us.ppe-hosted.com -all"]
+            )
+            #expect(try await harness.send(.PUT, control + "/dns/contoso.com", body: #"{"txt":null}"#).status == 200)
+            #expect(harness.simulator.snapshot().dnsRecords["contoso.com"] == nil)
+        }
+    }
 }

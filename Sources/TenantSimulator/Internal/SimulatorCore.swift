@@ -13,7 +13,7 @@ final class SimulatorCore: Sendable {
     /// Answers one HTTP request. Faults and latency are decided under the lock, applied outside it.
     func respond(to request: SimRequest) async -> SimReply {
         if request.segments.first == "_simulator" {
-            return world.withLock { $0.handleInspection(request) }
+            return world.withLock { $0.handleSimulator(request) }
         }
         let (service, route) = World.classify(request)
         let (sequence, faulted) = world.withLock {

@@ -39,21 +39,19 @@ extension World {
         ]
     }
 
-    func handleInspection(_ request: SimRequest) -> SimReply {
+    mutating func handleSimulator(_ request: SimRequest) -> SimReply {
         let segments = request.segments
-        guard request.method == "GET", segments.count == 2 else {
-            return .json(
-                404, ["error": ["code": "NotFound", "message": "Use GET /_simulator/state or /_simulator/requests."]])
-        }
-        switch segments[1] {
-        case "state":
+        switch (request.method, segments.count, segments.dropFirst().first) {
+        case ("GET", 2, "state"):
             return .json(200, snapshot().json)
-        case "requests":
+        case ("GET", 2, "requests"):
             let counts = JSONValue.object(routeCounts.mapValues { .integer($0) })
             return .json(200, ["counts": counts, "requests": .array(requestLog.map(Self.requestJSON))])
+        case ("POST", 2, "time"), ("POST", 2, "faults"), ("DELETE", 2, "faults"), ("DELETE", 3, "faults"),
+            ("PUT", 2, "timings"), ("PUT", 3, "dns"):
+            return handleControl(request)
         default:
-            return .json(
-                404, ["error": ["code": "NotFound", "message": "Use GET /_simulator/state or /_simulator/requests."]])
+            return Self.controlError(404, "No such simulator route. See Docs/TenantSimulator.md.")
         }
     }
 }
