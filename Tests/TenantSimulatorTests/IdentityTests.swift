@@ -129,6 +129,10 @@ struct IdentityTests {
             #expect(items["admin_consent"] == "True")
             #expect(harness.simulator.snapshot().tenants[0].grantedPermissions.count == 9)
 
+            let noScope = try await harness.send(.GET, url.replacingOccurrences(of: "&scope=", with: "&other="))
+            #expect(noScope.status == 400)
+            #expect(noScope.json?["error_codes"] == [900144])
+
             try harness.simulator.refuseConsent("The admin canceled the request.")
             let refused = try await harness.send(.GET, url)
             let refusedItems = URLComponents(string: refused.headers.first(name: "Location") ?? "")?.queryItems ?? []

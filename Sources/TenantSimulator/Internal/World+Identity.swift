@@ -145,6 +145,10 @@ extension World {
                 400, "invalid_request", 900144, "The request body must contain the following parameter: 'redirect_uri'."
             )
         }
+        guard let scope = query["scope"], !scope.isEmpty else {
+            return identityError(
+                400, "invalid_request", 900144, "The request body must contain the following parameter: 'scope'.")
+        }
         var parameters: [(String, String)]
         if let refusal = tenants[key]!.consentRefusal {
             parameters = [("error", "permission_denied"), ("error_description", refusal)]
