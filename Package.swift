@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "OnboardingEngine", targets: ["OnboardingEngine"]),
         .library(name: "OnboardingEngineTesting", targets: ["OnboardingEngineTesting"]),
+        .library(name: "TenantSimulator", targets: ["TenantSimulator"]),
         .executable(name: "onboard", targets: ["OnboardingHost"]),
         .executable(name: "onboarding-bench", targets: ["OnboardingBench"]),
     ],
@@ -14,6 +15,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        // Tests only: a real HTTP client for the simulator's loopback tests.
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // The system libsqlite3; `.ci/run` installs `libsqlite3-dev` when it is missing.
@@ -54,6 +59,23 @@ let package = Package(
             name: "CrashHarness",
             dependencies: ["OnboardingEngine", "OnboardingEngineTesting"],
             path: "Tests/CrashHarness"
+        ),
+        // A loopback stand-in for Microsoft 365 and Proofpoint Essentials; knows nothing of the engine.
+        .target(
+            name: "TenantSimulator",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "TenantSimulatorTests",
+            dependencies: [
+                "TenantSimulator",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
         ),
         .testTarget(
             name: "OnboardingEngineTests",

@@ -1,0 +1,41 @@
+import Foundation
+
+/// Everything a ``TenantSimulator`` starts from: where it listens, what it seeds and how it behaves.
+///
+/// ```swift
+/// var configuration = SimulatorConfiguration()
+/// configuration.tenants = [TenantSeed(name: "fabrikam", seed: 7, userCount: 100_000)]
+/// configuration.timings.servicePrincipalReplicationLag = .seconds(30)
+/// ```
+public struct SimulatorConfiguration: Sendable {
+    /// The address both servers bind; loopback by default.
+    public var host: String = "127.0.0.1"
+    /// The HTTP port; `0` lets the system choose (the chosen port is in ``SimulatorEndpoints``).
+    public var httpPort: Int = 0
+    /// The UDP DNS port; `0` lets the system choose.
+    public var dnsPort: Int = 0
+    /// Whether to start the DNS server at all.
+    public var dnsEnabled: Bool = true
+    /// Seeds the random choices of probabilistic faults and token signing keys.
+    public var seed: UInt64 = 1
+    /// The Microsoft 365 tenants to simulate.
+    public var tenants: [TenantSeed] = [TenantSeed()]
+    /// The multi-tenant application that asks for consent and tokens.
+    public var application: SimulatedApplication = SimulatedApplication()
+    /// The Proofpoint Essentials organizations and admin accounts.
+    public var essentials: EssentialsSeed = EssentialsSeed()
+    /// Propagation delays and lifetimes; can be changed while running with ``TenantSimulator/updateTimings(_:)``.
+    public var timings: SimulatorTimings = SimulatorTimings()
+    /// The wall clock; tests may replace it or move simulated time with ``TenantSimulator/advanceTime(by:)``.
+    public var now: @Sendable () -> Date = { Date() }
+    /// How many requests the request log keeps (the per-route counts are never trimmed).
+    public var maximumLoggedRequests: Int = 10_000
+    /// The largest request body accepted, in bytes.
+    public var maximumBodySize: Int = 4 * 1024 * 1024
+
+    /// A configuration with one seeded tenant, one Essentials partner and one customer organization.
+    public init() {}
+
+    /// The default configuration.
+    public static var `default`: SimulatorConfiguration { SimulatorConfiguration() }
+}
