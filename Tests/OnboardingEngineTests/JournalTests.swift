@@ -18,6 +18,14 @@ func rawSQL(_ path: String, _ sql: String) throws {
     }
 }
 
+/// A task named "slow" that runs until `release` is set.
+func heldUntil(_ release: Flag) -> ClosureTask<NoOutput> {
+    ClosureTask(id: "slow") { _ in
+        while !release.isSet { try await Task.sleep(for: .milliseconds(2)) }
+        return NoOutput()
+    }
+}
+
 @Suite("Journal file: format, safety and leases")
 struct JournalTests {
     @Test func aNewJournalIsOwnerOnlyWALAndVersioned() throws {
@@ -125,10 +133,7 @@ struct JournalTests {
         let graph = try TaskGraph(
             workflow: "w",
             tasks: [
-                ClosureTask(id: "slow") { _ in
-                    while !release.isSet { try await Task.sleep(for: .milliseconds(2)) }
-                    return NoOutput()
-                }
+                heldUntil(release)
             ])
         async let first = harness.engine.start(graph, id: "r", input: Empty())
         await eventually { (try? harness.journal.tasks(of: "r").first?.state) == .running }
@@ -152,10 +157,7 @@ struct JournalTests {
         let graph = try TaskGraph(
             workflow: "w",
             tasks: [
-                ClosureTask(id: "slow") { _ in
-                    while !release.isSet { try await Task.sleep(for: .milliseconds(2)) }
-                    return NoOutput()
-                },
+                heldUntil(release),
                 step("next", ["slow"]),
             ])
         let stale = Task { try await harness.engine.start(graph, id: "r", input: Empty()) }

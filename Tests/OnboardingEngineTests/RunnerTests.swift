@@ -7,6 +7,18 @@ import Testing
 /// A lease long enough that its renewal timer never competes with the timers a test watches.
 let quietLease = EngineConfiguration(leaseDuration: .seconds(30_000))
 
+/// `count` independent tasks that each hold `gauge` for a few milliseconds, so its peak is the concurrency reached.
+func gaugedTasks(_ count: Int, gauge: Counter) -> [ClosureTask<NoOutput>] {
+    (0..<count).map { index in
+        ClosureTask(id: TaskID("t\(index)")) { _ in
+            gauge.enter()
+            try await Task.sleep(for: .milliseconds(3))
+            gauge.leave()
+            return NoOutput()
+        }
+    }
+}
+
 @Suite("Runner: scheduling, outputs, concurrency, retries")
 struct RunnerTests {
     @Test func runsInDependencyOrderAndPassesTypedOutputs() async throws {
@@ -53,14 +65,7 @@ struct RunnerTests {
         let harness = try Harness()
         defer { harness.remove() }
         let gauge = Counter()
-        let tasks = (0..<20).map { index in
-            ClosureTask(id: TaskID("t\(index)")) { _ in
-                gauge.enter()
-                try await Task.sleep(for: .milliseconds(3))
-                gauge.leave()
-                return NoOutput()
-            }
-        }
+        let tasks = gaugedTasks(20, gauge: gauge)
         let graph = try TaskGraph(workflow: "w", tasks: tasks)
         let result = try await harness.engine.start(graph, input: Empty(), options: RunOptions(maxConcurrentTasks: limit))
         #expect(result.state == .succeeded)
@@ -71,14 +76,7 @@ struct RunnerTests {
         let harness = try Harness(configuration: EngineConfiguration(maxConcurrentTasks: 3))
         defer { harness.remove() }
         let gauge = Counter()
-        let tasks = (0..<12).map { index in
-            ClosureTask(id: TaskID("t\(index)")) { _ in
-                gauge.enter()
-                try await Task.sleep(for: .milliseconds(3))
-                gauge.leave()
-                return NoOutput()
-            }
-        }
+        let tasks = gaugedTasks(12, gauge: gauge)
         let graph = try TaskGraph(workflow: "w", tasks: tasks)
         let states = try await withThrowingTaskGroup(of: RunState.self) { group in
             for tenant in 0..<4 {
