@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "OnboardingEngine", targets: ["OnboardingEngine"]),
         .library(name: "OnboardingEngineTesting", targets: ["OnboardingEngineTesting"]),
         .library(name: "TenantSimulator", targets: ["TenantSimulator"]),
+        .library(name: "EssentialsOnboarding", targets: ["EssentialsOnboarding"]),
         .executable(name: "onboard", targets: ["OnboardingHost"]),
         .executable(name: "onboarding-bench", targets: ["OnboardingBench"]),
     ],
@@ -18,7 +19,6 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
-        // Tests only: a real HTTP client for the simulator's loopback tests.
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
@@ -60,6 +60,25 @@ let package = Package(
             name: "CrashHarness",
             dependencies: ["OnboardingEngine", "OnboardingEngineTesting"],
             path: "Tests/CrashHarness"
+        ),
+        // glibc's resolver, so SPF lookups can be aimed at the simulator's DNS server.
+        .systemLibrary(name: "CResolv", path: "Sources/CResolv"),
+        // The integration guide's workflow: its tasks and real clients. Knows nothing of SQLite.
+        .target(
+            name: "EssentialsOnboarding",
+            dependencies: [
+                "OnboardingEngine", "CResolv",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "EssentialsOnboardingTests",
+            dependencies: ["EssentialsOnboarding", "TenantSimulator", "OnboardingEngineTesting"]
         ),
         // A loopback stand-in for Microsoft 365 and Proofpoint Essentials; knows nothing of the engine.
         .target(

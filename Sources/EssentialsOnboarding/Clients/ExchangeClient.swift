@@ -1,0 +1,89 @@
+import Foundation
+import OnboardingEngine
+
+/// The Exchange Online admin API: cmdlets over REST (`InvokeCommand`), with the useful error text extracted.
+public struct ExchangeClient: Sendable {
+    let http: ServiceHTTP
+    let identity: IdentityClient
+    let url: URL
+    let anchor: String
+
+    init(http: ServiceHTTP, identity: IdentityClient, endpoints: ServiceEndpoints, tenantID: String) {
+        self.http = http
+        self.identity = identity
+        self.url = endpoints.exchange.appending(raw: "/adminapi/beta/\(tenantID)/InvokeCommand")
+        self.anchor = "APP:SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}@\(tenantID)"
+    }
+
+    /// Runs `cmdlet` with `parameters` and returns the objects it answered.
+    ///
+    /// - Throws: ``ServiceError``. 401 and 403 (the app's Exchange roles not yet effective, which
+    ///   takes minutes after assignment) are transient with a one-minute retry-after.
+    public func invoke(_ cmdlet: String, _ parameters: [String: JSONValue] = [:]) async throws -> [JSONValue] {
+        struct Input: Encodable {
+            struct Cmdlet: Encodable { var CmdletName: String; var Parameters: [String: JSONValue] }
+            var CmdletInput: Cmdlet
+        }
+        let body = Array(try JSONEncoder().encode(Input(CmdletInput: .init(CmdletName: cmdlet, Parameters: parameters))))
+        var fresh = false
+        var objects: [JSONValue] = []
+        var next: URL? = url
+        while let target = next {
+            let token = try await identity.token(for: .exchange, fresh: fresh)
+            let answer = try await http.send(
+                .POST, target,
+                headers: [
+                    ("Authorization", "Bearer \(token.value)"), ("Content-Type", "application/json"),
+                    ("X-AnchorMailbox", anchor),
+                ],
+                body: body, service: .exchange)
+            if answer.status == 401 && !fresh {
+                fresh = true  // the role may have been granted since this token was issued
+                continue
+            }
+            guard (200..<300).contains(answer.status) else { throw ExchangeClient.error(answer, cmdlet: cmdlet) }
+            struct Output: Decodable {
+                var value: [JSONValue]?
+                var nextLink: String?
+                enum CodingKeys: String, CodingKey { case value; case nextLink = "@odata.nextLink" }
+            }
+            let output = try answer.decode(Output.self, service: .exchange)
+            objects += output.value ?? []
+            next = output.nextLink.flatMap(URL.init(string:))
+        }
+        return objects
+    }
+
+    /// Maps an Exchange error to a ``ServiceError`` whose message is the cmdlet's own words.
+    static func error(_ answer: HTTPAnswer, cmdlet: String) -> ServiceError {
+        struct Body: Decodable {
+            struct Detail: Decodable { var message: String? }
+            struct Inner: Decodable { var code: String?; var message: String?; var details: [Detail]? }
+            var error: Inner?
+        }
+        let body = try? JSONDecoder().decode(Body.self, from: Data(answer.body))
+        var text = body?.error?.details?.first?.message ?? body?.error?.message ?? ""
+        // Details look like "|System.ArgumentException|The value ...": keep the sentence.
+        if text.hasPrefix("|"), let end = text.dropFirst().firstIndex(of: "|") {
+            text = String(text[text.index(after: end)...])
+        }
+        switch answer.status {
+        case 401, 403:
+            return ServiceError(
+                .transient, service: .exchange, status: answer.status, serviceCode: body?.error?.code,
+                message: "Exchange Online does not accept the application yet (HTTP \(answer.status)): its Exchange.ManageAsApp role or Exchange Administrator role has not taken effect. This can take many minutes after they are assigned; it will be tried again.",
+                retryAfter: .seconds(60))
+        case 404:
+            return ServiceError(.notFound, service: .exchange, status: 404, message: "\(cmdlet): \(text)")
+        case 429, 500...:
+            return ServiceError(
+                .transient, service: .exchange, status: answer.status, message: "\(cmdlet): \(text.isEmpty ? "HTTP \(answer.status)" : text)",
+                retryAfter: answer.retryAfter)
+        default:
+            let kind: ServiceError.Code = text.contains("already exists") ? .conflict : .badRequest
+            return ServiceError(
+                kind, service: .exchange, status: answer.status, serviceCode: body?.error?.code,
+                message: "\(cmdlet) was refused: \(text.isEmpty ? "HTTP \(answer.status)" : text)")
+        }
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+import NIOHTTP1
+import OnboardingEngine
+
+/// Microsoft Graph v1.0: typed calls for the onboarding, paging, and errors mapped to sentences.
+public struct GraphClient: Sendable {
+    let http: ServiceHTTP
+    let identity: IdentityClient
+    let base: URL
+
+    init(http: ServiceHTTP, identity: IdentityClient, endpoints: ServiceEndpoints) {
+        self.http = http
+        self.identity = identity
+        self.base = endpoints.graph.appending(raw: "/v1.0")
+    }
+
+    // MARK: - Typed calls
+
+    /// The service principal of the application with client id `appID`, if it exists (yet).
+    public func servicePrincipal(appID: String) async throws -> ServicePrincipal? {
+        let page: GraphPage<ServicePrincipal> = try await get("/servicePrincipals?$filter=" + queryEscaped("appId eq '\(appID)'"))
+        return page.value.first
+    }
+
+    /// The app roles granted to `principal`.
+    public func appRoleAssignments(of principal: String) async throws -> [AppRoleAssignment] {
+        try await all("/servicePrincipals/\(principal)/appRoleAssignments")
+    }
+
+    /// Grants app role `appRole` of `resource` to `principal`. A repeat is treated as done.
+    public func assignAppRole(principal: String, resource: String, appRole: String) async throws {
+        let body = AppRoleAssignment(id: nil, principalId: principal, resourceId: resource, appRoleId: appRole)
+        do {
+            let _: AppRoleAssignment = try await post("/servicePrincipals/\(principal)/appRoleAssignments", body)
+        } catch let error as ServiceError where error.code == .conflict || error.message.contains("already exists") {
+            return
+        }
+    }
+
+    /// The directory roles assigned to `principal`.
+    public func directoryRoleAssignments(of principal: String) async throws -> [DirectoryRoleAssignment] {
+        try await all("/roleManagement/directory/roleAssignments?$filter=" + queryEscaped("principalId eq '\(principal)'"))
+    }
+
+    /// Assigns directory role `roleDefinition` to `principal` at `/`. A duplicate ("conflicting object") is done.
+    public func assignDirectoryRole(principal: String, roleDefinition: String) async throws {
+        let body = DirectoryRoleAssignment(id: nil, principalId: principal, roleDefinitionId: roleDefinition, directoryScopeId: "/")
+        do {
+            let _: DirectoryRoleAssignment = try await post("/roleManagement/directory/roleAssignments", body)
+        } catch let error as ServiceError where error.code == .conflict {
+            return
+        }
+    }
+
+    /// The tenant's domains.
+    public func domains() async throws -> [GraphDomain] { try await all("/domains") }
+
+    /// Moves a message; the moved message has a new id.
+    public func moveMessage(user: String, message: String, destination: String) async throws -> GraphMessage {
+        struct Move: Encodable { var destinationId: String }
+        return try await post("/users/\(user)/messages/\(message)/move", Move(destinationId: destination))
+    }
+
+    // MARK: - Paging
+
+    /// One page: the first (`path` relative to v1.0) or a `nextLink`/`deltaLink` from an earlier page.
+    public func page<Element: Decodable & Sendable>(_ pathOrLink: String, of type: Element.Type = Element.self) async throws
+        -> GraphPage<Element>
+    {
+        try await get(pathOrLink)
+    }
+
+    /// Every item of a collection, following `@odata.nextLink`.
+    public func all<Element: Decodable & Sendable>(_ path: String) async throws -> [Element] {
+        var items: [Element] = []
+        var next: String? = path
+        while let link = next {
+            let page: GraphPage<Element> = try await get(link)
+            items += page.value
+            next = page.nextLink
+        }
+        return items
+    }
+
+    // MARK: - Requests
+
+    func get<T: Decodable>(_ pathOrLink: String) async throws -> T {
+        try await request(.GET, pathOrLink, body: nil)
+    }
+
+    func post<Body: Encodable, T: Decodable>(_ path: String, _ body: Body) async throws -> T {
+        try await request(.POST, path, body: Array(try JSONEncoder().encode(body)))
+    }
+
+    private func request<T: Decodable>(_ method: HTTPMethod, _ pathOrLink: String, body: [UInt8]?) async throws -> T {
+        let url = pathOrLink.hasPrefix("http") ? URL(string: pathOrLink)! : base.appending(raw: pathOrLink)
+        var fresh = false
+        while true {
+            let token = try await identity.token(for: .graph, fresh: fresh)
+            var headers = [("Authorization", "Bearer \(token.value)"), ("Accept", "application/json")]
+            if body != nil { headers.append(("Content-Type", "application/json")) }
+            // 409 Directory_ConcurrencyViolation is transient too.
+            let answer = try await http.send(method, url, headers: headers, body: body, service: .graph, retryStatuses: [429, 503, 409])
+            if (200..<300).contains(answer.status) {
+                return try answer.decode(T.self, service: .graph)
+            }
+            let error = GraphClient.error(answer)
+            // A token that expired mid-run (or whose roles changed) is renewed once.
+            if answer.status == 401 && !fresh {
+                fresh = true
+                continue
+            }
+            throw error
+        }
+    }
+
+    /// Maps a Graph error body to a ``ServiceError``.
+    static func error(_ answer: HTTPAnswer) -> ServiceError {
+        struct Body: Decodable { struct Inner: Decodable { var code: String?; var message: String? }; var error: Inner? }
+        let body = try? JSONDecoder().decode(Body.self, from: Data(answer.body))
+        let code = body?.error?.code
+        let message = body?.error?.message ?? "HTTP \(answer.status) with a body that is not Graph's error JSON"
+        let kind: ServiceError.Code
+        switch answer.status {
+        case 401: kind = .unauthorized
+        case 403: kind = .forbidden
+        case 404: kind = .notFound
+        case 410: kind = .syncStateNotFound
+        case 429, 503, 409: kind = .transient
+        case 400 where message.contains("conflicting object") || message.contains("already exists"): kind = .conflict
+        case 500...: kind = .transient
+        default: kind = .badRequest
+        }
+        return ServiceError(
+            kind, service: .graph, status: answer.status, serviceCode: code, message: "Microsoft Graph: \(message)",
+            retryAfter: answer.retryAfter)
+    }
+}

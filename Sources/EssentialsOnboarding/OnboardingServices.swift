@@ -1,0 +1,48 @@
+import AsyncHTTPClient
+import OnboardingEngine
+
+/// The real clients for one tenant's onboarding, built by the host with its credentials.
+///
+/// ```swift
+/// let services = try OnboardingServices(
+///     httpClient: .shared, endpoints: .cloud(), credentials: credentials, tenantID: input.tenantID)
+/// let graph = try EssentialsWorkflow.graph(services: services, configuration: OnboardingConfiguration())
+/// ```
+public struct OnboardingServices: Sendable {
+    /// Tokens and consent.
+    public let identity: IdentityClient
+    /// Microsoft Graph.
+    public let graph: GraphClient
+    /// Exchange Online's admin API.
+    public let exchange: ExchangeClient
+    /// The Essentials API.
+    public let essentials: EssentialsClient
+    /// SPF lookups.
+    public let dns: TXTResolver
+    /// The application's client id (not secret).
+    public let clientID: String
+
+    /// Builds the clients.
+    ///
+    /// - Parameters:
+    ///   - httpClient: the AsyncHTTPClient to send with (the host owns its lifecycle).
+    ///   - endpoints: the real cloud or a simulator; plain http is refused off loopback.
+    ///   - credentials: the secrets, kept in memory only.
+    ///   - tenantID: the Microsoft 365 tenant.
+    ///   - clock: the engine's clock, for short in-call retries.
+    /// - Throws: ``ServiceError`` `insecureEndpoint`.
+    public init(
+        httpClient: HTTPClient, endpoints: ServiceEndpoints, credentials: OnboardingCredentials, tenantID: String,
+        clock: any EngineClock = SystemClock()
+    ) throws {
+        try endpoints.validate()
+        let http = ServiceHTTP(client: httpClient, clock: clock)
+        let identity = IdentityClient(http: http, endpoints: endpoints, tenant: tenantID, credentials: credentials)
+        self.identity = identity
+        self.graph = GraphClient(http: http, identity: identity, endpoints: endpoints)
+        self.exchange = ExchangeClient(http: http, identity: identity, endpoints: endpoints, tenantID: tenantID)
+        self.essentials = EssentialsClient(http: http, endpoints: endpoints, credentials: credentials)
+        self.dns = TXTResolver(nameserver: endpoints.nameserver)
+        self.clientID = credentials.clientID
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+
+/// Where each service lives: the real cloud by default, or a simulator's loopback URLs.
+///
+/// TLS is required for every host that is not on loopback: ``validate()`` refuses `http` elsewhere.
+public struct ServiceEndpoints: Sendable, Hashable {
+    /// The identity platform's origin (token and admin-consent endpoints), e.g. `https://login.microsoftonline.com`.
+    public var login: URL
+    /// Microsoft Graph's origin, e.g. `https://graph.microsoft.com`.
+    public var graph: URL
+    /// Exchange Online's origin, e.g. `https://outlook.office365.com`.
+    public var exchange: URL
+    /// The Essentials API's origin, e.g. `https://us1.proofpointessentials.com`.
+    public var essentials: URL
+    /// The DNS server for SPF lookups as `host:port`; `nil` uses the system resolver's configuration.
+    public var nameserver: String?
+
+    /// Creates endpoints.
+    public init(login: URL, graph: URL, exchange: URL, essentials: URL, nameserver: String? = nil) {
+        self.login = login
+        self.graph = graph
+        self.exchange = exchange
+        self.essentials = essentials
+        self.nameserver = nameserver
+    }
+
+    /// Microsoft's public cloud and the Essentials region `region` (e.g. `us1`, `eu1`).
+    public static func cloud(essentialsRegion region: String = "us1") -> ServiceEndpoints {
+        ServiceEndpoints(
+            login: URL(string: "https://login.microsoftonline.com")!,
+            graph: URL(string: "https://graph.microsoft.com")!,
+            exchange: URL(string: "https://outlook.office365.com")!,
+            essentials: URL(string: "https://\(region).proofpointessentials.com")!)
+    }
+
+    /// Refuses plain HTTP to any host that is not on loopback.
+    ///
+    /// - Throws: ``ServiceError`` with code `insecureEndpoint`.
+    public func validate() throws {
+        for (name, url) in [("login", login), ("graph", graph), ("exchange", exchange), ("essentials", essentials)] {
+            let host = url.host ?? ""
+            let loopback = host == "127.0.0.1" || host == "localhost" || host == "::1" || host == "[::1]"
+            guard url.scheme == "https" || (url.scheme == "http" && loopback) else {
+                throw ServiceError(
+                    .insecureEndpoint, service: .configuration,
+                    message: "The \(name) endpoint \(url.absoluteString) must use https (plain http is allowed on loopback only).")
+            }
+        }
+    }
+}

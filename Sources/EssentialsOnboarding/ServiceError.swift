@@ -1,0 +1,84 @@
+import OnboardingEngine
+
+/// A failure talking to Microsoft's or Proofpoint's services, with a sentence a support person can act on.
+public struct ServiceError: Error, Sendable, CustomStringConvertible {
+    /// Which service answered.
+    public enum Service: String, Sendable {
+        case identity, graph, exchange, essentials, dns, configuration
+    }
+
+    /// What kind of failure. Extensible.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        /// The code's name.
+        public let name: String
+        private init(_ name: String) { self.name = name }
+
+        /// 429, 503, a dropped connection or a timeout: worth retrying.
+        public static let transient = Code("transient")
+        /// The call needs a permission the token lacks (Graph 403 `Authorization_RequestDenied`).
+        public static let forbidden = Code("forbidden")
+        /// The credentials or token were refused.
+        public static let unauthorized = Code("unauthorized")
+        /// The object does not exist.
+        public static let notFound = Code("notFound")
+        /// The service refused the request as invalid.
+        public static let badRequest = Code("badRequest")
+        /// The object already exists (or conflicts with one).
+        public static let conflict = Code("conflict")
+        /// The answer could not be understood.
+        public static let invalidResponse = Code("invalidResponse")
+        /// A configured endpoint is not allowed (plain http off loopback).
+        public static let insecureEndpoint = Code("insecureEndpoint")
+        /// A delta link expired: a full resync is needed.
+        public static let syncStateNotFound = Code("syncStateNotFound")
+
+        public var description: String { name }
+    }
+
+    /// What kind of failure.
+    public var code: Code
+    /// Which service.
+    public var service: Service
+    /// The HTTP status, if any.
+    public var status: Int?
+    /// The service's own error code, e.g. `AADSTS65001` or `Authorization_RequestDenied`.
+    public var serviceCode: String?
+    /// The sentence a person can act on.
+    public var message: String
+    /// How long the service asked us to wait, if it did.
+    public var retryAfter: Duration?
+
+    /// Creates an error.
+    public init(
+        _ code: Code, service: Service, status: Int? = nil, serviceCode: String? = nil, message: String,
+        retryAfter: Duration? = nil
+    ) {
+        self.code = code
+        self.service = service
+        self.status = status
+        self.serviceCode = serviceCode
+        self.message = message
+        self.retryAfter = retryAfter
+    }
+
+    public var description: String {
+        "\(service) \(status.map(String.init) ?? "-") \(serviceCode ?? code.name): \(message)"
+    }
+
+    /// The engine outcome for this failure, given the permission the call needed.
+    ///
+    /// 403 on Graph becomes *blocked on* `permission`; transient failures are retried (honouring
+    /// `Retry-After`); everything else is permanent with the service's words.
+    public func interruption(needing permission: Permission? = nil) -> TaskInterruption {
+        switch code {
+        case .transient, .syncStateNotFound:
+            return .retryable(message, retryAfter: retryAfter, code: serviceCode ?? code.name)
+        case .forbidden where permission != nil:
+            return .blocked(
+                missing: [permission!],
+                "\(service) refused the call for lack of \(permission!): \(message) Grant it (admin consent), then resume.")
+        default:
+            return .permanent(message, code: serviceCode ?? code.name)
+        }
+    }
+}

@@ -1,0 +1,40 @@
+import OnboardingEngine
+
+/// The transport rule "Bypass Spam Filtering for Proofpoint Essentials": SCL -1 for Essentials' ranges, enabled.
+public struct BypassSpamRule: OnboardingTask {
+    let services: OnboardingServices
+    let configuration: OnboardingConfiguration
+
+    public var id: TaskID { "bypass-spam-rule" }
+    public var dependencies: [TaskID] { ["inbound-connector"] }
+    public var requiredPermissions: Set<Permission> { [GuidePermissions.exchangeManageAsApp] }
+    public var retryPolicy: RetryPolicy { RetryPolicy(maxAttempts: 30, initialDelay: .seconds(10), maxDelay: .seconds(300)) }
+
+    var object: ExchangeObject {
+        let properties: [String: JSONValue] = [
+            "SenderIpRanges": .array(configuration.senderIPRanges.map(JSONValue.string)), "SetSCL": -1,
+        ]
+        return ExchangeObject(
+            services: services, noun: "TransportRule", name: configuration.bypassRuleName,
+            created: properties.merging(["Enabled": true]) { $1 }, corrected: properties)
+    }
+
+    public func run(_ context: TaskContext) async throws -> NoOutput {
+        let before = try await object.ensure()
+        // Set-TransportRule cannot change the state: Enable-TransportRule does.
+        if let state = before?["State"]?.string, state.lowercased() != "enabled" {
+            try await call(needing: GuidePermissions.exchangeManageAsApp) {
+                _ = try await services.exchange.invoke("Enable-TransportRule", ["Identity": .string(configuration.bypassRuleName)])
+            }
+        }
+        return NoOutput()
+    }
+
+    public func observe(_ context: TaskContext) async throws -> Observation {
+        var changes = try await object.plannedChanges()
+        if let state = try await object.current()?["State"]?.string, state.lowercased() != "enabled" {
+            changes.append("enable transport rule '\(configuration.bypassRuleName)'")
+        }
+        return .wouldChange(changes)
+    }
+}

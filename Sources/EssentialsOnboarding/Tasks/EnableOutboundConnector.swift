@@ -1,0 +1,33 @@
+import OnboardingEngine
+
+/// The outbound connector is switched on, once SPF includes Essentials (never earlier).
+public struct EnableOutboundConnector: OnboardingTask {
+    let services: OnboardingServices
+    let configuration: OnboardingConfiguration
+
+    public var id: TaskID { "enable-outbound-connector" }
+    public var dependencies: [TaskID] { ["spf-check", "outbound-connector"] }
+    public var requiredPermissions: Set<Permission> { [GuidePermissions.exchangeManageAsApp] }
+    public var retryPolicy: RetryPolicy { RetryPolicy(maxAttempts: 30, initialDelay: .seconds(10), maxDelay: .seconds(300)) }
+
+    public func run(_ context: TaskContext) async throws -> NoOutput {
+        if try await !isEnabled() {
+            try await call(needing: GuidePermissions.exchangeManageAsApp) {
+                _ = try await services.exchange.invoke(
+                    "Set-OutboundConnector", ["Identity": .string(configuration.outboundConnectorName), "Enabled": true])
+            }
+        }
+        return NoOutput()
+    }
+
+    public func observe(_ context: TaskContext) async throws -> Observation {
+        try await isEnabled() ? .satisfied : .wouldChange(["enable outbound connector '\(configuration.outboundConnectorName)'"])
+    }
+
+    private func isEnabled() async throws -> Bool {
+        let connector = try await call(needing: GuidePermissions.exchangeManageAsApp) {
+            try await services.exchange.invoke("Get-OutboundConnector", ["Identity": .string(configuration.outboundConnectorName)])
+        }
+        return connector.first?["Enabled"]?.bool == true
+    }
+}

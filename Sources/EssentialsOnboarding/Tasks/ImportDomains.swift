@@ -1,0 +1,36 @@
+import OnboardingEngine
+
+/// The tenant's verified mail domains are in the Essentials org, with relay off (guide: "domains will not be enabled for mail relay").
+public struct ImportDomains: OnboardingTask {
+    /// The imported domains.
+    public struct Output: Codable, Sendable, Hashable { public var domains: [String] }
+
+    let services: OnboardingServices
+
+    public var id: TaskID { "import-domains" }
+    public var dependencies: [TaskID] { ["admin-consent"] }
+    public var requiredPermissions: Set<Permission> { [GuidePermissions.domainReadAll, GuidePermissions.essentialsAdmin] }
+
+    public func run(_ context: TaskContext) async throws -> Output {
+        let input = try context.input(as: OnboardingInput.self)
+        let (wanted, missing) = try await difference(org: input.essentialsOrg)
+        for domain in missing {
+            try await call { try await services.essentials.addDomain(org: input.essentialsOrg, name: domain, relay: false) }
+        }
+        return Output(domains: wanted)
+    }
+
+    public func observe(_ context: TaskContext) async throws -> Observation {
+        let input = try context.input(as: OnboardingInput.self)
+        let (_, missing) = try await difference(org: input.essentialsOrg)
+        return .wouldChange(missing.map { "add domain \($0) to Essentials (relay off)" })
+    }
+
+    /// The tenant's mail domains, and those the org lacks.
+    private func difference(org: String) async throws -> (wanted: [String], missing: [String]) {
+        let domains = try await call(needing: GuidePermissions.domainReadAll) { try await services.graph.domains() }
+        let wanted = domains.filter(\.isMailDomain).map(\.id).sorted()
+        let present = Set(try await call { try await services.essentials.domains(org: org) }.map { $0.name.lowercased() })
+        return (wanted, wanted.filter { !present.contains($0.lowercased()) })
+    }
+}

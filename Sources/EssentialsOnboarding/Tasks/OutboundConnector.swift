@@ -1,0 +1,32 @@
+import OnboardingEngine
+
+/// The outbound connector through Essentials' smart hosts, created **disabled**: it is enabled only
+/// after SPF includes Essentials (``EnableOutboundConnector``).
+public struct OutboundConnector: OnboardingTask {
+    let services: OnboardingServices
+    let configuration: OnboardingConfiguration
+
+    public var id: TaskID { "outbound-connector" }
+    public var dependencies: [TaskID] { ["exchange-app-role", "exchange-admin-role"] }
+    public var requiredPermissions: Set<Permission> { [GuidePermissions.exchangeManageAsApp] }
+    public var retryPolicy: RetryPolicy { RetryPolicy(maxAttempts: 30, initialDelay: .seconds(10), maxDelay: .seconds(300)) }
+
+    var object: ExchangeObject {
+        // Enabled is set at creation only: correcting drift must never switch mail flow on or off.
+        let properties: [String: JSONValue] = [
+            "ConnectorType": "Partner", "RecipientDomains": ["*"],
+            "SmartHosts": .array(configuration.outboundSmartHosts.map(JSONValue.string)), "UseMXRecord": false,
+            "TlsSettings": "EncryptionOnly",
+        ]
+        return ExchangeObject(
+            services: services, noun: "OutboundConnector", name: configuration.outboundConnectorName,
+            created: properties.merging(["Enabled": false]) { $1 }, corrected: properties)
+    }
+
+    public func run(_ context: TaskContext) async throws -> NoOutput {
+        try await object.ensure()
+        return NoOutput()
+    }
+
+    public func observe(_ context: TaskContext) async throws -> Observation { .wouldChange(try await object.plannedChanges()) }
+}

@@ -1,0 +1,21 @@
+import OnboardingEngine
+
+/// One-click remediation can work: the application's token carries Mail.ReadWrite.
+public struct RemediationReadiness: OnboardingTask {
+    let services: OnboardingServices
+
+    public var id: TaskID { "remediation-readiness" }
+    public var dependencies: [TaskID] { ["admin-consent"] }
+    public var requiredPermissions: Set<Permission> { [GuidePermissions.mailReadWrite] }
+    public var effect: TaskEffect { .readOnly }
+
+    public func run(_ context: TaskContext) async throws -> NoOutput {
+        let token = try await call { try await services.identity.token(for: .graph, fresh: true) }
+        guard token.roles.contains(GuidePermissions.mailReadWrite.name) else {
+            throw TaskInterruption.blocked(
+                missing: [GuidePermissions.mailReadWrite],
+                "One-click remediation needs Mail.ReadWrite, which the application's token lacks. A Global Admin must grant it (admin consent), then resume.")
+        }
+        return NoOutput()
+    }
+}

@@ -1,0 +1,36 @@
+import OnboardingEngine
+
+/// The application's and Exchange Online's service principals are visible (retrying through replication lag).
+public struct ServicePrincipals: OnboardingTask {
+    /// The two principals' object ids.
+    public struct Output: Codable, Sendable, Hashable {
+        /// Our application's service principal.
+        public var application: String
+        /// Exchange Online's service principal.
+        public var exchange: String
+    }
+
+    let services: OnboardingServices
+    let configuration: OnboardingConfiguration
+
+    public var id: TaskID { "service-principals" }
+    public var dependencies: [TaskID] { ["admin-consent"] }
+    public var requiredPermissions: Set<Permission> { [GuidePermissions.applicationReadAll] }
+    public var effect: TaskEffect { .readOnly }
+    public var retryPolicy: RetryPolicy { RetryPolicy(maxAttempts: 20, initialDelay: .seconds(5), maxDelay: .seconds(60)) }
+
+    public func run(_ context: TaskContext) async throws -> Output {
+        let permission = GuidePermissions.applicationReadAll
+        guard let application = try await call(needing: permission, { try await services.graph.servicePrincipal(appID: services.clientID) }) else {
+            throw TaskInterruption.retryable(
+                "The application's service principal is not visible in Graph yet (replication after consent takes seconds to minutes).",
+                retryAfter: configuration.replicationRetry, code: "replicationLag")
+        }
+        guard let exchange = try await call(needing: permission, { try await services.graph.servicePrincipal(appID: configuration.exchangeAppID) }) else {
+            throw TaskInterruption.permanent(
+                "Exchange Online's service principal (\(configuration.exchangeAppID)) is missing from the tenant: the tenant has no Exchange Online license.",
+                code: "noExchange")
+        }
+        return Output(application: application.id, exchange: exchange.id)
+    }
+}

@@ -1,0 +1,64 @@
+import AsyncHTTPClient
+import EssentialsOnboarding
+import Foundation
+import Logging
+import OnboardingEngine
+import OnboardingEngineTesting
+import TenantSimulator
+
+/// A running simulator, the real clients pointed at it over loopback HTTP and DNS, and an engine
+/// with a temporary journal: everything an end-to-end test of the workflow needs.
+struct SimulatedTenant {
+    let simulator: TenantSimulator
+    let endpoints: SimulatorEndpoints
+    let services: OnboardingServices
+    let journal: TemporaryJournal
+    let engine: OnboardingEngine
+    let graph: TaskGraph
+    let input: OnboardingInput
+
+    /// Fast re-checks so waits resolve in milliseconds.
+    static let configuration = OnboardingConfiguration(
+        consentRecheck: .milliseconds(50), replicationRetry: .milliseconds(50), spfRecheck: .milliseconds(100))
+
+    static let credentials = OnboardingCredentials(
+        clientID: SimulatedApplication().clientId, clientSecret: SimulatedApplication().clientSecret,
+        essentialsUser: "admin@msp.example", essentialsPassword: "essentials-password")
+
+    /// Starts a simulator seeded with `seed`, runs `body`, and stops it.
+    static func with<T: Sendable>(
+        _ seed: SimulatorConfiguration = .default, credentials: OnboardingCredentials = credentials,
+        _ body: (SimulatedTenant) async throws -> T
+    ) async throws -> T {
+        try await TenantSimulator.withRunning(
+            configuration: seed, logger: Logger(label: "simulator", factory: { _ in SwiftLogNoOpLogHandler() })
+        ) { simulator, endpoints in
+            let journal = try TemporaryJournal()
+            defer { journal.remove() }
+            let serviceEndpoints = ServiceEndpoints(
+                login: URL(string: endpoints.login)!, graph: URL(string: endpoints.graph)!,
+                exchange: URL(string: endpoints.exchange)!, essentials: URL(string: endpoints.essentials)!,
+                nameserver: "127.0.0.1:\(endpoints.dnsPort!)")
+            let tenantID = try simulator.tenantId()
+            let services = try OnboardingServices(
+                httpClient: .shared, endpoints: serviceEndpoints, credentials: credentials, tenantID: tenantID)
+            let engine = OnboardingEngine(
+                journal: journal.journal, logger: Logger(label: "engine", factory: { _ in SwiftLogNoOpLogHandler() }))
+            let tenant = SimulatedTenant(
+                simulator: simulator, endpoints: endpoints, services: services, journal: journal, engine: engine,
+                graph: try EssentialsWorkflow.graph(services: services, configuration: configuration),
+                input: OnboardingInput(tenantID: tenantID, essentialsOrg: "contoso.com", syncFrequencyHours: 12))
+            return try await body(tenant)
+        }
+    }
+
+    /// What a person does for the manual steps: relay on for every imported domain, confirm,
+    /// and an SPF record that includes Essentials.
+    func playTheAdmin(run: RunID) async throws {
+        for domain in ["contoso.com", "mail.contoso.com", "contoso.onmicrosoft.com"] {
+            try await services.essentials.setRelay(org: "contoso.com", domain: domain, relay: true)
+            simulator.setTXTRecords(["v=spf1 include:spf.protection.outlook.com include:_spf-us.ppe-hosted.com -all"], for: domain)
+        }
+        try engine.confirm("enable-relay", in: run, actor: "admin", note: "relay enabled in the portal")
+    }
+}
