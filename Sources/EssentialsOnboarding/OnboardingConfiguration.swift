@@ -1,3 +1,5 @@
+import OnboardingEngine
+
 /// Everything about the onboarding that is not a secret and not per tenant: region, sending IP
 /// ranges, smart hosts, object names, SPF mechanisms, well-known ids and re-check intervals.
 ///
@@ -34,6 +36,8 @@ public struct OnboardingConfiguration: Sendable, Hashable {
     public var spfRecheck: Duration
     /// Graph page size for directory sync (at most 999).
     public var pageSize: Int
+    /// How Exchange steps are retried while the application's Exchange roles take effect (minutes).
+    public var exchangeRetry: RetryPolicy
 
     /// Creates a configuration; every parameter defaults to `DOMAIN.md`'s value.
     public init(
@@ -54,7 +58,8 @@ public struct OnboardingConfiguration: Sendable, Hashable {
         consentRecheck: Duration = .seconds(30),
         replicationRetry: Duration = .seconds(15),
         spfRecheck: Duration = .seconds(900),
-        pageSize: Int = 999
+        pageSize: Int = 999,
+        exchangeRetry: RetryPolicy = RetryPolicy(maxAttempts: 30, initialDelay: .seconds(10), maxDelay: .seconds(300))
     ) {
         self.essentialsRegion = essentialsRegion
         self.senderIPRanges = senderIPRanges
@@ -71,6 +76,7 @@ public struct OnboardingConfiguration: Sendable, Hashable {
         self.replicationRetry = replicationRetry
         self.spfRecheck = spfRecheck
         self.pageSize = min(999, max(1, pageSize))
+        self.exchangeRetry = exchangeRetry
     }
 
     /// Essentials' US sending ranges (`DOMAIN.md`, configurable).

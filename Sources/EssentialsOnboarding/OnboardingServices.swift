@@ -30,17 +30,19 @@ public struct OnboardingServices: Sendable {
     ///   - credentials: the secrets, kept in memory only.
     ///   - tenantID: the Microsoft 365 tenant.
     ///   - clock: the engine's clock, for short in-call retries.
+    ///   - exchangePropagationRetry: how long to wait after Exchange refuses the app while its roles take effect.
     /// - Throws: ``ServiceError`` `insecureEndpoint`.
     public init(
         httpClient: HTTPClient, endpoints: ServiceEndpoints, credentials: OnboardingCredentials, tenantID: String,
-        clock: any EngineClock = SystemClock()
+        clock: any EngineClock = SystemClock(), exchangePropagationRetry: Duration = .seconds(60)
     ) throws {
         try endpoints.validate()
         let http = ServiceHTTP(client: httpClient, clock: clock)
         let identity = IdentityClient(http: http, endpoints: endpoints, tenant: tenantID, credentials: credentials)
         self.identity = identity
         self.graph = GraphClient(http: http, identity: identity, endpoints: endpoints)
-        self.exchange = ExchangeClient(http: http, identity: identity, endpoints: endpoints, tenantID: tenantID)
+        self.exchange = ExchangeClient(
+            http: http, identity: identity, endpoints: endpoints, tenantID: tenantID, propagationRetry: exchangePropagationRetry)
         self.essentials = EssentialsClient(http: http, endpoints: endpoints, credentials: credentials)
         self.dns = TXTResolver(nameserver: endpoints.nameserver)
         self.clientID = credentials.clientID

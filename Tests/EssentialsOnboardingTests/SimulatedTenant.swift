@@ -19,7 +19,8 @@ struct SimulatedTenant {
 
     /// Fast re-checks so waits resolve in milliseconds.
     static let configuration = OnboardingConfiguration(
-        consentRecheck: .milliseconds(50), replicationRetry: .milliseconds(50), spfRecheck: .milliseconds(100))
+        consentRecheck: .milliseconds(50), replicationRetry: .milliseconds(50), spfRecheck: .milliseconds(100),
+        exchangeRetry: RetryPolicy(maxAttempts: 40, initialDelay: .milliseconds(50), multiplier: 1.5, maxDelay: .milliseconds(500)))
 
     static let credentials = OnboardingCredentials(
         clientID: SimulatedApplication().clientId, clientSecret: SimulatedApplication().clientSecret,
@@ -41,7 +42,8 @@ struct SimulatedTenant {
                 nameserver: "127.0.0.1:\(endpoints.dnsPort!)")
             let tenantID = try simulator.tenantId()
             let services = try OnboardingServices(
-                httpClient: .shared, endpoints: serviceEndpoints, credentials: credentials, tenantID: tenantID)
+                httpClient: .shared, endpoints: serviceEndpoints, credentials: credentials, tenantID: tenantID,
+                exchangePropagationRetry: .milliseconds(100))
             let engine = OnboardingEngine(
                 journal: journal.journal, logger: Logger(label: "engine", factory: { _ in SwiftLogNoOpLogHandler() }))
             let tenant = SimulatedTenant(
@@ -52,12 +54,26 @@ struct SimulatedTenant {
         }
     }
 
+    static let importedDomains = ["contoso.com", "mail.contoso.com", "contoso.onmicrosoft.com"]
+
     /// What a person does for the manual steps: relay on for every imported domain, confirm,
     /// and an SPF record that includes Essentials.
     func playTheAdmin(run: RunID) async throws {
-        for domain in ["contoso.com", "mail.contoso.com", "contoso.onmicrosoft.com"] {
-            try await services.essentials.setRelay(org: "contoso.com", domain: domain, relay: true)
+        updateSPF()
+        try await enableRelay(run: run)
+    }
+
+    /// The DNS change: every imported domain's SPF record includes Essentials.
+    func updateSPF() {
+        for domain in Self.importedDomains {
             simulator.setTXTRecords(["v=spf1 include:spf.protection.outlook.com include:_spf-us.ppe-hosted.com -all"], for: domain)
+        }
+    }
+
+    /// The Essentials admin turns relay on and confirms the waiting step.
+    func enableRelay(run: RunID) async throws {
+        for domain in Self.importedDomains {
+            try await services.essentials.setRelay(org: "contoso.com", domain: domain, relay: true)
         }
         try engine.confirm("enable-relay", in: run, actor: "admin", note: "relay enabled in the portal")
     }

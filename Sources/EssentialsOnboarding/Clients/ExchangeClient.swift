@@ -7,8 +7,11 @@ public struct ExchangeClient: Sendable {
     let identity: IdentityClient
     let url: URL
     let anchor: String
+    /// The retry-after given to 401/403 while the app's Exchange roles take effect.
+    let propagationRetry: Duration
 
-    init(http: ServiceHTTP, identity: IdentityClient, endpoints: ServiceEndpoints, tenantID: String) {
+    init(http: ServiceHTTP, identity: IdentityClient, endpoints: ServiceEndpoints, tenantID: String, propagationRetry: Duration) {
+        self.propagationRetry = propagationRetry
         self.http = http
         self.identity = identity
         self.url = endpoints.exchange.appending(raw: "/adminapi/beta/\(tenantID)/InvokeCommand")
@@ -18,7 +21,7 @@ public struct ExchangeClient: Sendable {
     /// Runs `cmdlet` with `parameters` and returns the objects it answered.
     ///
     /// - Throws: ``ServiceError``. 401 and 403 (the app's Exchange roles not yet effective, which
-    ///   takes minutes after assignment) are transient with a one-minute retry-after.
+    ///   takes minutes after assignment) are transient, retried after the services' `exchangePropagationRetry`.
     public func invoke(_ cmdlet: String, _ parameters: [String: JSONValue] = [:]) async throws -> [JSONValue] {
         struct Input: Encodable {
             struct Cmdlet: Encodable { var CmdletName: String; var Parameters: [String: JSONValue] }
@@ -41,7 +44,9 @@ public struct ExchangeClient: Sendable {
                 fresh = true  // the role may have been granted since this token was issued
                 continue
             }
-            guard (200..<300).contains(answer.status) else { throw ExchangeClient.error(answer, cmdlet: cmdlet) }
+            guard (200..<300).contains(answer.status) else {
+                throw ExchangeClient.error(answer, cmdlet: cmdlet, propagationRetry: propagationRetry)
+            }
             struct Output: Decodable {
                 var value: [JSONValue]?
                 var nextLink: String?
@@ -55,7 +60,7 @@ public struct ExchangeClient: Sendable {
     }
 
     /// Maps an Exchange error to a ``ServiceError`` whose message is the cmdlet's own words.
-    static func error(_ answer: HTTPAnswer, cmdlet: String) -> ServiceError {
+    static func error(_ answer: HTTPAnswer, cmdlet: String, propagationRetry: Duration) -> ServiceError {
         struct Body: Decodable {
             struct Detail: Decodable { var message: String? }
             struct Inner: Decodable { var code: String?; var message: String?; var details: [Detail]? }
@@ -72,7 +77,7 @@ public struct ExchangeClient: Sendable {
             return ServiceError(
                 .transient, service: .exchange, status: answer.status, serviceCode: body?.error?.code,
                 message: "Exchange Online does not accept the application yet (HTTP \(answer.status)): its Exchange.ManageAsApp role or Exchange Administrator role has not taken effect. This can take many minutes after they are assigned; it will be tried again.",
-                retryAfter: .seconds(60))
+                retryAfter: propagationRetry)
         case 404:
             return ServiceError(.notFound, service: .exchange, status: 404, message: "\(cmdlet): \(text)")
         case 429, 500...:

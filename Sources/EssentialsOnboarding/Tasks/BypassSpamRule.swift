@@ -8,7 +8,7 @@ public struct BypassSpamRule: OnboardingTask {
     public var id: TaskID { "bypass-spam-rule" }
     public var dependencies: [TaskID] { ["inbound-connector"] }
     public var requiredPermissions: Set<Permission> { [GuidePermissions.exchangeManageAsApp] }
-    public var retryPolicy: RetryPolicy { RetryPolicy(maxAttempts: 30, initialDelay: .seconds(10), maxDelay: .seconds(300)) }
+    public var retryPolicy: RetryPolicy { configuration.exchangeRetry }
 
     var object: ExchangeObject {
         let properties: [String: JSONValue] = [

@@ -8,7 +8,7 @@ public struct EnableOutboundConnector: OnboardingTask {
     public var id: TaskID { "enable-outbound-connector" }
     public var dependencies: [TaskID] { ["spf-check", "outbound-connector"] }
     public var requiredPermissions: Set<Permission> { [GuidePermissions.exchangeManageAsApp] }
-    public var retryPolicy: RetryPolicy { RetryPolicy(maxAttempts: 30, initialDelay: .seconds(10), maxDelay: .seconds(300)) }
+    public var retryPolicy: RetryPolicy { configuration.exchangeRetry }
 
     public func run(_ context: TaskContext) async throws -> NoOutput {
         if try await !isEnabled() {

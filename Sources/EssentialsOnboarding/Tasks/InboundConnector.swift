@@ -8,7 +8,7 @@ public struct InboundConnector: OnboardingTask {
     public var id: TaskID { "inbound-connector" }
     public var dependencies: [TaskID] { ["exchange-app-role", "exchange-admin-role"] }
     public var requiredPermissions: Set<Permission> { [GuidePermissions.exchangeManageAsApp] }
-    public var retryPolicy: RetryPolicy { RetryPolicy(maxAttempts: 30, initialDelay: .seconds(10), maxDelay: .seconds(300)) }
+    public var retryPolicy: RetryPolicy { configuration.exchangeRetry }
 
     var object: ExchangeObject {
         let properties: [String: JSONValue] = [

@@ -9,7 +9,7 @@ public struct OutboundConnector: OnboardingTask {
     public var id: TaskID { "outbound-connector" }
     public var dependencies: [TaskID] { ["exchange-app-role", "exchange-admin-role"] }
     public var requiredPermissions: Set<Permission> { [GuidePermissions.exchangeManageAsApp] }
-    public var retryPolicy: RetryPolicy { RetryPolicy(maxAttempts: 30, initialDelay: .seconds(10), maxDelay: .seconds(300)) }
+    public var retryPolicy: RetryPolicy { configuration.exchangeRetry }
 
     var object: ExchangeObject {
         // Enabled is set at creation only: correcting drift must never switch mail flow on or off.

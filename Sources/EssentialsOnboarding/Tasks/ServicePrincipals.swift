@@ -17,7 +17,9 @@ public struct ServicePrincipals: OnboardingTask {
     public var dependencies: [TaskID] { ["admin-consent"] }
     public var requiredPermissions: Set<Permission> { [GuidePermissions.applicationReadAll] }
     public var effect: TaskEffect { .readOnly }
-    public var retryPolicy: RetryPolicy { RetryPolicy(maxAttempts: 20, initialDelay: .seconds(5), maxDelay: .seconds(60)) }
+    public var retryPolicy: RetryPolicy {
+        RetryPolicy(maxAttempts: 20, initialDelay: configuration.replicationRetry, multiplier: 1.5, maxDelay: .seconds(60))
+    }
 
     public func run(_ context: TaskContext) async throws -> Output {
         let permission = GuidePermissions.applicationReadAll
