@@ -78,7 +78,17 @@ let package = Package(
         ),
         .testTarget(
             name: "EssentialsOnboardingTests",
-            dependencies: ["EssentialsOnboarding", "TenantSimulator", "OnboardingEngineTesting"]
+            dependencies: ["EssentialsOnboarding", "TenantSimulator", "OnboardingEngineTesting", "WorkflowHarness"]
+        ),
+        // The real workflow as a child process for the end-to-end crash tests.
+        .executableTarget(
+            name: "WorkflowHarness",
+            dependencies: [
+                "EssentialsOnboarding", "OnboardingEngine",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/WorkflowHarness"
         ),
         // A loopback stand-in for Microsoft 365 and Proofpoint Essentials; knows nothing of the engine.
         .target(
