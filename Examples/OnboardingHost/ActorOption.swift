@@ -2,14 +2,15 @@ import ArgumentParser
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The `--actor` option of support actions: who acts, as recorded in the journal's timeline.
 struct ActorOption: ParsableArguments {
-    @Option(help: "Who acts, recorded in the journal (default: your user name, from $USER, $LOGNAME or the passwd entry).")
+    @Option(
+        help: "Who acts, recorded in the journal (default: your user name, from $USER, $LOGNAME or the passwd entry).")
     var actor: String?
 
     /// The actor to record: `--actor`, else the OS user name.

@@ -21,7 +21,8 @@ struct CancelCommand: ParsableCommand {
         if after.state == .cancelled {
             print("Run \(run.id): cancelled")
         } else {
-            print("Run \(run.id): cancel requested; \(after.leaseOwner ?? "its process") stops at its next lease renewal")
+            print(
+                "Run \(run.id): cancel requested; \(after.leaseOwner ?? "its process") stops at its next lease renewal")
         }
     }
 }

@@ -4,7 +4,7 @@ import Logging
 import OnboardingEngine
 
 #if canImport(Glibc)
-@preconcurrency import Glibc
+    @preconcurrency import Glibc
 #endif
 
 /// `onboard demo`: onboards a stand-in tenant with live progress, playing the admin's manual
@@ -41,7 +41,10 @@ struct DemoCommand: AsyncParsableCommand {
                 if summary.phase == .afterCommit,
                     summary.transitions.contains(where: { $0.task == crashAfter && $0.state == .succeeded })
                 {
-                    print("\n💥 stopping abruptly after '\(crashAfter)' (SIGKILL). Finish with: onboard resume \(summary.runID) --journal \(path)")
+                    print(
+                        "\n💥 stopping abruptly after '\(crashAfter)' (SIGKILL). "
+                            + "Finish with: onboard resume \(summary.runID) --journal \(path)"
+                    )
                     fflush(nil)
                     kill(getpid(), SIGKILL)
                 }

@@ -35,7 +35,9 @@ struct DemoWorkflow: Workflow {
     }
 
     func graph() throws -> TaskGraph {
-        func step(_ id: TaskID, _ dependencies: [TaskID], _ permissions: Set<Permission>, _ effect: TaskEffect = .mutating)
+        func step(
+            _ id: TaskID, _ dependencies: [TaskID], _ permissions: Set<Permission>, _ effect: TaskEffect = .mutating
+        )
             -> DemoStep
         {
             DemoStep(

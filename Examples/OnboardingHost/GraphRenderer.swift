@@ -12,7 +12,8 @@ struct GraphRenderer {
         var lines = ["flowchart TD"]
         for task in descriptors {
             let label = label(task).replacingOccurrences(of: "\"", with: "#quot;")
-            lines.append(task.effect == .readOnly ? "    \(node(task.id))(\"\(label)\")" : "    \(node(task.id))[\"\(label)\"]")
+            lines.append(
+                task.effect == .readOnly ? "    \(node(task.id))(\"\(label)\")" : "    \(node(task.id))[\"\(label)\"]")
         }
         for task in descriptors {
             for dependency in task.dependencies { lines.append("    \(node(dependency)) --> \(node(task.id))") }

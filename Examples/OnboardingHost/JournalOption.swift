@@ -11,7 +11,8 @@ struct JournalOption: ParsableArguments {
     func path() throws -> String {
         if let journal { return journal }
         let environment = ProcessInfo.processInfo.environment
-        let state = environment["XDG_STATE_HOME"].map { URL(fileURLWithPath: $0) }
+        let state =
+            environment["XDG_STATE_HOME"].map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".local/state")
         let folder = state.appendingPathComponent("onboard", isDirectory: true)
         try FileManager.default.createDirectory(

@@ -38,19 +38,22 @@ struct NextStep: Codable, Equatable, Sendable {
                 if let next = task.nextAttemptAt {
                     instruction += " Re-checked from \(next.formatted(.iso8601)) when the run is resumed."
                 }
-                steps.append(NextStep(task: name, kind: "wait", instruction: instruction, command: "onboard resume \(id)"))
+                steps.append(
+                    NextStep(task: name, kind: "wait", instruction: instruction, command: "onboard resume \(id)"))
             case (.blocked, _):
                 let missing = task.park?.missingPermissions.map(\.name) ?? []
                 let instruction =
                     missing.isEmpty
                     ? (task.park?.message ?? "Grant the missing permissions.")
                     : "An admin must grant: \(missing.joined(separator: ", "))."
-                steps.append(NextStep(task: name, kind: "grant", instruction: instruction, command: "onboard resume \(id)"))
+                steps.append(
+                    NextStep(task: name, kind: "grant", instruction: instruction, command: "onboard resume \(id)"))
             case (.failed, _):
                 steps.append(
                     NextStep(
                         task: name, kind: "fix",
-                        instruction: "Fix the cause of its error, then retry it; or skip it if the change was made by hand.",
+                        instruction:
+                            "Fix the cause of its error, then retry it; or skip it if the change was made by hand.",
                         command: "onboard retry \(id) \(name)"))
             default:
                 continue

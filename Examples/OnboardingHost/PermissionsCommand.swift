@@ -10,7 +10,8 @@ struct PermissionsCommand: ParsableCommand {
         discussion: ExitStatus.helpText)
 
     @OptionGroup var journalOption: JournalOption
-    @Option(name: .customLong("run"), help: "Use this run's journaled graph instead of the current workflow's.") var runID: String?
+    @Option(name: .customLong("run"), help: "Use this run's journaled graph instead of the current workflow's.")
+    var runID: String?
     @Flag(help: "Print JSON (schema: Docs/SupportTool.md).") var json = false
 
     func run() throws {
@@ -18,7 +19,8 @@ struct PermissionsCommand: ParsableCommand {
         if let run = runID {
             let journal = try journalOption.openExisting()
             let record = try journal.run(RunID(run))
-            table = PermissionTable(workflow: record.workflow, run: record.id, descriptors: try journal.graph(of: record.id))
+            table = PermissionTable(
+                workflow: record.workflow, run: record.id, descriptors: try journal.graph(of: record.id))
         } else {
             let graph = try HostWorkflow.current.graph()
             table = PermissionTable(workflow: graph.workflow, run: nil, descriptors: graph.descriptors)
@@ -26,7 +28,10 @@ struct PermissionsCommand: ParsableCommand {
         if json { return try JSONOutput.print(table) }
         let width = table.permissions.map(\.permission.count).max() ?? 0
         for row in table.permissions {
-            print("\(row.permission.padding(toLength: width, withPad: " ", startingAt: 0))  \(row.tasks.joined(separator: ", "))")
+            print(
+                row.permission.padding(toLength: width, withPad: " ", startingAt: 0) + "  "
+                    + row.tasks.joined(separator: ", ")
+            )
         }
     }
 }

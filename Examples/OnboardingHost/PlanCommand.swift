@@ -16,7 +16,8 @@ struct PlanCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var journalOption: JournalOption
-    @Option(name: .customLong("run"), help: "Plan from this run's journaled state instead of a new run.") var runID: String?
+    @Option(name: .customLong("run"), help: "Plan from this run's journaled state instead of a new run.") var runID:
+        String?
     @Flag(help: "Print JSON (schema: Docs/SupportTool.md).") var json = false
 
     func run() async throws {
@@ -37,10 +38,13 @@ struct PlanCommand: AsyncParsableCommand {
 
     /// Plans a new run against a throwaway journal, so the real one is neither created nor touched.
     static func planNewRun<Input: Encodable & Sendable>(_ graph: TaskGraph, input: Input) async throws -> Plan {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("onboard-plan-\(UUID().uuidString).sqlite").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "onboard-plan-\(UUID().uuidString).sqlite"
+        ).path
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
         let engine = OnboardingEngine(
-            journal: try Journal(path: path), logger: Logger(label: "onboard", factory: { _ in SwiftLogNoOpLogHandler() }))
+            journal: try Journal(path: path),
+            logger: Logger(label: "onboard", factory: { _ in SwiftLogNoOpLogHandler() }))
         return try await engine.plan(graph, input: input)
     }
 
@@ -48,7 +52,8 @@ struct PlanCommand: AsyncParsableCommand {
     static func text(_ report: PlanReport) -> String {
         var lines = ["Plan for \(report.run.map { "run \($0)" } ?? "a new run") of \(report.workflow):"]
         for task in report.tasks {
-            let permissions = task.requiredPermissions.isEmpty ? "" : "  needs \(task.requiredPermissions.joined(separator: ", "))"
+            let permissions =
+                task.requiredPermissions.isEmpty ? "" : "  needs \(task.requiredPermissions.joined(separator: ", "))"
             guard task.wouldRun else {
                 lines.append("  = \(task.id): \(task.state), nothing to do")
                 continue
@@ -63,7 +68,10 @@ struct PlanCommand: AsyncParsableCommand {
                 lines.append("  ? \(task.id): cannot tell before running\(note)\(permissions)")
             }
         }
-        lines.append("Permissions needed: \(report.requiredPermissions.isEmpty ? "none" : report.requiredPermissions.joined(separator: ", "))")
+        lines.append(
+            "Permissions needed: "
+                + (report.requiredPermissions.isEmpty ? "none" : report.requiredPermissions.joined(separator: ", "))
+        )
         return lines.joined(separator: "\n") + "\n"
     }
 }

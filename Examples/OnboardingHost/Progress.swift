@@ -26,11 +26,15 @@ func withProgress(
                 case .taskStarted: print("  ▸ \(task) started (attempt \(event.attempt ?? 1))")
                 case .taskSucceeded:
                     done.insert(task)
-                    let bar = String(repeating: "█", count: done.count)
+                    let bar =
+                        String(repeating: "█", count: done.count)
                         + String(repeating: "░", count: max(0, total - done.count))
                     print("  ✔ \(task) \(bar)")
                 case .taskRetrying(let at):
-                    print("  ↻ \(task) retrying at \(at.formatted(date: .omitted, time: .standard)): \(event.message ?? "")")
+                    print(
+                        "  ↻ \(task) retrying at \(at.formatted(date: .omitted, time: .standard)): "
+                            + (event.message ?? "")
+                    )
                 case .taskParked(let state): print("  ⏸ \(task) \(state): \(event.message ?? "")")
                 case .taskFailed: print("  ✘ \(task) failed: \(event.message ?? "")")
                 default: break

@@ -101,9 +101,13 @@ struct RunDetail: Codable, Equatable, Sendable {
             TaskEntry(
                 id: task.id.rawValue, state: task.state.rawValue, attempts: task.attempts,
                 crashes: task.consecutiveCrashes,
-                lastError: task.lastError.map { TaskError(message: $0.message, code: $0.code, retryable: $0.retryable) },
+                lastError: task.lastError.map {
+                    TaskError(message: $0.message, code: $0.code, retryable: $0.retryable)
+                },
                 park: task.park.map {
-                    Park(kind: $0.kind.rawValue, message: $0.message, missingPermissions: $0.missingPermissions.map(\.name))
+                    Park(
+                        kind: $0.kind.rawValue, message: $0.message,
+                        missingPermissions: $0.missingPermissions.map(\.name))
                 },
                 confirmation: task.confirmation.map { Confirmation(actor: $0.actor, at: $0.at, note: $0.note) },
                 nextAttemptAt: task.nextAttemptAt, updatedAt: task.updatedAt)

@@ -21,6 +21,7 @@ struct SPFCheck: OnboardingTask {
 
     func observe(_ context: TaskContext) async throws -> Observation {
         let domains = try context.output(of: "import-domains", as: [String].self)
-        return spf.includesEssentials ? .satisfied : .wouldChange(domains.map { "wait for SPF of \($0) to include Essentials" })
+        return spf.includesEssentials
+            ? .satisfied : .wouldChange(domains.map { "wait for SPF of \($0) to include Essentials" })
     }
 }

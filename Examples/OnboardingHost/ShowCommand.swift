@@ -16,7 +16,8 @@ struct ShowCommand: ParsableCommand {
     func run() throws {
         let journal = try journalOption.openExisting()
         let id = RunID(runID)
-        let detail = RunDetail(run: try journal.run(id), tasks: try journal.tasks(of: id), events: try journal.events(of: id))
+        let detail = RunDetail(
+            run: try journal.run(id), tasks: try journal.tasks(of: id), events: try journal.events(of: id))
         if json { return try JSONOutput.print(detail) }
         print(ShowCommand.text(detail), terminator: "")
     }
@@ -25,7 +26,8 @@ struct ShowCommand: ParsableCommand {
     static func text(_ detail: RunDetail) -> String {
         var lines: [String] = []
         lines.append("Run \(detail.id) (\(detail.workflow)): \(detail.state)")
-        lines.append("Started \(detail.createdAt.formatted(.iso8601)), last changed \(detail.updatedAt.formatted(.iso8601))")
+        lines.append(
+            "Started \(detail.createdAt.formatted(.iso8601)), last changed \(detail.updatedAt.formatted(.iso8601))")
         if let lease = detail.lease {
             let how = lease.expired ? "expired" : "held"
             lines.append("Lease: \(lease.owner) until \(lease.expiresAt.formatted(.iso8601)) (\(how))")
@@ -34,11 +36,14 @@ struct ShowCommand: ParsableCommand {
         } else {
             lines.append("Lease: none")
         }
-        if detail.cancelRequested { lines.append("Cancel requested: the process running it stops at its next lease renewal.") }
+        if detail.cancelRequested {
+            lines.append("Cancel requested: the process running it stops at its next lease renewal.")
+        }
         if let error = detail.lastError {
             let code = error.code.map { " [\($0)]" } ?? ""
             let retry = error.retryable ? "the engine retries it" : "it will not be retried until someone acts"
-            lines.append("Last error: '\(error.task)' at \(error.at.formatted(.iso8601)): \(error.message)\(code) (\(retry))")
+            lines.append(
+                "Last error: '\(error.task)' at \(error.at.formatted(.iso8601)): \(error.message)\(code) (\(retry))")
         }
         if !detail.nextSteps.isEmpty {
             lines.append("Next steps:")

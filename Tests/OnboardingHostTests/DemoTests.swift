@@ -24,7 +24,9 @@ struct DemoTests {
 
     @Test func aDemoKilledMidwayIsFinishedByResume() throws {
         defer { try? FileManager.default.removeItem(at: folder) }
-        let crashed = try onboard(["demo", "--journal", journal, "--step-milliseconds", "5", "--crash-after", "import-domains"])
+        let crashed = try onboard([
+            "demo", "--journal", journal, "--step-milliseconds", "5", "--crash-after", "import-domains",
+        ])
         #expect(crashed.status == 128 + 9, "\(crashed.output)")
         let runID = try #require(
             crashed.output.split(separator: "\n").first { $0.hasPrefix("Onboarding tenant") }?

@@ -15,14 +15,18 @@ let onboardBinary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastP
 
 /// Runs the built `onboard` binary to completion, killing it after `timeout` seconds so a hang
 /// fails the test instead of the whole run.
-func runOnboard(_ arguments: [String], environment: [String: String] = [:], timeout: Double = 60) throws -> OnboardResult {
+func runOnboard(_ arguments: [String], environment: [String: String] = [:], timeout: Double = 60) throws
+    -> OnboardResult
+{
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("onboard-out-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: folder) }
-    let out = folder.appendingPathComponent("stdout"), err = folder.appendingPathComponent("stderr")
+    let out = folder.appendingPathComponent("stdout")
+    let err = folder.appendingPathComponent("stderr")
     FileManager.default.createFile(atPath: out.path, contents: nil)
     FileManager.default.createFile(atPath: err.path, contents: nil)
-    let outHandle = try FileHandle(forWritingTo: out), errHandle = try FileHandle(forWritingTo: err)
+    let outHandle = try FileHandle(forWritingTo: out)
+    let errHandle = try FileHandle(forWritingTo: err)
     let process = Process()
     process.executableURL = onboardBinary
     process.arguments = arguments
@@ -30,13 +34,19 @@ func runOnboard(_ arguments: [String], environment: [String: String] = [:], time
     process.standardOutput = outHandle
     process.standardError = errHandle
     try process.run()
-    let watchdog = DispatchWorkItem { if process.isRunning { process.interrupt(); kill(process.processIdentifier, SIGKILL) } }
+    let watchdog = DispatchWorkItem {
+        if process.isRunning {
+            process.interrupt()
+            kill(process.processIdentifier, SIGKILL)
+        }
+    }
     DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
     process.waitUntilExit()
     watchdog.cancel()
     try outHandle.close()
     try errHandle.close()
-    let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+    let status =
+        process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
     return OnboardResult(
         status: status, stdout: String(decoding: try Data(contentsOf: out), as: UTF8.self),
         stderr: String(decoding: try Data(contentsOf: err), as: UTF8.self))

@@ -159,7 +159,8 @@ struct ReadCommandTests {
         #expect(text.stdout.contains("Domain.Read.All"), "\(text.stdout)")
         let table = try jsonObject(try journal.run(["permissions", "--json"]).stdout)
         let rows = try #require(table["permissions"] as? [[String: Any]])
-        #expect(rows.map { $0["permission"] as? String ?? "" } == rows.map { $0["permission"] as? String ?? "" }.sorted())
+        #expect(
+            rows.map { $0["permission"] as? String ?? "" } == rows.map { $0["permission"] as? String ?? "" }.sorted())
         let exchange = try #require(rows.first { $0["permission"] as? String == "Exchange.ManageAsApp" })
         #expect(
             exchange["tasks"] as? [String]

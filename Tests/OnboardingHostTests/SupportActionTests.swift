@@ -7,7 +7,9 @@ struct SupportActionTests {
         let journal = try TestJournal()
         defer { journal.remove() }
         let runID = try journal.demo(["--no-admin"], expecting: 3)
-        let confirmed = try journal.run(["confirm", runID, "admin-consent", "--actor", "alice", "--note", "granted by J. Doe"])
+        let confirmed = try journal.run([
+            "confirm", runID, "admin-consent", "--actor", "alice", "--note", "granted by J. Doe",
+        ])
         #expect(confirmed.status == 0, "\(confirmed.output)")
         #expect(confirmed.stdout.contains("Run \(runID): succeeded"))
         let event = try #require(try journal.timeline(runID).first { $0["action"] as? String == "task.confirmed" })
@@ -52,7 +54,8 @@ struct SupportActionTests {
         let retried = try journal.run(["retry", runID, "import-domains", "--reason", "Graph is back"])
         #expect(retried.status == 0, "\(retried.output)")
         #expect(retried.stdout.contains("Run \(runID): succeeded"))
-        let event = try #require(try journal.timeline(runID).first { $0["action"] as? String == "task.retry-requested" })
+        let event = try #require(
+            try journal.timeline(runID).first { $0["action"] as? String == "task.retry-requested" })
         #expect(event["reason"] as? String == "Graph is back")
         #expect(Set(try journal.taskStates(runID).values) == ["succeeded"])
     }
@@ -81,7 +84,8 @@ struct SupportActionTests {
         let runID = try journal.demo([], expecting: 0)
         let before = try journal.timeline(runID).count
         let retried = try journal.run(["retry", runID, "import-domains"])
-        expectOneLineError(retried, status: 7, containing: "only a failed, blocked, waiting or pending task can be retried")
+        expectOneLineError(
+            retried, status: 7, containing: "only a failed, blocked, waiting or pending task can be retried")
         #expect(try journal.timeline(runID).count == before)
     }
 
@@ -104,7 +108,10 @@ struct SupportActionTests {
         defer { journal.remove() }
         let runID = try journal.demo(["--fail", "import-domains"], expecting: 1)
         let skipped = try journal.run(
-            ["skip", runID, "import-domains", "--reason", "imported by hand", "--output", "[\"contoso.com\"]", "--actor", "carol"])
+            [
+                "skip", runID, "import-domains", "--reason", "imported by hand", "--output", "[\"contoso.com\"]",
+                "--actor", "carol",
+            ])
         #expect(skipped.status == 0, "\(skipped.output)")
         #expect(skipped.stdout.contains("Run \(runID): succeeded"))
         let states = try journal.taskStates(runID)

@@ -46,7 +46,9 @@ struct TestJournal {
 }
 
 /// Expects a failure that printed exactly one line on stderr and nothing on stdout.
-func expectOneLineError(_ result: OnboardResult, status: Int32, containing text: String, sourceLocation: SourceLocation = #_sourceLocation) {
+func expectOneLineError(
+    _ result: OnboardResult, status: Int32, containing text: String, sourceLocation: SourceLocation = #_sourceLocation
+) {
     #expect(result.status == status, "\(result.output)", sourceLocation: sourceLocation)
     #expect(result.stdout.isEmpty, "stdout: \(result.stdout)", sourceLocation: sourceLocation)
     let lines = result.stderr.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.isEmpty }
