@@ -4,11 +4,11 @@ import Logging
 import OnboardingEngine
 
 #if canImport(Glibc)
-@preconcurrency import Glibc
+    @preconcurrency import Glibc
 #endif
 
 /// `onboard demo`: onboards a stand-in tenant with live progress, playing the admin's manual
-/// parts so the run completes.
+/// parts so the run completes (unless told to leave it parked or failed).
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo", abstract: "Run a demo onboarding end to end, with live progress.")
@@ -21,6 +21,16 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "How long each demo step takes, in milliseconds.")
     var stepMilliseconds: Int = 150
 
+    @Flag(help: "Do not play the admin who grants consent: the run stays waiting on 'admin-consent'.")
+    var noAdmin = false
+
+    @Option(help: "Make this task fail for good in this process, to leave the run failed (try `onboard retry`).")
+    var fail: [String] = []
+
+    func validate() throws {
+        if stepMilliseconds < 0 { throw ValidationError("--step-milliseconds must not be negative.") }
+    }
+
     func run() async throws {
         let path = try journalOption.path()
         let journal = try Journal(path: path)
@@ -28,17 +38,28 @@ struct DemoCommand: AsyncParsableCommand {
         var configuration = EngineConfiguration()
         if let crashAfter {
             configuration.commitObserver = { summary in
-                if summary.phase == .afterCommit, summary.transitions.contains(where: { $0.task == crashAfter && $0.state == .succeeded }) {
-                    print("\n💥 stopping abruptly after '\(crashAfter)' (SIGKILL). Finish with: onboard resume \(summary.runID) --journal \(path)")
+                if summary.phase == .afterCommit,
+                    summary.transitions.contains(where: { $0.task == crashAfter && $0.state == .succeeded })
+                {
+                    print(
+                        "\n💥 stopping abruptly after '\(crashAfter)' (SIGKILL). "
+                            + "Finish with: onboard resume \(summary.runID) --journal \(path)"
+                    )
                     fflush(nil)
                     kill(getpid(), SIGKILL)
                 }
             }
         }
         let engine = OnboardingEngine(
-            journal: journal, configuration: configuration, logger: Logger(label: "onboard", factory: { _ in SwiftLogNoOpLogHandler() }))
+            journal: journal, configuration: configuration,
+            logger: Logger(label: "onboard", factory: { _ in SwiftLogNoOpLogHandler() }))
         let spf = DemoWorkflow.SPFRecord()
-        let graph = try DemoWorkflow.graph(spf: spf, stepDelay: .milliseconds(stepMilliseconds))
+        let workflow = DemoWorkflow(
+            spf: spf, stepDelay: .milliseconds(stepMilliseconds), failing: Set(fail.map { TaskID($0) }))
+        let graph = try workflow.graph()
+        for task in fail where graph.descriptor(for: TaskID(task)) == nil {
+            throw ValidationError("--fail names '\(task)', which is not a task of the demo workflow.")
+        }
         let runID = RunID("demo-\(Int(Date().timeIntervalSince1970))")
         print("Onboarding tenant 'contoso' (run \(runID))")
 
@@ -52,11 +73,12 @@ struct DemoCommand: AsyncParsableCommand {
         }
         var result = try await withProgress(engine, graph: graph, onEvent: playAdmin) {
             try await engine.start(
-                graph, id: runID, input: DemoWorkflow.Input(tenant: "contoso", domains: ["contoso.com"]),
-                options: RunOptions(maxIdleWait: .seconds(2)))
+                graph, id: runID, input: workflow.sampleInput, options: RunOptions(maxIdleWait: .seconds(2)))
         }
         // Play the admin who grants consent: confirm the parked step, then resume.
-        while result.state == .waiting, let parked = result.parkedTasks.first(where: { $0.park?.kind == .person }) {
+        while !noAdmin, result.state == .waiting,
+            let parked = result.parkedTasks.first(where: { $0.park?.kind == .person })
+        {
             print("👤 admin: \(parked.park?.message ?? "") — confirming")
             try engine.confirm(parked.id, in: runID, actor: "demo-admin", note: "granted in the demo")
             let done = Set(result.tasks.filter { $0.state == .succeeded }.map(\.id))
@@ -67,38 +89,7 @@ struct DemoCommand: AsyncParsableCommand {
         print("\nRun \(runID): \(result.state)")
         print("Journal: \(path)")
         print("Inspect it with: onboard show \(runID) --journal \(path)")
-        if result.state != .succeeded { throw ExitCode(ExitStatus.parked) }
-    }
-}
-
-/// Prints task progress from the engine's event stream while `body` runs.
-func withProgress(
-    _ engine: OnboardingEngine, graph: TaskGraph, done alreadyDone: Set<TaskID> = [],
-    onEvent: @escaping @Sendable (EngineEvent) -> Void = { _ in },
-    _ body: () async throws -> RunResult
-) async throws -> RunResult {
-    let events = engine.events()
-    let total = graph.descriptors.count
-    return try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask {
-            var done = alreadyDone
-            for await event in events {
-                defer { onEvent(event) }
-                guard let task = event.taskID else { continue }
-                switch event.kind {
-                case .taskStarted: print("  ▸ \(task) started (attempt \(event.attempt ?? 1))")
-                case .taskSucceeded:
-                    done.insert(task)
-                    let bar = String(repeating: "█", count: done.count) + String(repeating: "░", count: max(0, total - done.count))
-                    print("  ✔ \(task) \(bar)")
-                case .taskRetrying(let at): print("  ↻ \(task) retrying at \(at.formatted(date: .omitted, time: .standard)): \(event.message ?? "")")
-                case .taskParked(let state): print("  ⏸ \(task) \(state): \(event.message ?? "")")
-                case .taskFailed: print("  ✘ \(task) failed: \(event.message ?? "")")
-                default: break
-                }
-            }
-        }
-        defer { group.cancelAll() }
-        return try await body()
+        let status = ExitStatus.status(for: result.state)
+        if status != ExitStatus.succeeded { throw ExitCode(status) }
     }
 }

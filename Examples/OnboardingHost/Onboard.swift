@@ -3,38 +3,50 @@ import Foundation
 
 /// `onboard`: the example host for the onboarding engine, and the support tool for resuming
 /// failed onboardings.
+///
+/// Errors from the engine and the journal (an unknown run or task, a file that is not a journal,
+/// a run another process holds, a refused action) end the process with one line on stderr and
+/// the exit code ``ExitStatus`` documents, never with a Swift error dump.
 @main
 struct Onboard: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "onboard",
         abstract: "Run, inspect and resume resumable onboardings.",
-        subcommands: [DemoCommand.self, RunsCommand.self, ShowCommand.self, ResumeCommand.self],
+        discussion: ExitStatus.helpText,
+        subcommands: [
+            DemoCommand.self, RunsCommand.self, ShowCommand.self, ResumeCommand.self, RetryCommand.self,
+            SkipCommand.self, ConfirmCommand.self, CancelCommand.self, PlanCommand.self, PermissionsCommand.self,
+            GraphCommand.self,
+        ],
         defaultSubcommand: DemoCommand.self
     )
-}
 
-/// Options every command shares.
-struct JournalOption: ParsableArguments {
-    @Option(help: "The journal file (default: $XDG_STATE_HOME/onboard/journal.sqlite).")
-    var journal: String?
-
-    /// The journal's path, creating the default folder when needed.
-    func path() throws -> String {
-        if let journal { return journal }
-        let environment = ProcessInfo.processInfo.environment
-        let state = environment["XDG_STATE_HOME"].map { URL(fileURLWithPath: $0) }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".local/state")
-        let folder = state.appendingPathComponent("onboard", isDirectory: true)
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        return folder.appendingPathComponent("journal.sqlite").path
+    /// Parses the command line and runs the command, turning engine and journal errors into one
+    /// line on stderr and a documented exit code.
+    static func main() async {
+        let command: any ParsableCommand
+        do {
+            command = try parseAsRoot()
+        } catch {
+            exit(withError: error)
+        }
+        do {
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                var syncCommand = command
+                try syncCommand.run()
+            }
+        } catch {
+            // The parser's own errors (help, usage, explicit exit codes) keep its handling.
+            if error is ExitCode || error is CleanExit || error is ValidationError
+                || String(reflecting: type(of: error)).hasPrefix("ArgumentParser.")
+            {
+                exit(withError: error)
+            }
+            let failure = ExitStatus.failure(for: error)
+            FileHandle.standardError.write(Data("onboard: \(failure.message)\n".utf8))
+            Foundation.exit(failure.status)
+        }
     }
-}
-
-/// Exit codes, documented in the README.
-enum ExitStatus {
-    static let succeeded: Int32 = 0
-    static let failed: Int32 = 1
-    static let usage: Int32 = 64
-    static let parked: Int32 = 3
-    static let journalError: Int32 = 4
 }

@@ -1,22 +1,6 @@
 import Foundation
 import Testing
 
-/// Runs the built `onboard` binary as a child process.
-func onboard(_ arguments: [String]) throws -> (status: Int32, output: String) {
-    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("onboard")
-    let process = Process()
-    process.executableURL = binary
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
-    return (status, String(decoding: data, as: UTF8.self))
-}
-
 @Suite("The onboard example host, run as a process", .serialized)
 struct DemoTests {
     let folder: URL
@@ -40,7 +24,9 @@ struct DemoTests {
 
     @Test func aDemoKilledMidwayIsFinishedByResume() throws {
         defer { try? FileManager.default.removeItem(at: folder) }
-        let crashed = try onboard(["demo", "--journal", journal, "--step-milliseconds", "5", "--crash-after", "import-domains"])
+        let crashed = try onboard([
+            "demo", "--journal", journal, "--step-milliseconds", "5", "--crash-after", "import-domains",
+        ])
         #expect(crashed.status == 128 + 9, "\(crashed.output)")
         let runID = try #require(
             crashed.output.split(separator: "\n").first { $0.hasPrefix("Onboarding tenant") }?

@@ -1,0 +1,82 @@
+import Foundation
+import OnboardingEngine
+
+/// `onboard`'s exit codes, documented in `Docs/SupportTool.md`, the README and `onboard --help`.
+enum ExitStatus {
+    /// The command did what was asked; for commands that run a run, the run succeeded.
+    static let succeeded: Int32 = 0
+    /// The run failed: a task failed for good.
+    static let failed: Int32 = 1
+    /// The run was cancelled.
+    static let cancelled: Int32 = 2
+    /// The run is parked: waiting (a person, a condition, a change window) or blocked (permissions).
+    static let parked: Int32 = 3
+    /// The journal could not be used: missing, not a journal, damaged, newer schema, locked.
+    static let journalError: Int32 = 4
+    /// The journal has no such run, or the run no such task.
+    static let notFound: Int32 = 5
+    /// Another live process holds the run's lease (or took it over while this one ran it).
+    static let runLeased: Int32 = 6
+    /// The action does not apply in the run's or task's state, or its value was refused
+    /// (e.g. a skip without the output a dependent needs). Nothing was written.
+    static let refused: Int32 = 7
+    /// Resume was refused because the workflow's graph changed since the run began.
+    static let graphChanged: Int32 = 8
+    /// Bad command line: unknown command or option, a missing or invalid argument.
+    static let usage: Int32 = 64
+    /// An unexpected error (a bug): the one-line message says what.
+    static let internalError: Int32 = 70
+
+    /// The exit codes as `--help` shows them.
+    static let helpText = """
+        Exit codes:
+          0   succeeded (for resume, retry, skip, confirm: the run succeeded)
+          1   the run failed
+          2   the run was cancelled
+          3   the run is parked (waiting or blocked)
+          4   journal error (missing file, not a journal, damaged, newer schema, locked)
+          5   unknown run or task
+          6   the run is held by another process
+          7   action refused in the current state (nothing was written)
+          8   resume refused: the workflow's graph changed (see --accept-graph-changes)
+          64  usage error
+          70  internal error
+        """
+
+    /// The exit code for a run that stopped in `state`.
+    static func status(for state: RunState) -> Int32 {
+        switch state {
+        case .succeeded: succeeded
+        case .failed: failed
+        case .cancelled: cancelled
+        case .waiting, .blocked: parked
+        case .running: runLeased
+        }
+    }
+
+    /// The one-line message and exit code for an error a command threw.
+    static func failure(for error: any Error) -> (message: String, status: Int32) {
+        switch error {
+        case let error as EngineError:
+            let status: Int32 =
+                switch error.code {
+                case .unknownRun, .unknownTask: notFound
+                case .runLeased: runLeased
+                case .graphChanged: graphChanged
+                case .invalidState, .outputRequired, .invalidValue, .runExists: refused
+                default: internalError
+                }
+            return (oneLine(error.message), status)
+        case let error as JournalError:
+            let place = error.path.map { " (journal: \($0))" } ?? ""
+            return (oneLine("\(error.message)\(place)"), journalError)
+        default:
+            return (oneLine("unexpected error: \(error)"), internalError)
+        }
+    }
+
+    /// Joins a message's lines so stderr gets exactly one.
+    private static func oneLine(_ text: String) -> String {
+        text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: "; ")
+    }
+}

@@ -1,0 +1,37 @@
+import ArgumentParser
+import Foundation
+import OnboardingEngine
+
+/// `onboard permissions`: the permission table of the workflow (or of a run's journaled graph):
+/// each permission and the tasks that need it.
+struct PermissionsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "permissions", abstract: "List each permission the workflow needs and the tasks that need it.",
+        discussion: ExitStatus.helpText)
+
+    @OptionGroup var journalOption: JournalOption
+    @Option(name: .customLong("run"), help: "Use this run's journaled graph instead of the current workflow's.")
+    var runID: String?
+    @Flag(help: "Print JSON (schema: Docs/SupportTool.md).") var json = false
+
+    func run() throws {
+        let table: PermissionTable
+        if let run = runID {
+            let journal = try journalOption.openExisting()
+            let record = try journal.run(RunID(run))
+            table = PermissionTable(
+                workflow: record.workflow, run: record.id, descriptors: try journal.graph(of: record.id))
+        } else {
+            let graph = try HostWorkflow.current.graph()
+            table = PermissionTable(workflow: graph.workflow, run: nil, descriptors: graph.descriptors)
+        }
+        if json { return try JSONOutput.print(table) }
+        let width = table.permissions.map(\.permission.count).max() ?? 0
+        for row in table.permissions {
+            print(
+                row.permission.padding(toLength: width, withPad: " ", startingAt: 0) + "  "
+                    + row.tasks.joined(separator: ", ")
+            )
+        }
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import OnboardingEngine
+
+/// `onboard show RUN --json`: a run's state, lease, tasks, last error, the steps a person must
+/// take, and its timeline (schema in `Docs/SupportTool.md`).
+struct RunDetail: Codable, Equatable, Sendable {
+    /// Which engine holds the run.
+    struct Lease: Codable, Equatable, Sendable {
+        /// `host:pid:random`.
+        var owner: String
+        var expiresAt: Date
+        /// Whether the lease had expired when `show` ran.
+        var expired: Bool
+    }
+
+    /// A task's last error.
+    struct TaskError: Codable, Equatable, Sendable {
+        var message: String
+        var code: String?
+        var retryable: Bool
+    }
+
+    /// Why a task is parked.
+    struct Park: Codable, Equatable, Sendable {
+        /// `person`, `condition`, `permissions`, `changeWindow`.
+        var kind: String
+        var message: String
+        var missingPermissions: [String]
+    }
+
+    /// A person's confirmation of a waiting task.
+    struct Confirmation: Codable, Equatable, Sendable {
+        var actor: String
+        var at: Date
+        var note: String?
+    }
+
+    /// One task's state.
+    struct TaskEntry: Codable, Equatable, Sendable {
+        var id: String
+        /// `pending`, `running`, `succeeded`, `failed`, `skipped`, `waiting`, `blocked`, `observed`.
+        var state: String
+        var attempts: Int
+        var crashes: Int
+        var lastError: TaskError?
+        var park: Park?
+        var confirmation: Confirmation?
+        var nextAttemptAt: Date?
+        var updatedAt: Date
+    }
+
+    /// The most recent error of a task that has not succeeded.
+    struct LastError: Codable, Equatable, Sendable {
+        var task: String
+        var message: String
+        var code: String?
+        var retryable: Bool
+        var at: Date
+    }
+
+    /// One timeline entry.
+    struct Event: Codable, Equatable, Sendable {
+        var sequence: Int64
+        var at: Date
+        /// `engine` or the person who acted.
+        var actor: String
+        /// e.g. `task.started`, `task.skipped` (see `Docs/JournalFormat.md`).
+        var action: String
+        var task: String?
+        var reason: String?
+        var attempt: Int?
+    }
+
+    var schemaVersion = 1
+    var id: String
+    var workflow: String
+    var state: String
+    var createdAt: Date
+    var updatedAt: Date
+    var cancelRequested: Bool
+    /// Marked running, but no live engine holds its lease: the process stopped; resume it.
+    var stalled: Bool
+    var lease: Lease?
+    var tasks: [TaskEntry]
+    var lastError: LastError?
+    var nextSteps: [NextStep]
+    var timeline: [Event]
+
+    init(run: RunRecord, tasks records: [TaskRecord], events: [JournalEvent], now: Date = Date()) {
+        id = run.id.rawValue
+        workflow = run.workflow
+        state = run.state.rawValue
+        createdAt = run.createdAt
+        updatedAt = run.updatedAt
+        cancelRequested = run.cancelRequested
+        stalled = run.isStalled(at: now)
+        lease = run.leaseOwner.flatMap { owner in
+            run.leaseExpiresAt.map { Lease(owner: owner, expiresAt: $0, expired: $0 <= now) }
+        }
+        tasks = records.map { task in
+            TaskEntry(
+                id: task.id.rawValue, state: task.state.rawValue, attempts: task.attempts,
+                crashes: task.consecutiveCrashes,
+                lastError: task.lastError.map {
+                    TaskError(message: $0.message, code: $0.code, retryable: $0.retryable)
+                },
+                park: task.park.map {
+                    Park(
+                        kind: $0.kind.rawValue, message: $0.message,
+                        missingPermissions: $0.missingPermissions.map(\.name))
+                },
+                confirmation: task.confirmation.map { Confirmation(actor: $0.actor, at: $0.at, note: $0.note) },
+                nextAttemptAt: task.nextAttemptAt, updatedAt: task.updatedAt)
+        }
+        lastError =
+            records
+            .filter { $0.lastError != nil && $0.state != .succeeded && $0.state != .skipped }
+            .max { $0.updatedAt < $1.updatedAt }
+            .flatMap { task in
+                task.lastError.map {
+                    LastError(
+                        task: task.id.rawValue, message: $0.message, code: $0.code, retryable: $0.retryable,
+                        at: task.updatedAt)
+                }
+            }
+        nextSteps = NextStep.steps(for: run, tasks: records, now: now)
+        timeline = events.map {
+            Event(
+                sequence: $0.sequence, at: $0.at, actor: $0.actor, action: $0.action, task: $0.taskID?.rawValue,
+                reason: $0.reason, attempt: $0.attempt)
+        }
+    }
+}

@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+import OnboardingEngine
+
+/// `onboard show RUN`: a run's state and lease, its tasks, the last error in plain words, what a
+/// person must do next, and the timeline from the event log.
+struct ShowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show", abstract: "Show a run's tasks, last error, next steps and timeline.",
+        discussion: ExitStatus.helpText)
+
+    @OptionGroup var journalOption: JournalOption
+    @Argument(help: "The run's id.") var runID: String
+    @Flag(help: "Print JSON (schema: Docs/SupportTool.md).") var json = false
+
+    func run() throws {
+        let journal = try journalOption.openExisting()
+        let id = RunID(runID)
+        let detail = RunDetail(
+            run: try journal.run(id), tasks: try journal.tasks(of: id), events: try journal.events(of: id))
+        if json { return try JSONOutput.print(detail) }
+        print(ShowCommand.text(detail), terminator: "")
+    }
+
+    /// The human-readable view of `detail`.
+    static func text(_ detail: RunDetail) -> String {
+        var lines: [String] = []
+        lines.append("Run \(detail.id) (\(detail.workflow)): \(detail.state)")
+        lines.append(
+            "Started \(detail.createdAt.formatted(.iso8601)), last changed \(detail.updatedAt.formatted(.iso8601))")
+        if let lease = detail.lease {
+            let how = lease.expired ? "expired" : "held"
+            lines.append("Lease: \(lease.owner) until \(lease.expiresAt.formatted(.iso8601)) (\(how))")
+        } else if detail.state == RunState.running.rawValue {
+            lines.append("Lease: none (the process that ran it stopped; resume it)")
+        } else {
+            lines.append("Lease: none")
+        }
+        if detail.cancelRequested {
+            lines.append("Cancel requested: the process running it stops at its next lease renewal.")
+        }
+        if let error = detail.lastError {
+            let code = error.code.map { " [\($0)]" } ?? ""
+            let retry = error.retryable ? "the engine retries it" : "it will not be retried until someone acts"
+            lines.append(
+                "Last error: '\(error.task)' at \(error.at.formatted(.iso8601)): \(error.message)\(code) (\(retry))")
+        }
+        if !detail.nextSteps.isEmpty {
+            lines.append("Next steps:")
+            for step in detail.nextSteps {
+                let task = step.task.map { "\($0): " } ?? ""
+                lines.append("  - \(task)\(step.instruction)")
+                lines.append("    then: \(step.command)")
+            }
+        }
+        lines.append("Tasks:")
+        let width = detail.tasks.map(\.id.count).max() ?? 0
+        for task in detail.tasks {
+            var line = "  \(task.id.padding(toLength: width, withPad: " ", startingAt: 0))  \(task.state)"
+            if task.attempts > 0 && task.state != "succeeded" { line += " (attempts: \(task.attempts))" }
+            if let park = task.park { line += " — \(park.message)" }
+            if let error = task.lastError, task.state != "succeeded" { line += " — \(error.message)" }
+            if let confirmation = task.confirmation { line += " — confirmed by \(confirmation.actor)" }
+            lines.append(line)
+        }
+        lines.append("Timeline:")
+        for event in detail.timeline {
+            let task = event.task.map { " \($0)" } ?? ""
+            let reason = event.reason.map { ": \($0)" } ?? ""
+            lines.append("  \(event.at.formatted(.iso8601)) \(event.actor) \(event.action)\(task)\(reason)")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

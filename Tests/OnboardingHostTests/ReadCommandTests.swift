@@ -1,0 +1,195 @@
+import Foundation
+import Testing
+
+@Suite("onboard runs, show, plan, permissions and graph, run as a process", .serialized)
+struct ReadCommandTests {
+    @Test func runsListsAndFiltersByStateAsTextAndJSON() throws {
+        let journal = try TestJournal()
+        defer { journal.remove() }
+        let runID = try journal.demo(["--no-admin"], expecting: 3)
+
+        let text = try journal.run(["runs"])
+        #expect(text.status == 0)
+        #expect(text.stdout.contains("\(runID)  waiting  demo-onboarding"), "\(text.output)")
+
+        let waiting = try jsonObject(try journal.run(["runs", "--state", "waiting", "--json"]).stdout)
+        #expect(waiting["schemaVersion"] as? Int == 1)
+        let runs = try #require(waiting["runs"] as? [[String: Any]])
+        #expect(runs.count == 1)
+        #expect(runs.first?["id"] as? String == runID)
+        #expect(runs.first?["state"] as? String == "waiting")
+        #expect(runs.first?["dryRun"] as? Bool == false)
+        #expect((runs.first?["taskCounts"] as? [String: Int])?["pending"] == 9)
+        let createdAt = try #require(runs.first?["createdAt"] as? String)
+        #expect(ISO8601DateFormatter().date(from: createdAt) != nil, "\(createdAt)")
+
+        let succeeded = try jsonObject(try journal.run(["runs", "--state", "succeeded", "--json"]).stdout)
+        #expect((succeeded["runs"] as? [Any])?.isEmpty == true)
+    }
+
+    @Test func runsJSONDecodesWithJSONDecoderAndHasSortedKeys() throws {
+        struct Listing: Decodable {
+            struct Run: Decodable {
+                var id: String
+                var state: String
+                var createdAt: Date
+                var updatedAt: Date
+                var taskCounts: [String: Int]
+            }
+            var schemaVersion: Int
+            var runs: [Run]
+        }
+        let journal = try TestJournal()
+        defer { journal.remove() }
+        let runID = try journal.demo([], expecting: 0)
+        let output = try journal.run(["runs", "--json"]).stdout
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        let listing = try decoder.decode(Listing.self, from: Data(output.utf8))
+        #expect(listing.runs.map(\.id) == [runID])
+        #expect(listing.runs.first?.taskCounts == ["succeeded": 11])
+        #expect(try #require(listing.runs.first).updatedAt >= listing.runs.first!.createdAt)
+        let keys = ["createdAt", "dryRun", "id", "state", "taskCounts", "updatedAt", "workflow"]
+        let positions = keys.compactMap { output.range(of: "\"\($0)\"")?.lowerBound }
+        #expect(positions.count == keys.count && positions == positions.sorted(), "\(output)")
+    }
+
+    @Test func showNamesTheActionAPersonMustTakeForAParkedRun() throws {
+        let journal = try TestJournal()
+        defer { journal.remove() }
+        let runID = try journal.demo(["--no-admin"], expecting: 3)
+
+        let text = try journal.run(["show", runID])
+        #expect(text.status == 0)
+        #expect(text.stdout.contains("Run \(runID) (demo-onboarding): waiting"))
+        #expect(text.stdout.contains("admin-consent: A Global Admin must grant consent"), "\(text.stdout)")
+        #expect(text.stdout.contains("then: onboard confirm \(runID) admin-consent"), "\(text.stdout)")
+        #expect(text.stdout.contains("Lease: none"))
+        #expect(text.stdout.contains("engine run.parked: waiting"))
+
+        let detail = try journal.show(runID)
+        #expect(detail["state"] as? String == "waiting")
+        #expect(detail["stalled"] as? Bool == false)
+        #expect(detail["lease"] == nil)
+        let steps = try #require(detail["nextSteps"] as? [[String: Any]])
+        #expect(steps.count == 1)
+        #expect(steps.first?["kind"] as? String == "confirm")
+        #expect(steps.first?["task"] as? String == "admin-consent")
+        let tasks = try #require(detail["tasks"] as? [[String: Any]])
+        let consent = try #require(tasks.first { $0["id"] as? String == "admin-consent" })
+        #expect((consent["park"] as? [String: Any])?["kind"] as? String == "person")
+        let actions = try journal.timeline(runID).compactMap { $0["action"] as? String }
+        #expect(actions.first == "run.started")
+        #expect(actions.last == "run.parked")
+    }
+
+    @Test func showGivesTheLastErrorOfAFailedRunInWords() throws {
+        let journal = try TestJournal()
+        defer { journal.remove() }
+        let runID = try journal.demo(["--fail", "import-domains"], expecting: 1)
+
+        let text = try journal.run(["show", runID])
+        #expect(text.stdout.contains("Last error: 'import-domains'"), "\(text.stdout)")
+        #expect(text.stdout.contains("The demo was told to fail this step"))
+        #expect(text.stdout.contains("then: onboard retry \(runID) import-domains"))
+
+        let detail = try journal.show(runID)
+        #expect(detail["state"] as? String == "failed")
+        let lastError = try #require(detail["lastError"] as? [String: Any])
+        #expect(lastError["task"] as? String == "import-domains")
+        #expect(lastError["code"] as? String == "demoFailure")
+        #expect(lastError["retryable"] as? Bool == false)
+        let steps = try #require(detail["nextSteps"] as? [[String: Any]])
+        #expect(steps.map { $0["kind"] as? String } == ["fix"])
+    }
+
+    @Test func showNamesTheLeaseOfARunWhoseProcessDied() throws {
+        let journal = try TestJournal()
+        defer { journal.remove() }
+        let runID = try journal.demo(["--crash-after", "check-entitlement"], expecting: 128 + 9)
+        let detail = try journal.show(runID)
+        #expect(detail["state"] as? String == "running")
+        let lease = try #require(detail["lease"] as? [String: Any])
+        #expect((lease["owner"] as? String)?.contains(":") == true)
+        let text = try journal.run(["show", runID])
+        #expect(text.stdout.contains("Lease: "), "\(text.stdout)")
+    }
+
+    @Test func planForANewRunChangesNothingAndListsPermissions() throws {
+        let journal = try TestJournal()
+        defer { journal.remove() }
+        let text = try journal.run(["plan"])
+        #expect(text.status == 0, "\(text.output)")
+        #expect(text.stdout.contains("Plan for a new run of demo-onboarding"))
+        #expect(text.stdout.contains("import domain contoso.com"))
+        #expect(!FileManager.default.fileExists(atPath: journal.path), "plan created the journal")
+
+        let plan = try jsonObject(try journal.run(["plan", "--json"]).stdout)
+        #expect(plan["run"] == nil)
+        let tasks = try #require(plan["tasks"] as? [[String: Any]])
+        #expect(tasks.count == 11)
+        let imports = try #require(tasks.first { $0["id"] as? String == "import-domains" })
+        #expect(imports["requiredPermissions"] as? [String] == ["Domain.Read.All"])
+        let observation = try #require(imports["observation"] as? [String: Any])
+        #expect(observation["status"] as? String == "wouldChange")
+        #expect(observation["changes"] as? [String] == ["import domain contoso.com"])
+        #expect((plan["requiredPermissions"] as? [String])?.contains("Exchange.ManageAsApp") == true)
+    }
+
+    @Test func planForARunSkipsWhatIsDone() throws {
+        let journal = try TestJournal()
+        defer { journal.remove() }
+        let runID = try journal.demo(["--no-admin"], expecting: 3)
+        let before = try journal.timeline(runID).count
+        let plan = try jsonObject(try journal.run(["plan", "--run", runID, "--json"]).stdout)
+        #expect(plan["run"] as? String == runID)
+        let tasks = try #require(plan["tasks"] as? [[String: Any]])
+        let entitlement = try #require(tasks.first { $0["id"] as? String == "check-entitlement" })
+        #expect(entitlement["wouldRun"] as? Bool == false)
+        #expect(entitlement["state"] as? String == "succeeded")
+        #expect(tasks.filter { $0["wouldRun"] as? Bool == true }.count == 10)
+        #expect(try journal.timeline(runID).count == before, "plan wrote to the journal")
+    }
+
+    @Test func permissionsMapsEachPermissionToItsTasks() throws {
+        let journal = try TestJournal()
+        defer { journal.remove() }
+        let text = try journal.run(["permissions"])
+        #expect(text.status == 0)
+        #expect(text.stdout.contains("Domain.Read.All"), "\(text.stdout)")
+        let table = try jsonObject(try journal.run(["permissions", "--json"]).stdout)
+        let rows = try #require(table["permissions"] as? [[String: Any]])
+        #expect(
+            rows.map { $0["permission"] as? String ?? "" } == rows.map { $0["permission"] as? String ?? "" }.sorted())
+        let exchange = try #require(rows.first { $0["permission"] as? String == "Exchange.ManageAsApp" })
+        #expect(
+            exchange["tasks"] as? [String]
+                == ["inbound-connector", "bypass-spam-rule", "outbound-connector", "enable-outbound-connector"])
+    }
+
+    @Test func graphRendersMermaidAndDot() throws {
+        let journal = try TestJournal()
+        defer { journal.remove() }
+        let mermaid = try journal.run(["graph"])
+        #expect(mermaid.status == 0)
+        #expect(mermaid.stdout.hasPrefix("flowchart TD\n"))
+        #expect(mermaid.stdout.contains("t_import_domains --> t_spf_check"), "\(mermaid.stdout)")
+        let dot = try journal.run(["graph", "--format", "dot"])
+        #expect(dot.stdout.hasPrefix("digraph \"demo-onboarding\" {"))
+        #expect(dot.stdout.contains("\"import-domains\" -> \"spf-check\";"), "\(dot.stdout)")
+        #expect(dot.stdout.hasSuffix("}\n"))
+        let runID = try journal.demo(["--no-admin"], expecting: 3)
+        let states = try journal.run(["graph", "--run", runID])
+        #expect(states.stdout.contains("admin-consent (waiting)"), "\(states.stdout)")
+    }
+
+    @Test func helpDocumentsTheExitCodes() throws {
+        let help = try runOnboard(["--help"])
+        #expect(help.status == 0)
+        #expect(help.stdout.contains("Exit codes:"))
+        #expect(help.stdout.contains("5   unknown run or task"))
+        let retryHelp = try runOnboard(["retry", "--help"])
+        #expect(retryHelp.stdout.contains("--no-resume"))
+        #expect(retryHelp.stdout.contains("6   the run is held by another process"))
+    }
+}

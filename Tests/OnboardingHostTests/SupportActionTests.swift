@@ -1,0 +1,175 @@
+import Foundation
+import Testing
+
+@Suite("onboard resume, retry, skip, confirm and cancel, run as a process", .serialized)
+struct SupportActionTests {
+    @Test func confirmRecordsTheActorAndNoteThenResumesToSuccess() throws {
+        let journal = try TestJournal()
+        defer { journal.remove() }
+        let runID = try journal.demo(["--no-admin"], expecting: 3)
+        let confirmed = try journal.run([
+            "confirm", runID, "admin-consent", "--actor", "alice", "--note", "granted by J. Doe",
+        ])
+        #expect(confirmed.status == 0, "\(confirmed.output)")
+        #expect(confirmed.stdout.contains("Run \(runID): succeeded"))
+        let event = try #require(try journal.timeline(runID).first { $0["action"] as? String == "task.confirmed" })
+        #expect(event["actor"] as? String == "alice")
+        #expect(event["task"] as? String == "admin-consent")
+        #expect(event["reason"] as? String == "granted by J. Doe")
+        #expect(try journal.show(runID)["state"] as? String == "succeeded")
+    }
+
+    @Test func withNoResumeTheActionIsOnlyRecordedAndTheActorDefaultsToTheUser() throws {
+        let journal = try TestJournal()
+        defer { journal.remove() }
+        let runID = try journal.demo(["--no-admin"], expecting: 3)
+        let confirmed = try journal.run(
+            ["confirm", runID, "admin-consent", "--no-resume"], environment: ["USER": "support-bob"])
+        #expect(confirmed.status == 0, "\(confirmed.output)")
+        #expect(confirmed.stdout.contains("Resume with: onboard resume \(runID)"))
+        #expect(try journal.taskStates(runID)["service-principals"] == "pending")
+        let event = try #require(try journal.timeline(runID).first { $0["action"] as? String == "task.confirmed" })
+        #expect(event["actor"] as? String == "support-bob")
+
+        let resumed = try journal.run(["resume", runID], environment: ["USER": "support-bob"])
+        #expect(resumed.status == 0, "\(resumed.output)")
+        let resume = try #require(try journal.timeline(runID).first { $0["action"] as? String == "run.resumed" })
+        #expect(resume["actor"] as? String == "support-bob")
+    }
+
+    @Test func resumeOfAParkedRunWithoutActionStaysParked() throws {
+        let journal = try TestJournal()
+        defer { journal.remove() }
+        let runID = try journal.demo(["--no-admin"], expecting: 3)
+        let resumed = try journal.run(["resume", runID])
+        #expect(resumed.status == 3, "\(resumed.output)")
+        #expect(resumed.stdout.contains("Run \(runID): waiting"))
+    }
+
+    @Test func retryGivesAFailedTaskAnotherGoAndResumes() throws {
+        let journal = try TestJournal()
+        defer { journal.remove() }
+        let runID = try journal.demo(["--fail", "import-domains"], expecting: 1)
+        #expect(try journal.taskStates(runID)["import-domains"] == "failed")
+        let retried = try journal.run(["retry", runID, "import-domains", "--reason", "Graph is back"])
+        #expect(retried.status == 0, "\(retried.output)")
+        #expect(retried.stdout.contains("Run \(runID): succeeded"))
+        let event = try #require(
+            try journal.timeline(runID).first { $0["action"] as? String == "task.retry-requested" })
+        #expect(event["reason"] as? String == "Graph is back")
+        #expect(Set(try journal.taskStates(runID).values) == ["succeeded"])
+    }
+
+    @Test func retryFromRerunsTheTaskAndEverythingAfterIt() throws {
+        let journal = try TestJournal()
+        defer { journal.remove() }
+        let runID = try journal.demo([], expecting: 0)
+        let retried = try journal.run(["retry", runID, "inbound-connector", "--from"])
+        #expect(retried.status == 0, "\(retried.output)")
+        let timeline = try journal.timeline(runID)
+        let event = try #require(timeline.first { $0["action"] as? String == "task.retry-from-requested" })
+        #expect((event["reason"] as? String)?.contains("bypass-spam-rule") == true)
+        func starts(_ task: String) -> Int {
+            timeline.filter { $0["action"] as? String == "task.started" && $0["task"] as? String == task }.count
+        }
+        #expect(starts("bypass-spam-rule") == 2)
+        #expect(starts("inbound-connector") == 2)
+        #expect(starts("enable-outbound-connector") == 1, "not downstream of inbound-connector")
+        #expect(starts("import-domains") == 1)
+    }
+
+    @Test func retryOfASucceededTaskIsRefusedAndWritesNothing() throws {
+        let journal = try TestJournal()
+        defer { journal.remove() }
+        let runID = try journal.demo([], expecting: 0)
+        let before = try journal.timeline(runID).count
+        let retried = try journal.run(["retry", runID, "import-domains"])
+        expectOneLineError(
+            retried, status: 7, containing: "only a failed, blocked, waiting or pending task can be retried")
+        #expect(try journal.timeline(runID).count == before)
+    }
+
+    @Test func skipWithoutTheOutputADependentNeedsIsRefusedAndWritesNothing() throws {
+        let journal = try TestJournal()
+        defer { journal.remove() }
+        let runID = try journal.demo(["--fail", "import-domains"], expecting: 1)
+        let before = try journal.timeline(runID).count
+        let refused = try journal.run(["skip", runID, "import-domains", "--reason", "imported by hand"])
+        expectOneLineError(refused, status: 7, containing: "cannot be skipped without an output")
+        let badOutput = try journal.run(
+            ["skip", runID, "import-domains", "--reason", "imported by hand", "--output", "{\"domains\": 1}"])
+        expectOneLineError(badOutput, status: 7, containing: "not a valid")
+        #expect(try journal.timeline(runID).count == before)
+        #expect(try journal.taskStates(runID)["import-domains"] == "failed")
+    }
+
+    @Test func skipWithAnOutputLetsTheRunFinish() throws {
+        let journal = try TestJournal()
+        defer { journal.remove() }
+        let runID = try journal.demo(["--fail", "import-domains"], expecting: 1)
+        let skipped = try journal.run(
+            [
+                "skip", runID, "import-domains", "--reason", "imported by hand", "--output", "[\"contoso.com\"]",
+                "--actor", "carol",
+            ])
+        #expect(skipped.status == 0, "\(skipped.output)")
+        #expect(skipped.stdout.contains("Run \(runID): succeeded"))
+        let states = try journal.taskStates(runID)
+        #expect(states["import-domains"] == "skipped")
+        #expect(states["spf-check"] == "succeeded")
+        let event = try #require(try journal.timeline(runID).first { $0["action"] as? String == "task.skipped" })
+        #expect(event["actor"] as? String == "carol")
+        #expect(event["reason"] as? String == "imported by hand")
+    }
+
+    @Test func cancelStopsAParkedRunForGood() throws {
+        let journal = try TestJournal()
+        defer { journal.remove() }
+        let runID = try journal.demo(["--no-admin"], expecting: 3)
+        let cancelled = try journal.run(["cancel", runID, "--reason", "customer left", "--actor", "dave"])
+        #expect(cancelled.status == 0, "\(cancelled.output)")
+        #expect(cancelled.stdout.contains("Run \(runID): cancelled"))
+        let listing = try jsonObject(try journal.run(["runs", "--state", "cancelled", "--json"]).stdout)
+        #expect((listing["runs"] as? [[String: Any]])?.first?["id"] as? String == runID)
+        let event = try #require(try journal.timeline(runID).first { $0["action"] as? String == "run.cancelled" })
+        #expect(event["actor"] as? String == "dave")
+        #expect(event["reason"] as? String == "customer left")
+
+        expectOneLineError(try journal.run(["resume", runID]), status: 7, containing: "cancelled")
+        expectOneLineError(try journal.run(["confirm", runID, "admin-consent"]), status: 7, containing: "cancelled")
+        expectOneLineError(try journal.run(["cancel", runID]), status: 7, containing: "nothing to cancel")
+    }
+
+    @Test func anActionOnARunAnotherProcessRunsIsRefusedNamingIt() throws {
+        let journal = try TestJournal()
+        defer { journal.remove() }
+        let process = Process()
+        process.executableURL = onboardBinary
+        process.arguments = ["demo", "--journal", journal.path, "--step-milliseconds", "5000"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+        }
+        var runID: String?
+        for _ in 0..<100 where runID == nil {
+            if FileManager.default.fileExists(atPath: journal.path),
+                let listing = try? jsonObject(try journal.run(["runs", "--state", "running", "--json"]).stdout),
+                let id = (listing["runs"] as? [[String: Any]])?.first?["id"] as? String
+            {
+                runID = id
+            } else {
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+        }
+        let id = try #require(runID)
+        let before = try journal.timeline(id).count
+        let refused = try journal.run(["retry", id, "check-entitlement"])
+        expectOneLineError(refused, status: 6, containing: "is being run by")
+        #expect(refused.stderr.contains(":\(process.processIdentifier):"), "\(refused.stderr)")
+        expectOneLineError(try journal.run(["resume", id]), status: 6, containing: "\(process.processIdentifier)")
+        #expect(try journal.timeline(id).count == before)
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import Testing
+
+/// A journal in a fresh temporary folder, with helpers to leave demo runs in it.
+struct TestJournal {
+    let folder: URL
+    var path: String { folder.appendingPathComponent("journal.sqlite").path }
+
+    init() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("onboard-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    func remove() { try? FileManager.default.removeItem(at: folder) }
+
+    /// Runs `onboard ARGUMENTS --journal PATH`.
+    func run(_ arguments: [String], environment: [String: String] = [:]) throws -> OnboardResult {
+        try runOnboard(arguments + ["--journal", path], environment: environment)
+    }
+
+    /// Runs the demo with `options`, expects `status`, and returns the run's id.
+    func demo(_ options: [String] = [], expecting status: Int32) throws -> String {
+        let result = try run(["demo", "--step-milliseconds", "5"] + options)
+        #expect(result.status == status, "\(result.output)")
+        let line = try #require(result.stdout.split(separator: "\n").first { $0.hasPrefix("Onboarding tenant") })
+        return try #require(line.split(separator: " ").last?.trimmingCharacters(in: CharacterSet(charactersIn: "()")))
+    }
+
+    /// `onboard show RUN --json`, parsed.
+    func show(_ runID: String) throws -> [String: Any] {
+        let result = try run(["show", runID, "--json"])
+        #expect(result.status == 0, "\(result.output)")
+        return try jsonObject(result.stdout)
+    }
+
+    /// The run's tasks' states by id.
+    func taskStates(_ runID: String) throws -> [String: String] {
+        let tasks = try #require(try show(runID)["tasks"] as? [[String: Any]])
+        return Dictionary(uniqueKeysWithValues: tasks.map { ($0["id"] as? String ?? "", $0["state"] as? String ?? "") })
+    }
+
+    /// The run's timeline events.
+    func timeline(_ runID: String) throws -> [[String: Any]] {
+        try #require(try show(runID)["timeline"] as? [[String: Any]])
+    }
+}
+
+/// Expects a failure that printed exactly one line on stderr and nothing on stdout.
+func expectOneLineError(
+    _ result: OnboardResult, status: Int32, containing text: String, sourceLocation: SourceLocation = #_sourceLocation
+) {
+    #expect(result.status == status, "\(result.output)", sourceLocation: sourceLocation)
+    #expect(result.stdout.isEmpty, "stdout: \(result.stdout)", sourceLocation: sourceLocation)
+    let lines = result.stderr.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.isEmpty }
+    #expect(lines.count == 1, "stderr: \(result.stderr)", sourceLocation: sourceLocation)
+    #expect(result.stderr.hasPrefix("onboard: "), "stderr: \(result.stderr)", sourceLocation: sourceLocation)
+    #expect(result.stderr.contains(text), "stderr: \(result.stderr)", sourceLocation: sourceLocation)
+}
