@@ -55,7 +55,11 @@ struct CrashResumeTests {
                 let process = WorkflowProcess(
                     journal: tenant.journal.path, endpoints: tenant.endpoints, tenantID: try tenant.simulator.tenantId())
                 let first = try process.launch("start")
-                try await Task.sleep(for: .milliseconds(Int.random(in: 5...120, using: &generator)))
+                // Kill at a random point of the run itself, whatever the process's start-up took.
+                for _ in 0..<1000 where (try? tenant.journal.journal.run("run")) == nil {
+                    try await Task.sleep(for: .milliseconds(5))
+                }
+                try await Task.sleep(for: .milliseconds(Int.random(in: 0...150, using: &generator)))
                 kill(first.processIdentifier, SIGKILL)
                 first.waitUntilExit()
                 if first.terminationReason == .uncaughtSignal { killedMidRun += 1 }

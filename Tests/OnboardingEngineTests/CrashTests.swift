@@ -52,6 +52,18 @@ struct HarnessProcess {
         process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
     }
 
+    /// Waits (up to 5 s) until the child process has journaled its run.
+    func waitForRun() async {
+        for _ in 0..<1000 {
+            if let journal = try? Journal(path: journal, options: JournalOptions(createIfMissing: false)),
+                (try? journal.run("run")) != nil
+            {
+                return
+            }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
     /// The effects the harness tasks applied to the "tenant", one line each.
     func ledgerLines() -> [String] {
         ((try? String(contentsOfFile: ledger, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
@@ -101,8 +113,10 @@ struct CrashTests {
         for trial in 0..<50 {
             let harness = try HarnessProcess()
             defer { harness.remove() }
-            let process = try harness.launch("start", taskMilliseconds: 4)
-            try await Task.sleep(for: .milliseconds(Int.random(in: 5...70, using: &generator)))
+            let process = try harness.launch("start", taskMilliseconds: 8)
+            // Kill at a random point of the run itself, whatever the process's start-up took.
+            if trial % 10 != 0 { await harness.waitForRun() }
+            try await Task.sleep(for: .milliseconds(Int.random(in: 0...40, using: &generator)))
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             if HarnessProcess.status(process) == Self.killed { interrupted += 1 }
