@@ -1,14 +1,32 @@
 import OnboardingEngine
 
 /// Renders task descriptors as a Mermaid flowchart or a Graphviz digraph, dependencies first.
-struct GraphRenderer {
-    let workflow: String
-    let descriptors: [TaskDescriptor]
+///
+/// ```swift
+/// print(GraphRenderer(graph: graph).mermaid())
+/// ```
+public struct GraphRenderer: Sendable {
+    /// The workflow's name (the digraph's name).
+    public let workflow: String
+    /// The tasks, in the order they are drawn.
+    public let descriptors: [TaskDescriptor]
     /// Task states, when rendering a run; shown in the labels.
-    let states: [TaskID: TaskState]
+    public let states: [TaskID: TaskState]
+
+    /// Renders `descriptors`, labelled with `states` when given.
+    public init(workflow: String, descriptors: [TaskDescriptor], states: [TaskID: TaskState] = [:]) {
+        self.workflow = workflow
+        self.descriptors = descriptors
+        self.states = states
+    }
+
+    /// Renders a graph.
+    public init(graph: TaskGraph, states: [TaskID: TaskState] = [:]) {
+        self.init(workflow: graph.workflow, descriptors: graph.descriptors, states: states)
+    }
 
     /// A Mermaid `flowchart TD`; read-only tasks are drawn rounded.
-    func mermaid() -> String {
+    public func mermaid() -> String {
         var lines = ["flowchart TD"]
         for task in descriptors {
             let label = label(task).replacingOccurrences(of: "\"", with: "#quot;")
@@ -22,7 +40,7 @@ struct GraphRenderer {
     }
 
     /// A Graphviz `digraph`; read-only tasks are drawn as ellipses, mutating ones as boxes.
-    func dot() -> String {
+    public func dot() -> String {
         var lines = ["digraph \(quoted(workflow)) {", "    rankdir=TB;"]
         for task in descriptors {
             let shape = task.effect == .readOnly ? "ellipse" : "box"

@@ -1,0 +1,28 @@
+import AsyncHTTPClient
+import EssentialsOnboarding
+import Foundation
+import OnboardingEngine
+import Testing
+
+@Suite("Docs/TheOnboardingWorkflow.md is generated from the code")
+struct WorkflowDocumentationTests {
+    static let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Docs/TheOnboardingWorkflow.md")
+
+    @Test func theCommittedDocumentMatchesTheTasks() throws {
+        let services = try OnboardingServices(
+            httpClient: .shared, endpoints: .cloud(),
+            credentials: OnboardingCredentials(clientID: "client", clientSecret: "-", essentialsUser: "-", essentialsPassword: "-"),
+            tenantID: "tenant")
+        let graph = try EssentialsWorkflow.graph(services: services)
+        let generated = EssentialsWorkflow.documentation(graph)
+        for descriptor in graph.descriptors {
+            #expect(EssentialsWorkflow.summaries[descriptor.id] != nil, "\(descriptor.id) needs a summary")
+        }
+        if ProcessInfo.processInfo.environment["UPDATE_DOCS"] == "1" {
+            try generated.write(to: Self.path, atomically: true, encoding: .utf8)
+        }
+        let committed = try String(contentsOf: Self.path, encoding: .utf8)
+        #expect(committed == generated, "Docs/TheOnboardingWorkflow.md is stale: UPDATE_DOCS=1 swift test --filter WorkflowDocumentationTests")
+    }
+}
