@@ -52,6 +52,8 @@ struct CrashResumeTests {
             try await SimulatedTenant.with { tenant in
                 try tenant.simulator.grantConsent(GraphPermission.allGraph)
                 tenant.updateSPF()
+                // A little latency on every call stretches the run, so random kills land inside it.
+                _ = tenant.simulator.inject(Fault(match: FaultMatch(), kind: .latency(.milliseconds(4)), trigger: .always))
                 let process = WorkflowProcess(
                     journal: tenant.journal.path, endpoints: tenant.endpoints, tenantID: try tenant.simulator.tenantId())
                 let first = try process.launch("start")

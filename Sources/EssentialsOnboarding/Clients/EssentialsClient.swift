@@ -102,6 +102,20 @@ public struct EssentialsClient: Sendable {
         }
     }
 
+    /// Adds many users in one call; those already there are left as they are.
+    ///
+    /// - Returns: how many were created and how many existed.
+    public func addUsers(org: String, _ users: [(email: String, name: String?)]) async throws -> (created: Int, existing: Int) {
+        struct Body: Encodable {
+            struct User: Encodable { var primary_email: String; var name: String? }
+            var users: [User]
+        }
+        struct Answer: Decodable { var created: Int; var existing: Int }
+        let answer: Answer = try await request(
+            .POST, "/orgs/\(org)/users", Body(users: users.map { Body.User(primary_email: $0.email, name: $0.name) }))
+        return (answer.created, answer.existing)
+    }
+
     // MARK: - Requests
 
     func request<T: Decodable>(_ method: HTTPMethod, _ path: String) async throws -> T {

@@ -45,13 +45,18 @@ public struct FirstDirectorySync: OnboardingTask {
                     let page = try await call(needing: GuidePermissions.userReadAll) {
                         try await services.graph.page(link, of: GraphUser.self)
                     }
+                    var batch: [(email: String, name: String?)] = []
                     for user in page.value where user.removed == nil {
                         checkpoint.progress.users += 1
                         guard let mail = user.mail, let domain = mail.split(separator: "@").last,
                             domains.contains(domain.lowercased())
                         else { continue }
-                        try await call { try await services.essentials.addUser(org: input.essentialsOrg, email: mail, name: user.displayName) }
-                        checkpoint.progress.usersImported += 1
+                        batch.append((mail, user.displayName))
+                    }
+                    if !batch.isEmpty {
+                        // One call per page; a page re-sent after a crash only finds its users there already.
+                        _ = try await call { try await services.essentials.addUsers(org: input.essentialsOrg, batch) }
+                        checkpoint.progress.usersImported += batch.count
                     }
                     checkpoint.next = page.nextLink
                     if page.nextLink == nil { checkpoint.progress.deltaLink = page.deltaLink }
@@ -62,13 +67,8 @@ public struct FirstDirectorySync: OnboardingTask {
             }
             while let link = checkpoint.next {
                 let page = try await call(needing: GuidePermissions.groupReadAll) { try await services.graph.page(link, of: GraphGroup.self) }
-                for group in page.value {
-                    let members: [GraphMember] = try await call(needing: GuidePermissions.groupMemberReadAll) {
-                        try await services.graph.all("/groups/\(group.id)/members?$top=\(configuration.pageSize)")
-                    }
-                    checkpoint.progress.groups += 1
-                    checkpoint.progress.members += members.count
-                }
+                checkpoint.progress.groups += page.value.count
+                checkpoint.progress.members += try await memberCount(of: page.value)
                 checkpoint.next = page.nextLink
                 try context.saveCheckpoint(checkpoint)
             }
@@ -81,5 +81,36 @@ public struct FirstDirectorySync: OnboardingTask {
             try await services.essentials.updateAzureSettings(org: input.essentialsOrg, ["first_sync_done": true])
         }
         return checkpoint.progress
+    }
+
+    /// Counts the members of `groups`, reading up to ``memberConcurrency`` groups at once.
+    private func memberCount(of groups: [GraphGroup]) async throws -> Int {
+        try await withThrowingTaskGroup(of: Int.self) { reads in
+            var total = 0
+            var next = groups.makeIterator()
+            for _ in 0..<memberConcurrency { if let group = next.next() { reads.addTask { try await members(of: group) } } }
+            while let count = try await reads.next() {
+                total += count
+                if let group = next.next() { reads.addTask { try await members(of: group) } }
+            }
+            return total
+        }
+    }
+
+    private func members(of group: GraphGroup) async throws -> Int {
+        let members: [GraphMember] = try await call(needing: GuidePermissions.groupMemberReadAll) {
+            try await services.graph.all("/groups/\(group.id)/members?$top=\(configuration.pageSize)")
+        }
+        return members.count
+    }
+
+    /// Groups whose members are read at once.
+    var memberConcurrency: Int { 8 }
+
+    public func observe(_ context: TaskContext) async throws -> Observation {
+        let input = try context.input(as: OnboardingInput.self)
+        let settings = try await services.essentials.azureSettings(org: input.essentialsOrg)
+        return settings["first_sync_done"]?.bool == true
+            ? .satisfied : .wouldChange(["read every user, group and member and add the users to \(input.essentialsOrg)"])
     }
 }

@@ -18,4 +18,10 @@ public struct RemediationReadiness: OnboardingTask {
         }
         return NoOutput()
     }
+
+    public func observe(_ context: TaskContext) async throws -> Observation {
+        let token = try await services.identity.token(for: .graph, fresh: true)
+        return token.roles.contains(GuidePermissions.mailReadWrite.name)
+            ? .satisfied : .wouldChange(["block until Mail.ReadWrite is granted"])
+    }
 }

@@ -35,4 +35,9 @@ public struct ServicePrincipals: OnboardingTask {
         }
         return Output(application: application.id, exchange: exchange.id)
     }
+
+    public func observe(_ context: TaskContext) async throws -> Observation {
+        let visible = try await services.graph.servicePrincipal(appID: services.clientID) != nil
+        return visible ? .satisfied : .wouldChange(["wait for the application's service principal to replicate"])
+    }
 }

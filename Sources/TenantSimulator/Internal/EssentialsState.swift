@@ -4,6 +4,8 @@ struct EssentialsState: Sendable {
         var seed: EssentialsOrgSeed
         var domains: [[String: JSONValue]] = []
         var users: [[String: JSONValue]] = []
+        /// Lower-cased addresses of `users`, so adding 100,000 users stays linear.
+        var userEmails: Set<String> = []
         var azureSettings: JSONValue = [
             "enabled": false, "tenant_id": nil, "sync_users": true, "sync_groups": true, "sync_frequency_hours": 24,
             "first_sync_done": false,

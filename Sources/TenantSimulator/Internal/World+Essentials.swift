@@ -141,21 +141,40 @@ extension World {
         return .json(200, .object(essentials.orgs[key]!.domains[index]))
     }
 
+    /// Adds one user (`{"primary_email", …}`, 201 or 409), or many at once (`{"users": [{…}, …]}`: 200 with
+    /// `{"created", "existing"}`; the bulk form is the simulator's choice, `DOMAIN.md` does not confirm one).
     private mutating func addUser(_ key: String, _ bytes: [UInt8]) -> SimReply {
         guard let body = JSONValue.parse(bytes)?.objectValue else {
             return essentialsError(400, "Malformed JSON body.")
         }
+        if let batch = body["users"]?.arrayValue {
+            var created = 0
+            var existing = 0
+            for item in batch {
+                guard let user = item.objectValue, let email = user["primary_email"]?.stringValue, email.contains("@") else {
+                    return essentialsError(400, "Every user needs a 'primary_email' that is an email address.")
+                }
+                if insertUser(key, user, email: email) { created += 1 } else { existing += 1 }
+            }
+            return .json(200, ["created": .integer(created), "existing": .integer(existing)])
+        }
         guard let email = body["primary_email"]?.stringValue, email.contains("@") else {
             return essentialsError(400, "Field 'primary_email' is required and must be an email address.")
         }
-        guard !essentials.orgs[key]!.users.contains(where: { Self.named($0, "primary_email", email) }) else {
+        guard insertUser(key, body, email: email) else {
             return essentialsError(409, "User '\(email)' already exists.")
         }
+        return .json(201, .object(essentials.orgs[key]!.users.last!))
+    }
+
+    /// Adds a user unless one with that address exists; returns whether it was added.
+    private mutating func insertUser(_ key: String, _ body: [String: JSONValue], email: String) -> Bool {
+        guard essentials.orgs[key]!.userEmails.insert(email.lowercased()).inserted else { return false }
         var user = body
         user["primary_email"] = .string(email.lowercased())
         user["type"] = body["type"] ?? "end_user"
         user["uid"] = .string(newID("essentials-user"))
         essentials.orgs[key]!.users.append(user)
-        return .json(201, .object(user))
+        return true
     }
 }
