@@ -52,7 +52,11 @@ let package = Package(
         ),
         .executableTarget(
             name: "OnboardingBench",
-            dependencies: ["OnboardingEngine", "OnboardingEngineTesting", "CSQLite"],
+            dependencies: [
+                "OnboardingEngine", "OnboardingEngineTesting", "CSQLite", "EssentialsOnboarding", "TenantSimulator",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Sources/OnboardingBench"
         ),
         // A tiny host that the crash tests start as a child process and kill with SIGKILL.

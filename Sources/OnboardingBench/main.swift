@@ -106,6 +106,19 @@ if value("--only") == "chain" {
     print("chain_task_us", try await chain(count: taskCount))
     exit(0)
 }
+let syncUsers = value("--users").flatMap(Int.init) ?? 100_000
+let syncGroups = value("--groups").flatMap(Int.init) ?? 5_000
+let tenantCount = value("--tenants").flatMap(Int.init) ?? 1_000
+if value("--only") == "sync" {
+    let (seconds, rate) = try await WorkflowBenchmarks.directorySync(users: syncUsers, groups: syncGroups, journalDirectory: root)
+    print("sync_seconds", seconds, "sync_users_per_s", rate)
+    exit(0)
+}
+if value("--only") == "tenants" {
+    let seconds = try await WorkflowBenchmarks.manyTenants(tenantCount, latency: .milliseconds(50), journalDirectory: root)
+    print("tenants_wall_s", seconds, "peak_rss_mib", WorkflowBenchmarks.peakResidentMiB())
+    exit(0)
+}
 
 // Raw commits, chain and fan-out alternate over several rounds and each ratio is taken within a
 // round, so a burst of load on a shared machine skews one round, not the comparison.

@@ -57,7 +57,7 @@ public enum JSONValue: Sendable, Hashable, Codable {
     ///
     /// - Parameter bytes: UTF-8 JSON text.
     public static func parse(_ bytes: some Collection<UInt8>) -> JSONValue? {
-        try? JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+        JSONParser.parse(bytes)
     }
 
     /// The member `key` of an object, or `nil`.
@@ -134,6 +134,13 @@ public enum JSONValue: Sendable, Hashable, Codable {
     }
 
     private static func writeString(_ value: String, into out: inout String) {
+        // Most strings need no escaping: append them whole rather than scalar by scalar.
+        if value.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C }) {
+            out += "\""
+            out += value
+            out += "\""
+            return
+        }
         out += "\""
         for scalar in value.unicodeScalars {
             switch scalar {

@@ -1,8 +1,9 @@
 import OnboardingEngine
+import Synchronization
 
 /// The first directory sync: users (a full delta round, whose delta link is kept for later
-/// incremental syncs), groups and their members, with checkpointed paging so a resumed sync does
-/// not fetch finished pages again. Users with a mail address in an imported domain are added to
+/// incremental syncs), groups and their members (read side by side with the users), with
+/// checkpointed paging so a resumed sync does not fetch finished pages again. Users with a mail address in an imported domain are added to
 /// the Essentials org.
 public struct FirstDirectorySync: OnboardingTask {
     /// What the sync read.
@@ -15,12 +16,11 @@ public struct FirstDirectorySync: OnboardingTask {
         public var deltaLink: String?
     }
 
-    /// Where a sync stopped.
+    /// Where a sync stopped: each side's next page (`nil` once done) and the counts so far.
     struct Checkpoint: Codable, Sendable {
-        var phase: Phase
-        var next: String?
+        var usersNext: String?
+        var groupsNext: String?
         var progress: Output
-        enum Phase: String, Codable { case users, groups }
     }
 
     let services: OnboardingServices
@@ -35,42 +35,60 @@ public struct FirstDirectorySync: OnboardingTask {
     public func run(_ context: TaskContext) async throws -> Output {
         let input = try context.input(as: OnboardingInput.self)
         let domains = Set(try context.output(of: "import-domains", as: ImportDomains.Output.self).domains.map { $0.lowercased() })
-        var checkpoint = try context.checkpoint(as: Checkpoint.self)
-            ?? Checkpoint(
-                phase: .users, next: "/users/delta?$top=\(configuration.pageSize)",
-                progress: Output(users: 0, usersImported: 0, groups: 0, members: 0))
-        do {
-            if checkpoint.phase == .users {
-                while let link = checkpoint.next {
-                    let page = try await call(needing: GuidePermissions.userReadAll) {
-                        try await services.graph.page(link, of: GraphUser.self)
-                    }
-                    var batch: [(email: String, name: String?)] = []
-                    for user in page.value where user.removed == nil {
-                        checkpoint.progress.users += 1
-                        guard let mail = user.mail, let domain = mail.split(separator: "@").last,
-                            domains.contains(domain.lowercased())
-                        else { continue }
-                        batch.append((mail, user.displayName))
-                    }
-                    if !batch.isEmpty {
-                        // One call per page; a page re-sent after a crash only finds its users there already.
-                        _ = try await call { try await services.essentials.addUsers(org: input.essentialsOrg, batch) }
-                        checkpoint.progress.usersImported += batch.count
-                    }
-                    checkpoint.next = page.nextLink
-                    if page.nextLink == nil { checkpoint.progress.deltaLink = page.deltaLink }
-                    try context.saveCheckpoint(checkpoint)
-                }
-                checkpoint = Checkpoint(phase: .groups, next: "/groups?$top=\(configuration.pageSize)", progress: checkpoint.progress)
-                try context.saveCheckpoint(checkpoint)
+        let checkpoint = Shared(
+            try context.checkpoint(as: Checkpoint.self)
+                ?? Checkpoint(
+                    usersNext: "/users/delta?$top=\(configuration.pageSize)", groupsNext: "/groups?$top=\(configuration.pageSize)",
+                    progress: Output(users: 0, usersImported: 0, groups: 0, members: 0)))
+        /// Applies a finished page to the checkpoint and saves it durably.
+        @Sendable func record(_ change: (inout Checkpoint) -> Void) throws {
+            let snapshot = checkpoint.withLock { state -> Checkpoint in
+                change(&state)
+                return state
             }
-            while let link = checkpoint.next {
-                let page = try await call(needing: GuidePermissions.groupReadAll) { try await services.graph.page(link, of: GraphGroup.self) }
-                checkpoint.progress.groups += page.value.count
-                checkpoint.progress.members += try await memberCount(of: page.value)
-                checkpoint.next = page.nextLink
-                try context.saveCheckpoint(checkpoint)
+            try context.saveCheckpoint(snapshot)
+        }
+        do {
+            // Users and groups are independent: read them side by side.
+            try await withThrowingTaskGroup(of: Void.self) { sides in
+                sides.addTask {
+                    while let link = checkpoint.withLock({ $0.usersNext }) {
+                        let page = try await call(needing: GuidePermissions.userReadAll) {
+                            try await services.graph.page(link, of: GraphUser.self)
+                        }
+                        let present = page.value.filter { $0.removed == nil }
+                        let batch = present.compactMap { user -> (email: String, name: String?)? in
+                            guard let mail = user.mail, let domain = mail.split(separator: "@").last,
+                                domains.contains(domain.lowercased())
+                            else { return nil }
+                            return (mail, user.displayName)
+                        }
+                        if !batch.isEmpty {
+                            // One call per page; a page sent again after a crash only finds its users there.
+                            _ = try await call { try await services.essentials.addUsers(org: input.essentialsOrg, batch) }
+                        }
+                        try record {
+                            $0.progress.users += present.count
+                            $0.progress.usersImported += batch.count
+                            $0.usersNext = page.nextLink
+                            if page.nextLink == nil { $0.progress.deltaLink = page.deltaLink }
+                        }
+                    }
+                }
+                sides.addTask {
+                    while let link = checkpoint.withLock({ $0.groupsNext }) {
+                        let page = try await call(needing: GuidePermissions.groupReadAll) {
+                            try await services.graph.page(link, of: GraphGroup.self)
+                        }
+                        let members = try await memberCount(of: page.value)
+                        try record {
+                            $0.progress.groups += page.value.count
+                            $0.progress.members += members
+                            $0.groupsNext = page.nextLink
+                        }
+                    }
+                }
+                try await sides.waitForAll()
             }
         } catch let interruption as TaskInterruption where interruption.code == "syncStateNotFound" {
             // The saved link expired: start the sync over rather than loop on it.
@@ -80,7 +98,7 @@ public struct FirstDirectorySync: OnboardingTask {
         try await call {
             try await services.essentials.updateAzureSettings(org: input.essentialsOrg, ["first_sync_done": true])
         }
-        return checkpoint.progress
+        return checkpoint.withLock { $0.progress }
     }
 
     /// Counts the members of `groups`, reading up to ``memberConcurrency`` groups at once.
@@ -104,8 +122,15 @@ public struct FirstDirectorySync: OnboardingTask {
         return members.count
     }
 
+    /// A value both sides of the sync update under a lock.
+    final class Shared<Value: Sendable>: Sendable {
+        private let value: Mutex<Value>
+        init(_ value: Value) { self.value = Mutex(value) }
+        func withLock<T: Sendable>(_ body: (inout Value) -> T) -> T { value.withLock { body(&$0) } }
+    }
+
     /// Groups whose members are read at once.
-    var memberConcurrency: Int { 8 }
+    var memberConcurrency: Int { 16 }
 
     public func observe(_ context: TaskContext) async throws -> Observation {
         let input = try context.input(as: OnboardingInput.self)

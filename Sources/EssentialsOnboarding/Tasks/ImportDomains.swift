@@ -3,7 +3,12 @@ import OnboardingEngine
 /// The tenant's verified mail domains are in the Essentials org, with relay off (guide: "domains will not be enabled for mail relay").
 public struct ImportDomains: OnboardingTask {
     /// The imported domains.
-    public struct Output: Codable, Sendable, Hashable { public var domains: [String] }
+    public struct Output: Codable, Sendable, Hashable {
+        /// The domains, sorted.
+        public var domains: [String]
+        /// Creates an output (e.g. to supply with a skip).
+        public init(domains: [String]) { self.domains = domains }
+    }
 
     let services: OnboardingServices
 

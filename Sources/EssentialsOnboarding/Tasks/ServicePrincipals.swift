@@ -8,6 +8,11 @@ public struct ServicePrincipals: OnboardingTask {
         public var application: String
         /// Exchange Online's service principal.
         public var exchange: String
+        /// Creates an output (e.g. to supply with a skip).
+        public init(application: String, exchange: String) {
+            self.application = application
+            self.exchange = exchange
+        }
     }
 
     let services: OnboardingServices
