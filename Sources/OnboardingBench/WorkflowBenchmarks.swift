@@ -88,7 +88,7 @@ enum WorkflowBenchmarks {
     private static func onboard(
         _ tenants: Int, simulator: TenantSimulator, endpoints: SimulatorEndpoints, http: HTTPClient, journalDirectory: URL
     ) async throws -> Double {
-            let journal = try Journal(path: journalDirectory.appendingPathComponent("tenants.sqlite").path)
+            let journal = try Journal(path: journalDirectory.appendingPathComponent("tenants.sqlite").path, options: JournalOptions(durability: durability))
             let engine = OnboardingEngine(
                 journal: journal, configuration: EngineConfiguration(maxConcurrentTasks: tenants * 4), logger: quiet)
             var prepared: [(RunID, TaskGraph, OnboardingInput, OnboardingServices)] = []
