@@ -27,6 +27,7 @@ public final class Journal: Sendable {
     /// The path of the journal file.
     public let path: String
     private let connection: Mutex<SQLiteConnection>
+    private let groupCommit = Mutex(GroupCommit())
 
     /// Opens the journal at `path`, creating it (mode 0600) when it does not exist.
     ///
@@ -292,35 +293,114 @@ public final class Journal: Sendable {
     @discardableResult
     func write(_ batch: JournalBatch, run: RunID, owner: String?) throws -> Bool {
         try withConnection { db in
-            try db.transaction {
-                var cancelRequested = false
-                if let owner {
-                    var current: String?
-                    try db.query("SELECT lease_owner, cancel_requested FROM runs WHERE id = ?", [.text(run.rawValue)]) {
-                        current = $0.text(0)
-                        cancelRequested = $0.int(1) != 0
+            try db.transaction { try Journal.apply(batch, run: run, owner: owner, db: db) }
+        }
+    }
+
+    /// Like ``write(_:run:owner:)``, but batches that arrive together, from any of the runs of
+    /// any engine sharing this journal, share one durable commit (group commit).
+    ///
+    /// The first caller leads: it writes every pending batch in one transaction, each in its own
+    /// savepoint so one run's lost lease does not undo another's, then hands the lead to the next
+    /// waiting caller. The others wait suspended, not blocking a thread, so many runs can queue
+    /// their batches while one fsync is under way.
+    @discardableResult
+    func commit(_ batch: JournalBatch, run: RunID, owner: String?) async throws -> Bool {
+        let entry = GroupCommit.Entry(batch: batch, run: run, owner: owner)
+        // Uncontended (a single run's chain): lead at once, without suspending.
+        let leadNow = groupCommit.withLock { state -> Bool in
+            guard !state.leading else { return false }
+            state.leading = true
+            state.pending.append((entry, nil))
+            return true
+        }
+        if leadNow { return try leadGroupCommit(for: entry.id) }
+        let outcome: GroupCommit.Outcome = await withCheckedContinuation { continuation in
+            let lead = groupCommit.withLock { state -> Bool in
+                if state.leading {
+                    state.pending.append((entry, continuation))
+                    return false
+                }
+                state.leading = true
+                state.pending.append((entry, nil))
+                return true
+            }
+            if lead { continuation.resume(returning: .lead) }
+        }
+        switch outcome {
+        case .done(let result): return try result.get()
+        case .lead: return try leadGroupCommit(for: entry.id)
+        }
+    }
+
+    /// Commits everything pending as one transaction, wakes the waiters, and passes the lead on.
+    private func leadGroupCommit(for id: Int) throws -> Bool {
+        let group = groupCommit.withLock { state in
+            defer { state.pending.removeAll(keepingCapacity: true) }
+            return state.pending
+        }
+        var results = [Result<Bool, any Error>](repeating: .success(false), count: group.count)
+        do {
+            try withConnection { db in
+                try db.transaction {
+                    for (index, (entry, _)) in group.enumerated() {
+                        try db.run("SAVEPOINT run_batch")
+                        do {
+                            results[index] = .success(try Journal.apply(entry.batch, run: entry.run, owner: entry.owner, db: db))
+                            try db.run("RELEASE run_batch")
+                        } catch {
+                            results[index] = .failure(error)
+                            try db.run("ROLLBACK TO run_batch")
+                            try db.run("RELEASE run_batch")
+                        }
                     }
-                    guard current == owner else {
-                        throw EngineError(
-                            .runLeased,
-                            "This engine lost the lease on run '\(run)' to \(current ?? "nobody") (it was not renewed in time); it stopped writing. Resume the run once the other owner is done.",
-                            runID: run)
-                    }
                 }
-                for task in batch.tasks { try Journal.update(db, run: run, task) }
-                for event in batch.events { try Journal.insert(db, run: run, event) }
-                if let state = batch.runState, let at = batch.at {
-                    try db.run(
-                        "UPDATE runs SET state = ?, updated_at = ? WHERE id = ?",
-                        [.text(state.rawValue), .double(at.timeIntervalSince1970), .text(run.rawValue)])
-                }
-                if batch.releaseLease {
-                    try db.run(
-                        "UPDATE runs SET lease_owner = NULL, lease_expires_at = NULL WHERE id = ?", [.text(run.rawValue)])
-                }
-                return cancelRequested
+            }
+        } catch {
+            results = Array(repeating: .failure(error), count: group.count)
+        }
+        var mine: Result<Bool, any Error> = .success(false)
+        for (index, (entry, continuation)) in group.enumerated() {
+            if entry.id == id { mine = results[index] } else { continuation?.resume(returning: .done(results[index])) }
+        }
+        let next = groupCommit.withLock { state -> CheckedContinuation<GroupCommit.Outcome, Never>? in
+            // Waiters always come with a continuation; the lead passes to the first of them.
+            guard let first = state.pending.first else {
+                state.leading = false
+                return nil
+            }
+            return first.continuation
+        }
+        next?.resume(returning: .lead)
+        return try mine.get()
+    }
+
+    static func apply(_ batch: JournalBatch, run: RunID, owner: String?, db: SQLiteConnection) throws -> Bool {
+        var cancelRequested = false
+        if let owner {
+            var current: String?
+            try db.query("SELECT lease_owner, cancel_requested FROM runs WHERE id = ?", [.text(run.rawValue)]) {
+                current = $0.text(0)
+                cancelRequested = $0.int(1) != 0
+            }
+            guard current == owner else {
+                throw EngineError(
+                    .runLeased,
+                    "This engine lost the lease on run '\(run)' to \(current ?? "nobody") (it was not renewed in time); it stopped writing. Resume the run once the other owner is done.",
+                    runID: run)
             }
         }
+        for task in batch.tasks { try Journal.update(db, run: run, task) }
+        for event in batch.events { try Journal.insert(db, run: run, event) }
+        if let state = batch.runState, let at = batch.at {
+            try db.run(
+                "UPDATE runs SET state = ?, updated_at = ? WHERE id = ?",
+                [.text(state.rawValue), .double(at.timeIntervalSince1970), .text(run.rawValue)])
+        }
+        if batch.releaseLease {
+            try db.run("UPDATE runs SET lease_owner = NULL, lease_expires_at = NULL WHERE id = ?", [.text(run.rawValue)])
+        }
+        return cancelRequested
     }
 
     static func update(_ db: SQLiteConnection, run: RunID, _ task: TaskRecord) throws {
@@ -454,4 +534,28 @@ struct JournalBatch: Sendable {
     var releaseLease = false
 
     var isEmpty: Bool { tasks.isEmpty && events.isEmpty && runState == nil && !releaseLease }
+}
+
+/// The queue of a journal's group commit.
+struct GroupCommit {
+    /// One run's batch waiting to be committed.
+    struct Entry: Sendable {
+        private static let counter = Atomic<Int>(0)
+        let id = Entry.counter.add(1, ordering: .relaxed).newValue
+        let batch: JournalBatch
+        let run: RunID
+        let owner: String?
+    }
+
+    /// What a waiting caller is told.
+    enum Outcome: Sendable {
+        /// Its batch was committed (or failed).
+        case done(Result<Bool, any Error>)
+        /// It must lead the next group.
+        case lead
+    }
+
+    /// Batches waiting; a leader's own entry has no continuation (it never suspended).
+    var pending: [(entry: Entry, continuation: CheckedContinuation<Outcome, Never>?)] = []
+    var leading = false
 }

@@ -119,7 +119,7 @@ final class RunExecution {
             if stopping { group.cancelAll() }
             promoteDue(now: now)
             let starts = selectStarts(now: now)
-            if leaseLost == nil { try commit() }
+            if leaseLost == nil { try await commit() }
 
             if starts.count == 1 && inFlight == 0 {
                 // Alone: run it here rather than hop to a child task and back.
@@ -134,9 +134,9 @@ final class RunExecution {
 
             if inFlight == 0 {
                 if let leaseLost { throw leaseLost }
-                if interrupted { try finishInterrupted(now: now) }
-                if let cancellation { return try finishCancelled(cancellation, now: now) }
-                if let result = try finishOrPark(now: now) { return result }
+                if interrupted { try await finishInterrupted(now: now) }
+                if let cancellation { return try await finishCancelled(cancellation, now: now) }
+                if let result = try await finishOrPark(now: now) { return result }
             }
             armTimer(now: now, group: &group)
             if stopping {
@@ -387,7 +387,7 @@ final class RunExecution {
     }
 
     /// Writes the pending batch in one transaction, then publishes its events.
-    private func commit() throws {
+    private func commit() async throws {
         guard !batch.isEmpty else { return }
         let observer = engine.configuration.commitObserver
         var summary: CommitSummary?
@@ -396,7 +396,7 @@ final class RunExecution {
                 phase: .beforeCommit, runID: run.id, transitions: batch.tasks.map { ($0.id, $0.state) }, runState: batch.runState)
             observer(summary!)
         }
-        let cancelRequested = try engine.journal.write(batch, run: run.id, owner: engine.configuration.ownerID)
+        let cancelRequested = try await engine.journal.commit(batch, run: run.id, owner: engine.configuration.ownerID)
         if let observer, var summary {
             summary.phase = .afterCommit
             observer(summary)
@@ -431,7 +431,7 @@ final class RunExecution {
     // MARK: - Ending
 
     /// With nothing in flight: returns a result if the run finished or must park, `nil` to keep waiting.
-    private func finishOrPark(now: Date) throws -> RunResult? {
+    private func finishOrPark(now: Date) async throws -> RunResult? {
         if !ready.isEmpty { return nil }  // waiting for a global permit
         if let wake = nextWake(now: now), wake.timeIntervalSince(now) <= run.options.maxIdleWait.seconds { return nil }
 
@@ -463,28 +463,28 @@ final class RunExecution {
         batch.events.append(
             PendingEvent(at: now, actor: engine.configuration.actor, action: parked ? "run.parked" : "run.finished", reason: state.rawValue))
         pendingEvents.append(EngineEvent(runID: run.id, kind: parked ? .runParked(state) : .runFinished(state), at: now))
-        try commit()
+        try await commit()
         engine.metrics.runsFinished.increment()
         logger.info(parked ? "run parked" : "run finished", metadata: ["state": "\(state)"])
         return RunResult(runID: run.id, state: state, tasks: records)
     }
 
-    private func finishCancelled(_ cancellation: (actor: String, reason: String?), now: Date) throws -> RunResult {
+    private func finishCancelled(_ cancellation: (actor: String, reason: String?), now: Date) async throws -> RunResult {
         batch.runState = .cancelled
         batch.at = now
         batch.releaseLease = true
         batch.events.append(PendingEvent(at: now, actor: cancellation.actor, action: "run.cancelled", reason: cancellation.reason))
         pendingEvents.append(EngineEvent(runID: run.id, kind: .runFinished(.cancelled), at: now, message: cancellation.reason))
-        try commit()
+        try await commit()
         logger.info("run cancelled", metadata: ["actor": "\(cancellation.actor)"])
         return RunResult(runID: run.id, state: .cancelled, tasks: records)
     }
 
-    private func finishInterrupted(now: Date) throws -> Never {
+    private func finishInterrupted(now: Date) async throws -> Never {
         batch.releaseLease = true
         batch.events.append(
             PendingEvent(at: now, actor: engine.configuration.actor, action: "run.interrupted", reason: "the host cancelled the run; resume it to continue"))
-        try commit()
+        try await commit()
         logger.info("run interrupted")
         throw CancellationError()
     }
