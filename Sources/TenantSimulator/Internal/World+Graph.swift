@@ -350,17 +350,26 @@ extension World {
         return nil
     }
 
-    func listUsers(_ key: String, _ request: SimRequest) -> SimReply {
+    /// The page size and the position a `$skiptoken` of `kind` points at (0 without one), or the error reply.
+    func pageStart(_ request: SimRequest, kind: String) -> Result<(top: Int, cursor: Int), SimReply> {
         let top: Int
         switch pageSize(request) {
         case .success(let value): top = value
-        case .failure(let reply): return reply
+        case .failure(let reply): return .failure(reply)
         }
-        var cursor = 0
-        if let token = request.query["$skiptoken"] {
-            guard let fields = Self.decodeCursor(token), fields.count == 2, fields[0] == "u", let value = Int(fields[1])
-            else { return invalidSkipToken() }
-            cursor = value
+        guard let token = request.query["$skiptoken"] else { return .success((top, 0)) }
+        guard let fields = Self.decodeCursor(token), fields.count == 2, fields[0] == kind, let value = Int(fields[1]) else {
+            return .failure(invalidSkipToken())
+        }
+        return .success((top, value))
+    }
+
+    func listUsers(_ key: String, _ request: SimRequest) -> SimReply {
+        let top: Int
+        let cursor: Int
+        switch pageStart(request, kind: "u") {
+        case .success(let start): (top, cursor) = start
+        case .failure(let reply): return reply
         }
         let page = tenants[key]!.users(from: cursor, limit: top)
         var body: [String: JSONValue] = ["@odata.context": context("users"), "value": .array(page.users)]
@@ -373,15 +382,10 @@ extension World {
 
     func listGroups(_ key: String, _ request: SimRequest) -> SimReply {
         let top: Int
-        switch pageSize(request) {
-        case .success(let value): top = value
+        let cursor: Int
+        switch pageStart(request, kind: "g") {
+        case .success(let start): (top, cursor) = start
         case .failure(let reply): return reply
-        }
-        var cursor = 0
-        if let token = request.query["$skiptoken"] {
-            guard let fields = Self.decodeCursor(token), fields.count == 2, fields[0] == "g", let value = Int(fields[1])
-            else { return invalidSkipToken() }
-            cursor = value
         }
         let tenant = tenants[key]!
         let end = min(tenant.seed.groupCount, cursor + top)
@@ -399,15 +403,10 @@ extension World {
         let tenant = tenants[key]!
         guard let group = tenant.groupIndex(id) else { return notFound(id) }
         let top: Int
-        switch pageSize(request) {
-        case .success(let value): top = value
+        let cursor: Int
+        switch pageStart(request, kind: "m") {
+        case .success(let start): (top, cursor) = start
         case .failure(let reply): return reply
-        }
-        var cursor = 0
-        if let token = request.query["$skiptoken"] {
-            guard let fields = Self.decodeCursor(token), fields.count == 2, fields[0] == "m", let value = Int(fields[1])
-            else { return invalidSkipToken() }
-            cursor = value
         }
         let end = min(tenant.memberCount, cursor + top)
         let members = (min(cursor, end)..<end).compactMap { position -> JSONValue? in
