@@ -68,7 +68,7 @@ enum ExitStatus {
                 }
             return (oneLine(error.message), status)
         case let error as JournalError:
-            let place = error.path.map { " (journal: \($0))" } ?? ""
+            let place = error.path.flatMap { error.message.contains($0) ? nil : " (journal: \($0))" } ?? ""
             return (oneLine("\(error.message)\(place)"), journalError)
         default:
             return (oneLine("unexpected error: \(error)"), internalError)

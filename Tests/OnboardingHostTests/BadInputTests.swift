@@ -50,7 +50,7 @@ struct BadInputTests {
         let journal = try TestJournal()
         defer { journal.remove() }
         let result = try journal.run(command.map { $0 == "RUN" ? "some-run" : $0 })
-        expectOneLineError(result, status: 4, containing: "There is no journal at this path")
+        expectOneLineError(result, status: 4, containing: "There is no journal at")
         #expect(result.stderr.contains(journal.path))
         #expect(!FileManager.default.fileExists(atPath: journal.path))
     }

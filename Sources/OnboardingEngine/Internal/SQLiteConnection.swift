@@ -30,7 +30,7 @@ final class SQLiteConnection: @unchecked Sendable {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
             sqlite3_close_v2(db)
             throw JournalError(
-                .cannotOpen, "Cannot open the journal: \(message). Check the path and its permissions.",
+                .cannotOpen, "Cannot open the journal at \(path): \(message). Check the path and its permissions.",
                 path: path, sqliteCode: rc)
         }
         self.handle = db

@@ -37,14 +37,14 @@ public final class Journal: Sendable {
         var isNew = false
         if !FileManager.default.fileExists(atPath: path) {
             guard options.createIfMissing else {
-                throw JournalError(.cannotOpen, "There is no journal at this path.", path: path)
+                throw JournalError(.cannotOpen, "There is no journal at \(path).", path: path)
             }
             // Create the file ourselves so it is readable by its owner only; SQLite gives the
             // -wal and -shm files the same mode.
             let fd = open(path, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0o600)
             if fd < 0 {
                 let reason = String(cString: strerror(errno))
-                throw JournalError(.cannotOpen, "Cannot create the journal file: \(reason).", path: path)
+                throw JournalError(.cannotOpen, "Cannot create the journal file \(path): \(reason).", path: path)
             }
             close(fd)
             isNew = true

@@ -25,9 +25,10 @@ public struct RunRecord: Sendable, Hashable {
     /// Whether a person asked to cancel the run while another engine ran it.
     public var cancelRequested: Bool
 
-    /// Whether the run is marked running but no live engine holds its lease (the process stopped).
+    /// Whether the run is marked running but no live engine holds its lease: the lease expired,
+    /// or its owner is a process on this host that no longer exists. Resume it.
     public func isStalled(at now: Date) -> Bool {
-        state == .running && (leaseExpiresAt.map { $0 <= now } ?? true)
+        state == .running && !LeaseOwner.isLive(owner: leaseOwner, expiresAt: leaseExpiresAt, now: now, self: "")
     }
 
     /// Decodes the run's input.

@@ -63,6 +63,7 @@ extension OnboardingEngine {
     public func skip(
         _ task: TaskID, in run: RunID, graph: TaskGraph, output: [UInt8]? = nil, actor: String, reason: String
     ) throws {
+        _ = try journal.run(run)  // an unknown run is reported as such, before the task is looked up
         guard let index = graph.indexByID[task] else { throw unknownTask(task, run) }
         let erased = graph.tasks[index]
         if let output {
