@@ -44,7 +44,7 @@ let package = Package(
         .executableTarget(
             name: "OnboardingHost",
             dependencies: [
-                "OnboardingEngine",
+                "OnboardingEngine", "TenantSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
