@@ -44,8 +44,9 @@ let package = Package(
         .executableTarget(
             name: "OnboardingHost",
             dependencies: [
-                "OnboardingEngine", "TenantSimulator",
+                "OnboardingEngine", "TenantSimulator", "EssentialsOnboarding",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Examples/OnboardingHost"
@@ -124,7 +125,7 @@ let package = Package(
         ),
         .testTarget(
             name: "OnboardingHostTests",
-            dependencies: ["OnboardingHost"]
+            dependencies: ["OnboardingHost", "TenantSimulator"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,3 +1,4 @@
+import EssentialsOnboarding
 import Foundation
 import OnboardingEngine
 
@@ -70,6 +71,10 @@ enum ExitStatus {
         case let error as JournalError:
             let place = error.path.flatMap { error.message.contains($0) ? nil : " (journal: \($0))" } ?? ""
             return (oneLine("\(error.message)\(place)"), journalError)
+        case let error as ValidationFailure:
+            return (oneLine(error.description), usage)
+        case let error as ServiceError:
+            return (oneLine(error.message), error.code == .insecureEndpoint ? usage : failed)
         default:
             return (oneLine("unexpected error: \(error)"), internalError)
         }

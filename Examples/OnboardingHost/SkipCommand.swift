@@ -31,7 +31,7 @@ struct SkipCommand: AsyncParsableCommand {
         let run = try session.run(runID)
         let task = TaskID(taskID)
         try session.engine.skip(
-            task, in: run.id, graph: try HostWorkflow.current.graph(), output: output.map { Array($0.utf8) },
+            task, in: run.id, graph: try session.graph(for: run.id), output: output.map { Array($0.utf8) },
             actor: actorOption.name, reason: reason)
         print("Skipped '\(task)'.")
         if resumeOption.noResume { return print("Resume with: onboard resume \(run.id)") }

@@ -1,0 +1,89 @@
+import AsyncHTTPClient
+import EssentialsOnboarding
+import Foundation
+import OnboardingEngine
+
+/// How `onboard` runs the Microsoft 365 workflow: credentials from the environment or a file,
+/// endpoints journaled with the run (they are not secret) so support commands can rebuild the
+/// graph for a run without being told again where the services are.
+enum M365Host {
+    /// The run input `onboard start` journals: the workflow's ``OnboardingInput`` fields, flat (the
+    /// tasks decode those and ignore the rest), plus the endpoints the run talks to.
+    struct RunInput: Codable, Sendable {
+        var tenantID: String
+        var essentialsOrg: String
+        var syncFrequencyHours: Int
+        var consentRedirectURI: String
+        var consentState: String
+        var isParentOrg: Bool
+        var login: String
+        var graph: String
+        var exchange: String
+        var essentials: String
+        var nameserver: String?
+
+        init(_ input: OnboardingInput, endpoints: ServiceEndpoints) {
+            tenantID = input.tenantID
+            essentialsOrg = input.essentialsOrg
+            syncFrequencyHours = input.syncFrequencyHours
+            consentRedirectURI = input.consentRedirectURI
+            consentState = input.consentState
+            isParentOrg = input.isParentOrg
+            login = endpoints.login.absoluteString
+            graph = endpoints.graph.absoluteString
+            exchange = endpoints.exchange.absoluteString
+            essentials = endpoints.essentials.absoluteString
+            nameserver = endpoints.nameserver
+        }
+
+        var endpoints: ServiceEndpoints {
+            get throws {
+                guard let login = URL(string: login), let graph = URL(string: graph), let exchange = URL(string: exchange),
+                    let essentials = URL(string: essentials)
+                else { throw EngineError(.invalidValue, "The run's journaled endpoints are not URLs.") }
+                return ServiceEndpoints(login: login, graph: graph, exchange: exchange, essentials: essentials, nameserver: nameserver)
+            }
+        }
+    }
+
+    /// The environment variables credentials come from.
+    static let variables = ["ONBOARD_CLIENT_ID", "ONBOARD_CLIENT_SECRET", "ONBOARD_ESSENTIALS_USER", "ONBOARD_ESSENTIALS_PASSWORD"]
+
+    /// Reads the credentials from `file` (KEY=VALUE lines; it must be readable by its owner only)
+    /// or, without one, from the environment.
+    static func credentials(file: String?) throws -> OnboardingCredentials {
+        var values = ProcessInfo.processInfo.environment
+        if let file {
+            let attributes = try FileManager.default.attributesOfItem(atPath: file)
+            if let mode = attributes[.posixPermissions] as? Int, mode & 0o077 != 0 {
+                throw ValidationFailure("The credentials file \(file) is readable by others (mode \(String(mode, radix: 8))); chmod 600 it.")
+            }
+            values = [:]
+            for line in try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n") {
+                let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                if parts.count == 2, !parts[0].hasPrefix("#") { values[parts[0]] = parts[1] }
+            }
+        }
+        let missing = variables.filter { (values[$0] ?? "").isEmpty }
+        guard missing.isEmpty else {
+            throw ValidationFailure("Missing credentials: \(missing.joined(separator: ", ")). Set them in the environment or in --credentials-file; never on the command line.")
+        }
+        return OnboardingCredentials(
+            clientID: values["ONBOARD_CLIENT_ID"]!, clientSecret: values["ONBOARD_CLIENT_SECRET"]!,
+            essentialsUser: values["ONBOARD_ESSENTIALS_USER"]!, essentialsPassword: values["ONBOARD_ESSENTIALS_PASSWORD"]!)
+    }
+
+    /// The workflow's graph for a run with `input`, with credentials from `file` or the environment.
+    static func graph(input: RunInput, credentialsFile: String?) throws -> TaskGraph {
+        let services = try OnboardingServices(
+            httpClient: .shared, endpoints: try input.endpoints, credentials: try credentials(file: credentialsFile),
+            tenantID: input.tenantID)
+        return try EssentialsWorkflow.graph(services: services)
+    }
+}
+
+/// A problem with what the user supplied, reported as a usage error.
+struct ValidationFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

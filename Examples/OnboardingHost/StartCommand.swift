@@ -1,0 +1,57 @@
+import ArgumentParser
+import EssentialsOnboarding
+import Foundation
+import OnboardingEngine
+
+/// `onboard start`: onboards a tenant with the Microsoft 365 workflow against the real cloud or a
+/// simulator. Credentials come from the environment (`ONBOARD_CLIENT_ID`, `ONBOARD_CLIENT_SECRET`,
+/// `ONBOARD_ESSENTIALS_USER`, `ONBOARD_ESSENTIALS_PASSWORD`) or `--credentials-file`, never from
+/// arguments, and are never stored.
+struct StartCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "start", abstract: "Onboard a Microsoft 365 tenant to Proofpoint Essentials.",
+        discussion: """
+            Credentials: ONBOARD_CLIENT_ID, ONBOARD_CLIENT_SECRET, ONBOARD_ESSENTIALS_USER and \
+            ONBOARD_ESSENTIALS_PASSWORD from the environment, or the same KEY=VALUE lines in --credentials-file \
+            (mode 600). They are never written to the journal.
+
+            \(ExitStatus.helpText)
+            """)
+
+    @OptionGroup var journalOption: JournalOption
+    @Option(help: "The Microsoft 365 tenant id (or one of its verified domains).") var tenant: String
+    @Option(help: "The Essentials organization's primary domain.") var org: String
+    @Option(help: "The run's id (default: the tenant and a timestamp).") var run: String?
+    @Option(help: "Directory sync every N hours, as the admin chose.") var syncHours: Int = 24
+    @Option(help: "The Essentials region, for the real cloud (us1…us5, eu1).") var region: String = "us1"
+    @Option(help: "A simulator's base URL (from `onboard simulator`) instead of the real cloud.") var simulator: String?
+    @Option(help: "The simulator's DNS port, for the SPF check.") var dnsPort: Int?
+    @Option(help: "A file with the credentials as KEY=VALUE lines.") var credentialsFile: String?
+    @Option(help: "Park instead of waiting in-process when nothing can run for this many seconds.") var maxIdleSeconds: Int = 300
+
+    func run() async throws {
+        let endpoints: ServiceEndpoints
+        if let simulator {
+            guard let base = URL(string: simulator) else { throw ValidationFailure("--simulator must be a URL.") }
+            endpoints = ServiceEndpoints(
+                login: base.appendingPathComponent("login"), graph: base.appendingPathComponent("graph"),
+                exchange: base.appendingPathComponent("exchange"), essentials: base.appendingPathComponent("essentials"),
+                nameserver: dnsPort.map { "127.0.0.1:\($0)" })
+        } else {
+            endpoints = .cloud(essentialsRegion: region)
+        }
+        try endpoints.validate()
+        let input = M365Host.RunInput(
+            OnboardingInput(tenantID: tenant, essentialsOrg: org, syncFrequencyHours: syncHours), endpoints: endpoints)
+        let graph = try M365Host.graph(input: input, credentialsFile: credentialsFile)
+        let session = try SupportSession(journalOption, creating: true)
+        let id = RunID(run ?? "\(org)-\(Int(Date().timeIntervalSince1970))")
+        print("Onboarding tenant \(tenant) for \(org) (run \(id))")
+        fflush(nil)
+        let result = try await withProgress(session.engine, graph: graph) {
+            try await session.engine.start(
+                graph, id: id, input: input, options: RunOptions(maxIdleWait: .seconds(maxIdleSeconds)))
+        }
+        try session.report(result)
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import Logging
+import Testing
+import TenantSimulator
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite("onboard start against a simulator, killed and resumed", .serialized, .timeLimit(.minutes(2)))
+struct StartCommandTests {
+    static let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("onboard")
+
+    static func environment() -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        let application = SimulatedApplication()
+        environment["ONBOARD_CLIENT_ID"] = application.clientId
+        environment["ONBOARD_CLIENT_SECRET"] = application.clientSecret
+        environment["ONBOARD_ESSENTIALS_USER"] = "admin@msp.example"
+        environment["ONBOARD_ESSENTIALS_PASSWORD"] = "essentials-password"
+        return environment
+    }
+
+    static func launch(_ arguments: [String], environment: [String: String] = environment()) throws -> Process {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    static func status(_ arguments: [String], environment: [String: String] = environment()) throws -> Int32 {
+        let process = try launch(arguments, environment: environment)
+        process.waitUntilExit()
+        return process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+    }
+
+    @Test func startKilledMidRunThenResumeAndConfirmFinishTheOnboarding() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("start-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let journal = folder.appendingPathComponent("journal.sqlite").path
+
+        try await TenantSimulator.withRunning(logger: Logger(label: "sim", factory: { _ in SwiftLogNoOpLogHandler() })) { simulator, endpoints in
+            try simulator.grantConsent(GraphPermission.allGraph)
+            for domain in ["contoso.com", "mail.contoso.com", "contoso.onmicrosoft.com"] {
+                simulator.setTXTRecords(["v=spf1 include:_spf-us.ppe-hosted.com -all"], for: domain)
+            }
+            _ = simulator.inject(Fault(match: FaultMatch(), kind: .latency(.milliseconds(20)), trigger: .always))
+            let start = [
+                "start", "--journal", journal, "--tenant", try simulator.tenantId(), "--org", "contoso.com", "--run", "r1",
+                "--simulator", endpoints.base, "--dns-port", "\(endpoints.dnsPort!)", "--max-idle-seconds", "60",
+            ]
+            let first = try Self.launch(start)
+            for _ in 0..<400 where simulator.requestCount(.exchange, "POST", "Get-InboundConnector") == 0 {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            kill(first.processIdentifier, SIGKILL)
+            first.waitUntilExit()
+            #expect(first.terminationReason == .uncaughtSignal, "killed mid-run")
+
+            // A fresh process resumes; the run parks on the relay confirmation.
+            #expect(try Self.status(["resume", "r1", "--journal", journal]) == 3)
+            for domain in ["contoso.com", "mail.contoso.com", "contoso.onmicrosoft.com"] {
+                var request = URLRequest(url: URL(string: "\(endpoints.essentials)/api/v1/orgs/contoso.com/domains/\(domain)")!)
+                request.httpMethod = "PUT"
+                request.setValue("admin@msp.example", forHTTPHeaderField: "X-User")
+                request.setValue("essentials-password", forHTTPHeaderField: "X-Password")
+                request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+                request.httpBody = Data(#"{"is_relay": true}"#.utf8)
+                _ = try await URLSession.shared.data(for: request)
+            }
+            #expect(try Self.status(["confirm", "r1", "enable-relay", "--journal", journal, "--note", "relay on"]) == 0)
+
+            let tenant = simulator.snapshot().tenants[0]
+            #expect(tenant.inboundConnectors.count == 1)
+            #expect(tenant.outboundConnectors.count == 1)
+            #expect(tenant.outboundConnectors.first?["Enabled"]?.boolValue == true)
+            #expect(tenant.transportRules.count == 1)
+        }
+    }
+
+    @Test func credentialsAreNeverTakenFromArgumentsAndMissingOnesAreAUsageError() throws {
+        var environment = ProcessInfo.processInfo.environment
+        for name in ["ONBOARD_CLIENT_ID", "ONBOARD_CLIENT_SECRET", "ONBOARD_ESSENTIALS_USER", "ONBOARD_ESSENTIALS_PASSWORD"] {
+            environment[name] = nil
+        }
+        let journal = FileManager.default.temporaryDirectory.appendingPathComponent("\(UUID().uuidString).sqlite").path
+        let status = try Self.status(
+            ["start", "--journal", journal, "--tenant", "t", "--org", "contoso.com", "--simulator", "http://127.0.0.1:1"],
+            environment: environment)
+        #expect(status == 64)
+        #expect(!FileManager.default.fileExists(atPath: journal), "nothing is written")
+        #expect(try Self.status(["start", "--tenant", "t", "--org", "o", "--client-secret", "s"], environment: environment) == 64)
+    }
+}
