@@ -125,7 +125,7 @@ let package = Package(
         ),
         .testTarget(
             name: "OnboardingHostTests",
-            dependencies: ["OnboardingHost", "TenantSimulator"]
+            dependencies: ["OnboardingHost", "TenantSimulator", "OnboardingEngineTesting"]
         ),
     ],
     swiftLanguageModes: [.v6]

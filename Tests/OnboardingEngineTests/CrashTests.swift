@@ -42,14 +42,12 @@ struct HarnessProcess {
     }
 
     /// Runs the harness to its end and returns its exit status (128 + signal when killed).
-    func exitStatus(_ command: String, run: String = "run", tasks: Int = 8, taskMilliseconds: Int = 0, crashAt: String? = nil) throws -> Int32 {
-        let process = try launch(command, run: run, tasks: tasks, taskMilliseconds: taskMilliseconds, crashAt: crashAt)
-        process.waitUntilExit()
-        return Self.status(process)
-    }
-
-    static func status(_ process: Process) -> Int32 {
-        process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+    /// Waits without blocking a thread, so other tests (some host servers for their children) keep running.
+    func exitStatus(_ command: String, run: String = "run", tasks: Int = 8, taskMilliseconds: Int = 0, crashAt: String? = nil)
+        async throws -> Int32
+    {
+        await ChildProcess.exitStatus(
+            of: try launch(command, run: run, tasks: tasks, taskMilliseconds: taskMilliseconds, crashAt: crashAt))
     }
 
     /// Waits (up to 5 s) until the child process has journaled its run.
@@ -97,13 +95,13 @@ struct CrashTests {
         "after-commit-succeeded:task-3",  // between one task's completion and the next start
         "after-effect:task-7",  // the last task
     ])
-    func killedAtAChosenPointThenResumedByAFreshProcess(point: String) throws {
+    func killedAtAChosenPointThenResumedByAFreshProcess(point: String) async throws {
         let harness = try HarnessProcess()
         defer { harness.remove() }
-        #expect(try harness.exitStatus("start", crashAt: point) == Self.killed)
+        #expect(try await harness.exitStatus("start", crashAt: point) == Self.killed)
         let journal = try Journal(path: harness.journal)
         #expect(try journal.run("run").state == .running)
-        #expect(try harness.exitStatus("resume") == 0)
+        #expect(try await harness.exitStatus("resume") == 0)
         try harness.expectCompletedExactlyOnce(tasks: 8)
     }
 
@@ -118,22 +116,21 @@ struct CrashTests {
             if trial % 10 != 0 { await harness.waitForRun() }
             try await Task.sleep(for: .milliseconds(Int.random(in: 0...40, using: &generator)))
             kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            if HarnessProcess.status(process) == Self.killed { interrupted += 1 }
+            if await ChildProcess.exitStatus(of: process) == Self.killed { interrupted += 1 }
             // Every few trials, kill the resuming process too before the final resume.
             if trial % 5 == 4 {
                 let resumer = try harness.launch("resume", taskMilliseconds: 4)
                 try await Task.sleep(for: .milliseconds(Int.random(in: 5...40, using: &generator)))
                 kill(resumer.processIdentifier, SIGKILL)
-                resumer.waitUntilExit()
+                _ = await ChildProcess.exitStatus(of: resumer)
             }
-            let status = try harness.exitStatus("resume", taskMilliseconds: 4)
+            let status = try await harness.exitStatus("resume", taskMilliseconds: 4)
             if status != 0 {
                 // The kill may have come before the run was journaled at all: then there is nothing to resume.
                 let journal = try? Journal(path: harness.journal, options: JournalOptions(createIfMissing: false))
                 let exists = (try? journal?.run("run")) != nil
                 #expect(!exists, "trial \(trial): resume exited \(status)")
-                #expect(try harness.exitStatus("start", taskMilliseconds: 0) == 0)
+                #expect(try await harness.exitStatus("start", taskMilliseconds: 0) == 0)
             }
             try harness.expectCompletedExactlyOnce(tasks: 8)
         }
@@ -144,10 +141,10 @@ struct CrashTests {
         let harness = try HarnessProcess()
         defer { harness.remove() }
         let point = "after-effect:task-2"
-        #expect(try harness.exitStatus("start", crashAt: point) == Self.killed)
-        #expect(try harness.exitStatus("resume", crashAt: point) == Self.killed)
-        #expect(try harness.exitStatus("resume", crashAt: point) == Self.killed)
-        #expect(try harness.exitStatus("resume", crashAt: point) == 5)  // not succeeded
+        #expect(try await harness.exitStatus("start", crashAt: point) == Self.killed)
+        #expect(try await harness.exitStatus("resume", crashAt: point) == Self.killed)
+        #expect(try await harness.exitStatus("resume", crashAt: point) == Self.killed)
+        #expect(try await harness.exitStatus("resume", crashAt: point) == 5)  // not succeeded
 
         let journal = try Journal(path: harness.journal)
         #expect(try journal.run("run").state == .failed)
@@ -160,20 +157,18 @@ struct CrashTests {
         // Support fixes the cause and retries; a fresh process completes the run.
         let engine = OnboardingEngine(journal: journal, logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }))
         try engine.retry("task-2", in: "run", actor: "support", reason: "fixed the crash")
-        #expect(try harness.exitStatus("resume") == 0)
+        #expect(try await harness.exitStatus("resume") == 0)
         try harness.expectCompletedExactlyOnce(tasks: 8)
     }
 
     @Test func twoProcessesResumingOneRunExactlyOneRunsIt() async throws {
         let harness = try HarnessProcess()
         defer { harness.remove() }
-        #expect(try harness.exitStatus("start", taskMilliseconds: 40, crashAt: "before-effect:task-1") == Self.killed)
+        #expect(try await harness.exitStatus("start", taskMilliseconds: 40, crashAt: "before-effect:task-1") == Self.killed)
 
         let first = try harness.launch("resume", taskMilliseconds: 40)
         let second = try harness.launch("resume", taskMilliseconds: 40)
-        first.waitUntilExit()
-        second.waitUntilExit()
-        let statuses = [HarnessProcess.status(first), HarnessProcess.status(second)].sorted()
+        let statuses = [await ChildProcess.exitStatus(of: first), await ChildProcess.exitStatus(of: second)].sorted()
         #expect(statuses == [0, 3], "one runs it, the other is told who owns it")
 
         let resumes = try Journal(path: harness.journal).events(of: "run").filter { $0.action == "run.resumed" }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import OnboardingEngineTesting
 import Testing
 import TenantSimulator
 
@@ -35,10 +36,10 @@ struct StartCommandTests {
         return process
     }
 
-    static func status(_ arguments: [String], environment: [String: String] = environment()) throws -> Int32 {
-        let process = try launch(arguments, environment: environment)
-        process.waitUntilExit()
-        return process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+    /// Runs `onboard` to its end. Waits without blocking a thread: the child talks to the
+    /// simulator in this process, which needs one.
+    static func status(_ arguments: [String], environment: [String: String] = environment()) async throws -> Int32 {
+        await ChildProcess.exitStatus(of: try launch(arguments, environment: environment))
     }
 
     @Test func startKilledMidRunThenResumeAndConfirmFinishTheOnboarding() async throws {
@@ -62,11 +63,10 @@ struct StartCommandTests {
                 try await Task.sleep(for: .milliseconds(10))
             }
             kill(first.processIdentifier, SIGKILL)
-            first.waitUntilExit()
-            #expect(first.terminationReason == .uncaughtSignal, "killed mid-run")
+            #expect(await ChildProcess.exitStatus(of: first) == 128 + SIGKILL, "killed mid-run")
 
             // A fresh process resumes; the run parks on the relay confirmation.
-            #expect(try Self.status(["resume", "r1", "--journal", journal]) == 3)
+            #expect(try await Self.status(["resume", "r1", "--journal", journal]) == 3)
             for domain in ["contoso.com", "mail.contoso.com", "contoso.onmicrosoft.com"] {
                 var request = URLRequest(url: URL(string: "\(endpoints.essentials)/api/v1/orgs/contoso.com/domains/\(domain)")!)
                 request.httpMethod = "PUT"
@@ -76,7 +76,7 @@ struct StartCommandTests {
                 request.httpBody = Data(#"{"is_relay": true}"#.utf8)
                 _ = try await URLSession.shared.data(for: request)
             }
-            #expect(try Self.status(["confirm", "r1", "enable-relay", "--journal", journal, "--note", "relay on"]) == 0)
+            #expect(try await Self.status(["confirm", "r1", "enable-relay", "--journal", journal, "--note", "relay on"]) == 0)
 
             let tenant = simulator.snapshot().tenants[0]
             #expect(tenant.inboundConnectors.count == 1)
@@ -86,17 +86,17 @@ struct StartCommandTests {
         }
     }
 
-    @Test func credentialsAreNeverTakenFromArgumentsAndMissingOnesAreAUsageError() throws {
+    @Test func credentialsAreNeverTakenFromArgumentsAndMissingOnesAreAUsageError() async throws {
         var environment = ProcessInfo.processInfo.environment
         for name in ["ONBOARD_CLIENT_ID", "ONBOARD_CLIENT_SECRET", "ONBOARD_ESSENTIALS_USER", "ONBOARD_ESSENTIALS_PASSWORD"] {
             environment[name] = nil
         }
         let journal = FileManager.default.temporaryDirectory.appendingPathComponent("\(UUID().uuidString).sqlite").path
-        let status = try Self.status(
+        let status = try await Self.status(
             ["start", "--journal", journal, "--tenant", "t", "--org", "contoso.com", "--simulator", "http://127.0.0.1:1"],
             environment: environment)
         #expect(status == 64)
         #expect(!FileManager.default.fileExists(atPath: journal), "nothing is written")
-        #expect(try Self.status(["start", "--tenant", "t", "--org", "o", "--client-secret", "s"], environment: environment) == 64)
+        #expect(try await Self.status(["start", "--tenant", "t", "--org", "o", "--client-secret", "s"], environment: environment) == 64)
     }
 }

@@ -129,13 +129,11 @@ public final class Journal: Sendable {
                         updatedAt: Date(timeIntervalSince1970: row.double(4) ?? 0),
                         taskCounts: [:], dryRun: row.int(5) != 0))
             }
-            for index in summaries.indices {
-                try db.query(
-                    "SELECT state, count(*) FROM tasks WHERE run_id = ? GROUP BY state",
-                    [.text(summaries[index].id.rawValue)]
-                ) { row in
-                    if let state = TaskState(rawValue: row.text(0) ?? "") { summaries[index].taskCounts[state] = row.int(1) }
-                }
+            // One grouped scan for every run's counts, not a query per run.
+            let positions = Dictionary(uniqueKeysWithValues: summaries.enumerated().map { ($1.id.rawValue, $0) })
+            try db.query("SELECT run_id, state, count(*) FROM tasks GROUP BY run_id, state") { row in
+                guard let index = positions[row.text(0) ?? ""], let state = TaskState(rawValue: row.text(1) ?? "") else { return }
+                summaries[index].taskCounts[state] = row.int(2)
             }
             return summaries
         }
