@@ -55,8 +55,9 @@ public struct TenantSimulator: Sendable {
         if configuration.dnsEnabled {
             do {
                 let core = self.core
+                // No SO_REUSEADDR: on Linux it lets port 0 hand out a UDP port another simulator
+                // already has, and its queries would then reach the wrong one.
                 dnsChannel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                    .channelOption(.socketOption(.so_reuseaddr), value: 1)
                     .channelInitializer { channel in
                         channel.eventLoop.makeCompletedFuture {
                             try channel.pipeline.syncOperations.addHandler(
