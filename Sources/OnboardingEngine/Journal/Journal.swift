@@ -34,7 +34,6 @@ public final class Journal: Sendable {
     /// - Throws: ``JournalError`` with code `cannotOpen`, `notAJournal`, `corrupt` or `newerSchema`.
     public init(path: String, options: JournalOptions = JournalOptions()) throws(JournalError) {
         self.path = path
-        var isNew = false
         if !FileManager.default.fileExists(atPath: path) {
             guard options.createIfMissing else {
                 throw JournalError(.cannotOpen, "There is no journal at \(path).", path: path)
@@ -47,14 +46,13 @@ public final class Journal: Sendable {
                 throw JournalError(.cannotOpen, "Cannot create the journal file \(path): \(reason).", path: path)
             }
             close(fd)
-            isNew = true
         }
         let db = try SQLiteConnection(path: path, create: false)
-        try Journal.prepare(db, options: options, isNew: isNew)
+        try Journal.prepare(db, options: options)
         self.connection = Mutex(db)
     }
 
-    private static func prepare(_ db: SQLiteConnection, options: JournalOptions, isNew: Bool) throws(JournalError) {
+    private static func prepare(_ db: SQLiteConnection, options: JournalOptions) throws(JournalError) {
         do {
             try db.execute("PRAGMA busy_timeout = \(options.busyTimeoutMilliseconds)")
             // Reading the header is the first thing that fails for a file that is not SQLite.
@@ -97,7 +95,6 @@ public final class Journal: Sendable {
                     try db.execute("PRAGMA user_version = \(target)")
                 }
             }
-            _ = isNew
         } catch let error as JournalError {
             throw error
         } catch {
