@@ -91,17 +91,6 @@ public struct EssentialsClient: Sendable {
             .PUT, "/orgs/\(org)/settings/integrations", ["allow_customers_to_use_integrations": JSONValue.bool(allow)])
     }
 
-    /// Adds a user; one already there is left as it is.
-    public func addUser(org: String, email: String, name: String?) async throws {
-        var body: [String: JSONValue] = ["primary_email": .string(email)]
-        if let name { body["name"] = .string(name) }
-        do {
-            let _: JSONValue = try await request(.POST, "/orgs/\(org)/users", body)
-        } catch let error as ServiceError where error.code == .conflict {
-            return
-        }
-    }
-
     /// Adds many users in one call; those already there are left as they are.
     ///
     /// - Returns: how many were created and how many existed.

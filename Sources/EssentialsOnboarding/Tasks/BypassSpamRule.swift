@@ -31,8 +31,9 @@ public struct BypassSpamRule: OnboardingTask {
     }
 
     public func observe(_ context: TaskContext) async throws -> Observation {
-        var changes = try await object.plannedChanges()
-        if let state = try await object.current()?["State"]?.string, state.lowercased() != "enabled" {
+        let current = try await object.current()
+        var changes = object.plannedChanges(for: current)
+        if let state = current?["State"]?.string, state.lowercased() != "enabled" {
             changes.append("enable transport rule '\(configuration.bypassRuleName)'")
         }
         return .wouldChange(changes)

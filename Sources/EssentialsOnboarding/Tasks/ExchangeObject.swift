@@ -31,8 +31,11 @@ struct ExchangeObject {
     }
 
     /// What `ensure` would do.
-    func plannedChanges() async throws -> [String] {
-        guard let object = try await current() else { return ["create \(noun) '\(name)'"] }
+    func plannedChanges() async throws -> [String] { plannedChanges(for: try await current()) }
+
+    /// What `ensure` would do to `object` as read (`nil`: it does not exist).
+    func plannedChanges(for object: JSONValue?) -> [String] {
+        guard let object else { return ["create \(noun) '\(name)'"] }
         return drift(of: object).keys.sorted().map { "correct \(noun) '\(name)': \($0)" }
     }
 

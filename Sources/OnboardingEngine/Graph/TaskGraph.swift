@@ -99,16 +99,6 @@ public struct TaskGraph: Sendable {
         self.fingerprint = TaskGraph.fingerprint(of: descriptors)
     }
 
-    /// Ids of `id`'s transitive dependents, `id` itself included, in topological order.
-    func downstream(of index: Int) -> [Int] {
-        var marked = Set([index])
-        for candidate in (index + 1)..<max(index + 1, tasks.count)
-        where dependencyIndices[candidate].contains(where: marked.contains) {
-            marked.insert(candidate)
-        }
-        return marked.sorted()
-    }
-
     /// The task descriptor for `id`, if the graph has it.
     public func descriptor(for id: TaskID) -> TaskDescriptor? { indexByID[id].map { descriptors[$0] } }
 

@@ -78,16 +78,22 @@ struct TenantState: Sendable {
     private static let groupNames = ["Sales", "Marketing", "Engineering", "Finance", "Legal", "Support", "Operations"]
 
     /// A user's id carries its index in the last twelve hex digits, so lookups need no table.
-    func userId(_ index: Int) -> String {
-        let prefix = DeterministicID.uuid(seed.seed, "user", tenantId).prefix(24)
+    func userId(_ index: Int) -> String { indexedId("user", index) }
+
+    func userIndex(_ id: String) -> Int? { index(of: id, kind: "user", count: seed.userCount) }
+
+    /// A seeded object's id: a prefix derived from the seed and `kind`, then `index` in the last twelve hex digits.
+    private func indexedId(_ kind: String, _ index: Int) -> String {
+        let prefix = DeterministicID.uuid(seed.seed, kind, tenantId).prefix(24)
         let hex = String(index, radix: 16)
         return prefix + String(repeating: "0", count: 12 - hex.count) + hex
     }
 
-    func userIndex(_ id: String) -> Int? {
+    /// The index an ``indexedId(_:_:)`` of `kind` carries, if `id` is one and the index is below `count`.
+    private func index(of id: String, kind: String, count: Int) -> Int? {
         let lowered = id.lowercased()
-        guard lowered.count == 36, let index = Int(lowered.suffix(12), radix: 16), index < seed.userCount,
-            userId(index) == lowered
+        guard lowered.count == 36, let index = Int(lowered.suffix(12), radix: 16), index < count,
+            indexedId(kind, index) == lowered
         else { return nil }
         return index
     }
@@ -132,19 +138,9 @@ struct TenantState: Sendable {
         return (result, position < total ? position : nil)
     }
 
-    func groupId(_ index: Int) -> String {
-        let prefix = DeterministicID.uuid(seed.seed, "group", tenantId).prefix(24)
-        let hex = String(index, radix: 16)
-        return prefix + String(repeating: "0", count: 12 - hex.count) + hex
-    }
+    func groupId(_ index: Int) -> String { indexedId("group", index) }
 
-    func groupIndex(_ id: String) -> Int? {
-        let lowered = id.lowercased()
-        guard lowered.count == 36, let index = Int(lowered.suffix(12), radix: 16), index < seed.groupCount,
-            groupId(index) == lowered
-        else { return nil }
-        return index
-    }
+    func groupIndex(_ id: String) -> Int? { index(of: id, kind: "group", count: seed.groupCount) }
 
     func group(_ index: Int) -> JSONValue {
         let name = "\(Self.groupNames[index % Self.groupNames.count]) \(index)"
