@@ -15,6 +15,8 @@ public struct SimulatorError: Error, Sendable, Hashable, CustomStringConvertible
         public static let unknownTenant = Code(rawValue: "unknownTenant")
         /// The object does not exist.
         public static let notFound = Code(rawValue: "notFound")
+        /// A state file belongs to another configuration, is not a state file, or cannot be read or written.
+        public static let stateFile = Code(rawValue: "stateFile")
     }
 
     /// The code.

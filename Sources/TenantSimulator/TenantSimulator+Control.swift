@@ -3,7 +3,7 @@ import Foundation
 /// In-process control: consent, time, timings, faults, directory and DNS changes.
 extension TenantSimulator {
     func withTenant<T>(_ tenantId: String?, _ body: (inout World, String) throws -> T) throws -> T {
-        try core.world.withLock { world in
+        try core.change { world in
             guard let key = tenantId.map({ world.tenantKey(for: $0) }) ?? world.tenantOrder.first else {
                 throw SimulatorError(.unknownTenant, "No simulated tenant '\(tenantId ?? "")'.")
             }
@@ -46,7 +46,7 @@ extension TenantSimulator {
 
     /// Moves the simulator's clock forward (tokens expire, propagation delays pass, delta links age).
     public func advanceTime(by duration: Duration) {
-        core.world.withLock { $0.timeOffset += duration.simulatorSeconds }
+        core.change { $0.timeOffset += duration.simulatorSeconds }
     }
 
     /// The simulator's clock now.
@@ -134,6 +134,6 @@ extension TenantSimulator {
 
     /// Replaces the TXT records of a DNS name (creating the name); `nil` removes the name (NXDOMAIN).
     public func setTXTRecords(_ records: [String]?, for name: String) {
-        core.world.withLock { $0.dnsRecords[World.dnsKey(name)] = records }
+        core.change { $0.dnsRecords[World.dnsKey(name)] = records }
     }
 }

@@ -36,6 +36,31 @@ public struct TenantSimulator: Sendable {
         self.logger = logger
     }
 
+    /// A simulator whose world outlives its process: restored from `stateFile` when the file
+    /// exists, and saved there after every change, before the change is answered. A host killed
+    /// at any moment and started again with the same configuration and file meets the same
+    /// tenants: consent granted, domains imported, connectors created. (The `onboard` demo keeps
+    /// its tenant this way, so `onboard resume` after a crash finds it as it was.)
+    ///
+    /// The file holds what changed (grants, connectors, rules, Essentials settings, DNS records,
+    /// the simulated clock's offset); what the configuration determines (seeded users and groups,
+    /// ids, credentials) is derived again. Faults and the request log are not kept.
+    ///
+    /// - Parameters:
+    ///   - configuration: what to seed and where to listen; must match the one the file was saved with.
+    ///   - stateFile: the file's path; created (mode 0600) when missing.
+    ///   - logger: the logger.
+    /// - Throws: ``SimulatorError`` with code ``SimulatorError/Code/stateFile`` when the file is
+    ///   not a state file, is damaged, or was saved for another seed, other tenants or other
+    ///   organizations; the file is then left untouched.
+    public init(
+        configuration: SimulatorConfiguration, stateFile: String, logger: Logger = Logger(label: "TenantSimulator")
+    ) throws {
+        self.configuration = configuration
+        self.core = try SimulatorCore(configuration: configuration, stateFile: StateFile(path: stateFile, logger: logger))
+        self.logger = logger
+    }
+
     /// Where the servers listen, once ``run()`` has bound them; `nil` before.
     public var endpoints: SimulatorEndpoints? { core.endpoints.withLock { $0 } }
 
@@ -138,6 +163,17 @@ public struct TenantSimulator: Sendable {
         _ body: (TenantSimulator, SimulatorEndpoints) async throws -> Result
     ) async throws -> Result {
         let simulator = TenantSimulator(configuration: configuration, logger: logger)
+        return try await simulator.withRunning { endpoints in try await body(simulator, endpoints) }
+    }
+
+    /// Runs this simulator's servers while `body` runs, and stops them when it returns or throws.
+    ///
+    /// - Parameter body: receives the bound endpoints.
+    /// - Returns: what `body` returns.
+    public func withRunning<Result: Sendable>(_ body: (SimulatorEndpoints) async throws -> Result) async throws
+        -> Result
+    {
+        let simulator = self
         return try await withThrowingTaskGroup(of: Void.self) { group in
             let (ready, readyContinuation) = AsyncStream<SimulatorEndpoints>.makeStream()
             group.addTask {
@@ -150,7 +186,7 @@ public struct TenantSimulator: Sendable {
                 throw SimulatorError(.startFailed, "The simulator stopped before it was ready.")
             }
             do {
-                let result = try await body(simulator, endpoints)
+                let result = try await body(endpoints)
                 group.cancelAll()
                 return result
             } catch {

@@ -5,15 +5,37 @@ import Synchronization
 final class SimulatorCore: Sendable {
     let world: Mutex<World>
     let endpoints: Mutex<SimulatorEndpoints?> = Mutex(nil)
+    /// Where the world is kept between processes, if anywhere.
+    let stateFile: StateFile?
 
+    /// A world that lives in this process only.
     init(configuration: SimulatorConfiguration) {
         world = Mutex(World(configuration: configuration))
+        stateFile = nil
+    }
+
+    /// A world restored from `stateFile` (or saved there first) and kept there.
+    init(configuration: SimulatorConfiguration, stateFile: StateFile) throws {
+        var world = World(configuration: configuration)
+        try stateFile.load(into: &world)
+        self.world = Mutex(world)
+        self.stateFile = stateFile
+    }
+
+    /// Changes the world under the lock and, for a persistent simulator, saves it before the
+    /// change is answered.
+    func change<T>(_ body: (inout World) throws -> T) rethrows -> T {
+        try world.withLock { world in
+            let result = try body(&world)
+            stateFile?.saveOrLog(world)
+            return result
+        }
     }
 
     /// Answers one HTTP request. Faults and latency are decided under the lock, applied outside it.
     func respond(to request: SimRequest) async -> SimReply {
         if request.segments.first == "_simulator" {
-            return world.withLock { $0.handleSimulator(request) }
+            return change { $0.handleSimulator(request) }
         }
         let (service, route) = World.classify(request)
         let (sequence, faulted) = world.withLock {
@@ -26,7 +48,8 @@ final class SimulatorCore: Sendable {
         if let faulted, faulted.status != -1 {
             reply = faulted
         } else {
-            reply = world.withLock { $0.dispatch(request, service: service) }
+            // Even a GET may change the world (the admin-consent page grants), so every answer saves.
+            reply = change { $0.dispatch(request, service: service) }
         }
         let fault = faulted?.fault
         world.withLock { $0.finish(sequence: sequence, status: reply.drop ? 0 : reply.status, fault: fault) }

@@ -2,7 +2,7 @@ import Foundation
 
 /// One simulated Microsoft 365 tenant: the seeded directory plus everything changed since.
 struct TenantState: Sendable {
-    struct AppRoleAssignment: Sendable {
+    struct AppRoleAssignment: Sendable, Codable {
         var id: String
         var principalId: String
         var resourceId: String
@@ -10,7 +10,7 @@ struct TenantState: Sendable {
         var createdAt: Date
     }
 
-    struct DirectoryRoleAssignment: Sendable {
+    struct DirectoryRoleAssignment: Sendable, Codable {
         var id: String
         var principalId: String
         var roleDefinitionId: String
@@ -18,14 +18,14 @@ struct TenantState: Sendable {
         var createdAt: Date
     }
 
-    struct Message: Sendable {
+    struct Message: Sendable, Codable {
         var id: String
         var userId: String
         var subject: String
         var parentFolderId: String
     }
 
-    struct Change: Sendable {
+    struct Change: Sendable, Codable {
         var version: Int
         var userId: String
     }
