@@ -4,6 +4,11 @@ import OnboardingEngine
 
 /// `onboard confirm RUN TASK`: records that a person did what a waiting task asked, then
 /// resumes the run.
+///
+/// In a demo run the person at the keyboard is the tenant's admin, and there is no real portal
+/// to act in: confirming `admin-consent`, `enable-relay` or `spf-check` first does that step's
+/// manual part in the demo tenant (consent, relay, SPF). A step that waits on a condition
+/// (consent, SPF) needs no confirmation; the resume re-checks it.
 struct ConfirmCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "confirm", abstract: "Confirm the action a waiting task asked for, then resume.",
@@ -20,8 +25,17 @@ struct ConfirmCommand: AsyncParsableCommand {
         let session = try SupportSession(journalOption)
         let run = try session.run(runID)
         let task = TaskID(taskID)
-        try session.engine.confirm(task, in: run.id, actor: actorOption.name, note: note)
-        print("Confirmed '\(task)'.")
+        let record = try session.journal.tasks(of: run.id).first { $0.id == task }
+        if let demo = try session.input(of: run.id).demo, let action = DemoAdmin.Action(task: task) {
+            if run.state == .cancelled || record?.state != .waiting || record?.park?.kind == .person {
+                try session.engine.confirm(task, in: run.id, actor: actorOption.name, note: note)
+            }
+            try await DemoTenant.run(demo) { tenant in try await tenant.admin.perform(action) }
+            print("Did the admin's part of '\(task)' in the demo tenant.")
+        } else {
+            try session.engine.confirm(task, in: run.id, actor: actorOption.name, note: note)
+            print("Confirmed '\(task)'.")
+        }
         if resumeOption.noResume { return print("Resume with: onboard resume \(run.id)") }
         try await session.resumeAndReport(run.id, actor: actorOption.name, reason: "onboard confirm \(task)")
     }

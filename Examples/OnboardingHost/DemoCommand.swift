@@ -1,95 +1,130 @@
 import ArgumentParser
+import EssentialsOnboarding
 import Foundation
 import Logging
 import OnboardingEngine
+import TenantSimulator
 
 #if canImport(Glibc)
     @preconcurrency import Glibc
 #endif
 
-/// `onboard demo`: onboards a stand-in tenant with live progress, playing the admin's manual
-/// parts so the run completes (unless told to leave it parked or failed).
+/// `onboard demo`: with no set-up, starts the simulator in this process, onboards its seeded
+/// tenant with the real Microsoft 365 workflow and live progress, and plays the admin's manual
+/// parts (consent, relay, SPF) so the run completes.
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "demo", abstract: "Run a demo onboarding end to end, with live progress.")
+        commandName: "demo", abstract: "Onboard a simulated tenant end to end, with live progress.",
+        discussion: """
+            The simulated Microsoft 365 tenant and Essentials organization run inside this process; \
+            their state is kept in a file next to the journal, so after --crash-after (or Ctrl-C, or \
+            kill -9) `onboard resume RUN` meets the same tenant and finishes the run.
+
+            \(ExitStatus.helpText)
+            """)
 
     @OptionGroup var journalOption: JournalOption
 
     @Option(help: "Stop the process abruptly (SIGKILL) right after this task succeeds, to try `onboard resume`.")
     var crashAfter: String?
 
-    @Option(help: "How long each demo step takes, in milliseconds.")
-    var stepMilliseconds: Int = 150
-
-    @Flag(help: "Do not play the admin who grants consent: the run stays waiting on 'admin-consent'.")
+    @Flag(help: "The admin does none of the manual steps: the run waits for admin consent.")
     var noAdmin = false
+
+    @Option(help: "A manual step the admin leaves undone: consent, relay or spf (repeatable).")
+    var adminSkips: [DemoAdmin.Action] = []
 
     @Option(help: "Make this task fail for good in this process, to leave the run failed (try `onboard retry`).")
     var fail: [String] = []
 
+    @Option(help: "How many users the tenant has.") var users: Int = 25
+    @Option(help: "How many groups the tenant has.") var groups: Int = 4
+    @Option(help: "The seed the tenant's ids, users and groups derive from.") var seed: UInt64 = 1
+
+    @Option(help: "Seconds grants take to replicate and reach Exchange (the real cloud takes minutes).")
+    var propagation: Double = 1
+
+    @Option(help: "Milliseconds added to every call the simulated services answer.") var latency: Int = 0
+
     func validate() throws {
-        if stepMilliseconds < 0 { throw ValidationError("--step-milliseconds must not be negative.") }
+        if users < 1 || groups < 0 { throw ValidationError("--users must be at least 1 and --groups not negative.") }
+        if propagation < 0 || latency < 0 { throw ValidationError("--propagation and --latency must not be negative.") }
+    }
+
+    /// The demo tenant's settings with `stateFile` and the default options (`onboard plan` uses these).
+    static func settings(stateFile: String) -> DemoTenant.Settings {
+        DemoTenant.Settings(
+            stateFile: stateFile, seed: 1, users: 25, groups: 4, propagationSeconds: 1, admin: DemoAdmin.Action.allCases)
     }
 
     func run() async throws {
         let path = try journalOption.path()
         let journal = try Journal(path: path)
-        let crashAfter = self.crashAfter.map { TaskID($0) }
-        var configuration = EngineConfiguration()
-        if let crashAfter {
-            configuration.commitObserver = { summary in
-                if summary.phase == .afterCommit,
-                    summary.transitions.contains(where: { $0.task == crashAfter && $0.state == .succeeded })
-                {
-                    print(
-                        "\n💥 stopping abruptly after '\(crashAfter)' (SIGKILL). "
-                            + "Finish with: onboard resume \(summary.runID) --journal \(path)"
-                    )
-                    fflush(nil)
-                    kill(getpid(), SIGKILL)
+        let runID = try Self.newRunID(in: journal)
+        let stateFile = URL(fileURLWithPath: path).deletingLastPathComponent()
+            .appendingPathComponent("\(runID).tenant.json").path
+        let admin = noAdmin ? [] : DemoAdmin.Action.allCases.filter { !adminSkips.contains($0) }
+        let settings = DemoTenant.Settings(
+            stateFile: stateFile, seed: seed, users: users, groups: groups, propagationSeconds: propagation, admin: admin)
+        let engine = OnboardingEngine(
+            journal: journal, configuration: crashConfiguration(path: path),
+            logger: Logger(label: "onboard", factory: { _ in SwiftLogNoOpLogHandler() }))
+
+        let result = try await DemoTenant.run(settings) { tenant in
+            let graph = try tenant.graph(failing: Set(fail.map { TaskID($0) }))
+            for task in fail where graph.descriptor(for: TaskID(task)) == nil {
+                throw ValidationFailure("--fail names '\(task)', which is not a task of the workflow (see `onboard graph`).")
+            }
+            if latency > 0 {
+                for service in [SimulatedService.identity, .graph, .exchange, .essentials] {
+                    tenant.simulator.inject(Fault(service, kind: .latency(.milliseconds(latency)), trigger: .always))
                 }
             }
-        }
-        let engine = OnboardingEngine(
-            journal: journal, configuration: configuration,
-            logger: Logger(label: "onboard", factory: { _ in SwiftLogNoOpLogHandler() }))
-        let spf = DemoWorkflow.SPFRecord()
-        let workflow = DemoWorkflow(
-            spf: spf, stepDelay: .milliseconds(stepMilliseconds), failing: Set(fail.map { TaskID($0) }))
-        let graph = try workflow.graph()
-        for task in fail where graph.descriptor(for: TaskID(task)) == nil {
-            throw ValidationError("--fail names '\(task)', which is not a task of the demo workflow.")
-        }
-        let runID = RunID("demo-\(Int(Date().timeIntervalSince1970))")
-        print("Onboarding tenant 'contoso' (run \(runID))")
-
-        // The demo admin updates DNS as soon as the SPF check starts waiting; the engine's
-        // scheduled re-check then sees it without the run stopping.
-        let playAdmin: @Sendable (EngineEvent) -> Void = { event in
-            if event.taskID == "spf-check", case .taskParked = event.kind, !spf.includesEssentials {
-                print("👤 admin: updating SPF so it includes Essentials")
-                spf.update()
-            }
-        }
-        var result = try await withProgress(engine, graph: graph, onEvent: playAdmin) {
-            try await engine.start(
-                graph, id: runID, input: workflow.sampleInput, options: RunOptions(maxIdleWait: .seconds(2)))
-        }
-        // Play the admin who grants consent: confirm the parked step, then resume.
-        while !noAdmin, result.state == .waiting,
-            let parked = result.parkedTasks.first(where: { $0.park?.kind == .person })
-        {
-            print("👤 admin: \(parked.park?.message ?? "") — confirming")
-            try engine.confirm(parked.id, in: runID, actor: "demo-admin", note: "granted in the demo")
-            let done = Set(result.tasks.filter { $0.state == .succeeded }.map(\.id))
-            result = try await withProgress(engine, graph: graph, done: done, onEvent: playAdmin) {
-                try await engine.resume(runID, graph: graph, options: ResumeOptions(actor: "demo-admin"))
+            print("Onboarding tenant 'contoso' to Essentials org '\(DemoTenant.organization)' (run \(runID))")
+            print("  simulated Microsoft 365 and Essentials: \(tenant.endpoints.graph.deletingLastPathComponent())")
+            print("  the tenant's state: \(stateFile)")
+            fflush(nil)
+            let input = try tenant.runInput
+            return try await tenant.admin.drive(engine, run: runID, graph: graph) {
+                try await engine.start(
+                    graph, id: runID, input: input, options: RunOptions(maxIdleWait: DemoTenant.maxIdleWait))
             }
         }
         print("\nRun \(runID): \(result.state)")
+        for task in result.parkedTasks { print("  \(task.id) waits: \(task.park?.message ?? "")") }
         print("Journal: \(path)")
         print("Inspect it with: onboard show \(runID) --journal \(path)")
+        if result.state != .succeeded {
+            print("Continue it with: onboard resume \(runID) --journal \(path)  (see `onboard show` for what it needs)")
+        }
         let status = ExitStatus.status(for: result.state)
         if status != ExitStatus.succeeded { throw ExitCode(status) }
+    }
+
+    /// An engine configuration that kills this process right after `--crash-after`'s task
+    /// succeeds and its success is committed.
+    private func crashConfiguration(path: String) -> EngineConfiguration {
+        var configuration = EngineConfiguration()
+        guard let crashAfter = crashAfter.map({ TaskID($0) }) else { return configuration }
+        configuration.commitObserver = { summary in
+            if summary.phase == .afterCommit,
+                summary.transitions.contains(where: { $0.task == crashAfter && $0.state == .succeeded })
+            {
+                print(
+                    "\n💥 stopping abruptly after '\(crashAfter)' (SIGKILL). "
+                        + "Finish with: onboard resume \(summary.runID) --journal \(path)")
+                fflush(nil)
+                kill(getpid(), SIGKILL)
+            }
+        }
+        return configuration
+    }
+
+    /// `demo-` and the time, unique in `journal`.
+    static func newRunID(in journal: Journal) throws -> RunID {
+        let base = "demo-\(Int(Date().timeIntervalSince1970))"
+        let taken = Set(try journal.runs().map(\.id.rawValue))
+        let id = taken.contains(base) ? (2...).lazy.map { "\(base)-\($0)" }.first { !taken.contains($0) }! : base
+        return RunID(id)
     }
 }

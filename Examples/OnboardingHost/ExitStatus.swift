@@ -1,6 +1,7 @@
 import EssentialsOnboarding
 import Foundation
 import OnboardingEngine
+import TenantSimulator
 
 /// `onboard`'s exit codes, documented in `Docs/SupportTool.md`, the README and `onboard --help`.
 enum ExitStatus {
@@ -71,6 +72,9 @@ enum ExitStatus {
         case let error as JournalError:
             let place = error.path.flatMap { error.message.contains($0) ? nil : " (journal: \($0))" } ?? ""
             return (oneLine("\(error.message)\(place)"), journalError)
+        case let error as SimulatorError:
+            // A demo run's tenant file, which belongs with its journal.
+            return (oneLine(error.message), journalError)
         case let error as ValidationFailure:
             return (oneLine(error.description), usage)
         case let error as ServiceError:

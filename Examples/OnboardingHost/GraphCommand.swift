@@ -28,7 +28,7 @@ struct GraphCommand: ParsableCommand {
             renderer = GraphRenderer(
                 workflow: record.workflow, descriptors: try journal.graph(of: record.id), states: states)
         } else {
-            let graph = try HostWorkflow.current.graph()
+            let graph = try M365Host.descriptiveGraph()
             renderer = GraphRenderer(workflow: graph.workflow, descriptors: graph.descriptors, states: [:])
         }
         print(format == .mermaid ? renderer.mermaid() : renderer.dot(), terminator: "")

@@ -21,6 +21,9 @@ enum M365Host {
         var exchange: String
         var essentials: String
         var nameserver: String?
+        /// For a demo run: its simulated tenant, which support commands start again (on new ports)
+        /// instead of calling the endpoints above.
+        var demo: DemoTenant.Settings?
 
         init(_ input: OnboardingInput, endpoints: ServiceEndpoints) {
             tenantID = input.tenantID
@@ -73,11 +76,29 @@ enum M365Host {
             essentialsUser: values["ONBOARD_ESSENTIALS_USER"]!, essentialsPassword: values["ONBOARD_ESSENTIALS_PASSWORD"]!)
     }
 
-    /// The workflow's graph for a run with `input`, with credentials from `file` or the environment.
+    /// The workflow's graph for a run with `input`, with credentials from `file` or the environment
+    /// (or, for a demo run, the simulator's). The endpoints are the journaled ones: a demo run's
+    /// are stale, so use ``DemoTenant/run(_:_:)`` to run its tasks.
     static func graph(input: RunInput, credentialsFile: String?) throws -> TaskGraph {
+        if let demo = input.demo {
+            let credentials = DemoTenant.credentials(DemoTenant.simulatorConfiguration(demo))
+            let services = try OnboardingServices(
+                httpClient: .shared, endpoints: try input.endpoints, credentials: credentials, tenantID: input.tenantID)
+            return try EssentialsWorkflow.graph(services: services, configuration: DemoTenant.onboardingConfiguration)
+        }
         let services = try OnboardingServices(
             httpClient: .shared, endpoints: try input.endpoints, credentials: try credentials(file: credentialsFile),
             tenantID: input.tenantID)
+        return try EssentialsWorkflow.graph(services: services)
+    }
+
+    /// The workflow's graph for describing it (`onboard graph`, `onboard permissions`): built with
+    /// the cloud's endpoints and no credentials, and never run.
+    static func descriptiveGraph() throws -> TaskGraph {
+        let services = try OnboardingServices(
+            httpClient: .shared, endpoints: .cloud(essentialsRegion: "us1"),
+            credentials: OnboardingCredentials(clientID: "", clientSecret: "", essentialsUser: "", essentialsPassword: ""),
+            tenantID: "")
         return try EssentialsWorkflow.graph(services: services)
     }
 }

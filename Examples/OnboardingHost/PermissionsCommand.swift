@@ -22,7 +22,7 @@ struct PermissionsCommand: ParsableCommand {
             table = PermissionTable(
                 workflow: record.workflow, run: record.id, descriptors: try journal.graph(of: record.id))
         } else {
-            let graph = try HostWorkflow.current.graph()
+            let graph = try M365Host.descriptiveGraph()
             table = PermissionTable(workflow: graph.workflow, run: nil, descriptors: graph.descriptors)
         }
         if json { return try JSONOutput.print(table) }

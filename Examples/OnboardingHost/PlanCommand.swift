@@ -9,8 +9,9 @@ struct PlanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plan", abstract: "Show what a run would change and the permissions it needs; changes nothing.",
         discussion: """
-            Without --run, plans a new run of the workflow with its sample input; the journal is not \
-            opened. With --run, plans from that run's journaled state and outputs.
+            Without --run, plans a new run against a fresh demo tenant (the simulator, seeded as by \
+            `onboard demo`); the journal is not opened. With --run, plans from that run's journaled \
+            state and outputs, asking its services (a demo run's tenant is started again from its file).
 
             \(ExitStatus.helpText)
             """)
@@ -21,15 +22,22 @@ struct PlanCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON (schema: Docs/SupportTool.md).") var json = false
 
     func run() async throws {
-        let workflow = HostWorkflow.current
-        let graph = try workflow.graph()
         let plan: Plan
         if let run = runID {
             let session = try SupportSession(journalOption)
             let id = try session.run(run).id
-            plan = try await session.engine.plan(graph, run: id, input: workflow.sampleInput)
+            let input = try session.input(of: id)
+            plan = try await session.withLiveGraph(for: id) { graph, _ in
+                try await session.engine.plan(graph, run: id, input: input)
+            }
         } else {
-            plan = try await PlanCommand.planNewRun(graph, input: workflow.sampleInput)
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("onboard-plan-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let settings = DemoCommand.settings(stateFile: folder.appendingPathComponent("tenant.json").path)
+            plan = try await DemoTenant.run(settings) { tenant in
+                try await PlanCommand.planNewRun(try tenant.graph(), input: try tenant.runInput)
+            }
         }
         let report = PlanReport(plan)
         if json { return try JSONOutput.print(report) }

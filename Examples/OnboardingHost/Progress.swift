@@ -7,11 +7,9 @@ import OnboardingEngine
 ///   - engine: the engine whose events to print.
 ///   - graph: the graph, for the progress bar's length.
 ///   - alreadyDone: tasks that finished before this call, so the bar starts where the run is.
-///   - onEvent: called for every event (the demo plays the admin from here).
 ///   - body: starts or resumes the run.
 func withProgress(
     _ engine: OnboardingEngine, graph: TaskGraph, done alreadyDone: Set<TaskID> = [],
-    onEvent: @escaping @Sendable (EngineEvent) -> Void = { _ in },
     _ body: () async throws -> RunResult
 ) async throws -> RunResult {
     let events = engine.events()
@@ -20,7 +18,10 @@ func withProgress(
         group.addTask {
             var done = alreadyDone
             for await event in events {
-                defer { onEvent(event) }
+                switch event.kind {
+                case .runFinished, .runParked: return  // the call's last event
+                default: break
+                }
                 guard let task = event.taskID else { continue }
                 switch event.kind {
                 case .taskStarted: print("  ▸ \(task) started (attempt \(event.attempt ?? 1))")
@@ -42,6 +43,10 @@ func withProgress(
             }
         }
         defer { group.cancelAll() }
-        return try await body()
+        let result = try await body()
+        // Let the printer catch up with the run's last events; it stops at the run's end event.
+        group.addTask { try? await Task.sleep(for: .seconds(1)) }
+        _ = try await group.next()
+        return result
     }
 }

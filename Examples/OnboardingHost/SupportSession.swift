@@ -21,23 +21,54 @@ struct SupportSession {
     /// The run's record; `unknownRun` when the journal has no such run.
     func run(_ id: String) throws -> RunRecord { try journal.run(RunID(id)) }
 
-    /// The graph a run follows: the Microsoft 365 workflow (rebuilt from the run's journaled
-    /// endpoints, with credentials from the environment or `credentialsFile`) or the host's demo workflow.
-    func graph(for run: RunID, credentialsFile: String? = nil) throws -> TaskGraph {
+    /// The run's journaled input; a usage error for a run of a workflow `onboard` does not host.
+    func input(of run: RunID) throws -> M365Host.RunInput {
         let record = try journal.run(run)
-        guard record.workflow == EssentialsWorkflow.name else { return try HostWorkflow.current.graph() }
-        return try M365Host.graph(input: try record.decodeInput(as: M365Host.RunInput.self), credentialsFile: credentialsFile)
+        guard record.workflow == EssentialsWorkflow.name else {
+            throw ValidationFailure("Run '\(run)' follows workflow '\(record.workflow)', which onboard does not host.")
+        }
+        return try record.decodeInput(as: M365Host.RunInput.self)
     }
 
-    /// Resumes `run` with its workflow, printing progress, then its final state; throws the
-    /// run's exit code (``ExitStatus/status(for:)``) unless it succeeded.
+    /// The graph a run follows, rebuilt from its journaled input (credentials from the environment,
+    /// `ONBOARD_CREDENTIALS_FILE`, or a demo run's simulator), for actions that run no task.
+    func graph(for run: RunID) throws -> TaskGraph {
+        try M365Host.graph(input: try input(of: run), credentialsFile: Self.credentialsFile)
+    }
+
+    /// Runs `body` with a graph whose tasks can reach the run's services: for a demo run, its
+    /// simulated tenant is started again from its state file (on new loopback ports) and its admin
+    /// comes along; for any other run, the journaled endpoints are used.
+    func withLiveGraph<Result: Sendable>(
+        for run: RunID, _ body: (TaskGraph, DemoAdmin?) async throws -> Result
+    ) async throws -> Result {
+        let input = try input(of: run)
+        guard let demo = input.demo else {
+            return try await body(try M365Host.graph(input: input, credentialsFile: Self.credentialsFile), nil)
+        }
+        return try await DemoTenant.run(demo) { tenant in try await body(try tenant.graph(), tenant.admin) }
+    }
+
+    /// Where credentials come from for support commands: this file, or the environment.
+    static var credentialsFile: String? { ProcessInfo.processInfo.environment["ONBOARD_CREDENTIALS_FILE"] }
+
+    /// Resumes `run` with its workflow, printing progress (and, for a demo run, playing its admin),
+    /// then its final state; throws the run's exit code (``ExitStatus/status(for:)``) unless it succeeded.
     func resumeAndReport(_ run: RunID, actor: String, reason: String, acceptGraphChanges: Bool = false) async throws {
-        let graph = try graph(for: run, credentialsFile: ProcessInfo.processInfo.environment["ONBOARD_CREDENTIALS_FILE"])
         let done = Set(try journal.tasks(of: run).filter { $0.state == .succeeded || $0.state == .skipped }.map(\.id))
-        let result = try await withProgress(engine, graph: graph, done: done) {
-            try await engine.resume(
-                run, graph: graph,
-                options: ResumeOptions(actor: actor, reason: reason, acceptGraphChanges: acceptGraphChanges))
+        let options = ResumeOptions(actor: actor, reason: reason, acceptGraphChanges: acceptGraphChanges)
+        let result = try await withLiveGraph(for: run) { graph, admin in
+            guard let admin else {
+                return try await withProgress(engine, graph: graph, done: done) {
+                    try await engine.resume(run, graph: graph, options: options)
+                }
+            }
+            return try await admin.drive(engine, run: run, graph: graph, done: done) {
+                try await engine.resume(run, graph: graph, options: options)
+            }
+        }
+        if let demo = try input(of: run).demo {
+            print("Demo run: its simulated tenant was started again from \(demo.stateFile)")
         }
         try report(result)
     }

@@ -1,10 +1,12 @@
 import Foundation
+import Logging
+import TenantSimulator
 import Testing
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
 
-@Suite("The onboard example host, run as a process", .serialized)
+@Suite("onboard demo, run as a process", .serialized)
 struct DemoTests {
     let folder: URL
 
@@ -15,30 +17,97 @@ struct DemoTests {
 
     var journal: String { folder.appendingPathComponent("journal.sqlite").path }
 
-    @Test func theDemoCompletes() throws {
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let (status, output) = try onboard(["demo", "--journal", journal, "--step-milliseconds", "5"])
-        #expect(status == 0, "\(output)")
-        #expect(output.contains(": succeeded"))
-        #expect(output.contains("admin: updating SPF"))
-        let runs = try onboard(["runs", "--journal", journal])
-        #expect(runs.output.contains("succeeded  demo-onboarding  11 succeeded"))
+    /// The demo tenant as its state file left it, read by a simulator seeded as the demo seeds it.
+    func tenant(of runID: String) throws -> SimulatorSnapshot {
+        var configuration = SimulatorConfiguration()
+        configuration.tenants = [TenantSeed(name: "contoso", seed: 1, userCount: 25, groupCount: 4)]
+        let path = folder.appendingPathComponent("\(runID).tenant.json").path
+        return try TenantSimulator(
+            configuration: configuration, stateFile: path,
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        ).snapshot()
     }
 
-    @Test func aDemoKilledMidwayIsFinishedByResume() throws {
+    /// Exactly what the guide asks for: one of each Exchange object, the outbound connector on,
+    /// relay on, SPF including Essentials, the directory synced.
+    func expectOnboarded(_ snapshot: SimulatorSnapshot, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let microsoft = try #require(snapshot.tenants.first, sourceLocation: sourceLocation)
+        #expect(microsoft.inboundConnectors.count == 1, sourceLocation: sourceLocation)
+        #expect(microsoft.outboundConnectors.count == 1, sourceLocation: sourceLocation)
+        #expect(microsoft.outboundConnectors.first?["Enabled"]?.boolValue == true, sourceLocation: sourceLocation)
+        #expect(microsoft.transportRules.count == 1, sourceLocation: sourceLocation)
+        let org = try #require(
+            snapshot.essentialsOrganizations.first { $0.domain == "contoso.com" }, sourceLocation: sourceLocation)
+        let domains = org.domains.compactMap { $0["name"]?.stringValue }.sorted()
+        #expect(domains == ["contoso.com", "contoso.onmicrosoft.com", "mail.contoso.com"], sourceLocation: sourceLocation)
+        #expect(org.domains.allSatisfy { $0["is_relay"]?.boolValue == true }, sourceLocation: sourceLocation)
+        #expect(org.azureSettings["first_sync_done"]?.boolValue == true, sourceLocation: sourceLocation)
+        #expect(org.users.count == 25, sourceLocation: sourceLocation)
+        for domain in domains {
+            #expect(
+                snapshot.dnsRecords[domain]?.contains { $0.contains("include:_spf-us.ppe-hosted.com") } == true,
+                "\(domain)", sourceLocation: sourceLocation)
+        }
+    }
+
+    @Test func theDemoOnboardsTheSimulatedTenantPlayingTheAdmin() throws {
         defer { try? FileManager.default.removeItem(at: folder) }
-        let crashed = try onboard([
-            "demo", "--journal", journal, "--step-milliseconds", "5", "--crash-after", "import-domains",
-        ])
+        let (status, output) = try onboard(["demo", "--journal", journal])
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("👤 admin: opening the consent link"))
+        #expect(output.contains("👤 admin: enabling relay"))
+        #expect(output.contains("👤 admin: adding include:_spf-us.ppe-hosted.com"))
+        #expect(output.contains("↻ service-principals retrying"), "replication lag is visible")
+        #expect(output.contains("⏸ spf-check waiting"), "the parked step is visible")
+        #expect(output.contains("█████████████████"), "the bar fills")
+        #expect(output.contains("Journal: \(journal)"))
+        let runID = try #require(output.split(separator: "\n").first { $0.hasPrefix("Run demo-") }?
+            .split(separator: " ")[1].dropLast())
+        #expect(output.contains("Inspect it with: onboard show \(runID) --journal \(journal)"))
+        let runs = try onboard(["runs", "--journal", journal])
+        #expect(runs.output.contains("\(runID)  succeeded  m365-essentials-onboarding  17 succeeded"), "\(runs.output)")
+        try expectOnboarded(try tenant(of: String(runID)))
+    }
+
+    @Test func aDemoKilledMidwayIsFinishedByResumeAgainstTheSameTenant() throws {
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let crashed = try onboard(["demo", "--journal", journal, "--crash-after", "inbound-connector"])
         #expect(crashed.status == 128 + 9, "\(crashed.output)")
+        #expect(crashed.output.contains("stopping abruptly after 'inbound-connector'"))
         let runID = try #require(
             crashed.output.split(separator: "\n").first { $0.hasPrefix("Onboarding tenant") }?
                 .split(separator: " ").last?.trimmingCharacters(in: CharacterSet(charactersIn: "()")))
+        let halfway = try tenant(of: runID)
+        #expect(halfway.tenants.first?.inboundConnectors.count == 1, "the connector was made before the kill")
+        #expect(halfway.tenants.first?.outboundConnectors.first?["Enabled"]?.boolValue != true)
+
         let resumed = try onboard(["resume", runID, "--journal", journal])
         #expect(resumed.status == 0, "\(resumed.output)")
+        #expect(resumed.output.contains("Demo run: its simulated tenant was started again from"))
         #expect(resumed.output.contains("Run \(runID): succeeded"))
+        #expect(!resumed.output.contains("▸ inbound-connector started"), "finished work is not redone")
         let shown = try onboard(["show", runID, "--journal", journal])
-        #expect(shown.output.contains("task.crashed") || shown.output.contains("run.resumed"))
+        #expect(shown.output.contains("run.resumed"), "\(shown.output)")
+        try expectOnboarded(try tenant(of: runID))
+    }
+
+    @Test func aDemoTenantFileThatIsNotOneStopsResumeAndIsLeftAlone() throws {
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let crashed = try onboard(["demo", "--journal", journal, "--crash-after", "import-domains"])
+        let runID = try #require(
+            crashed.output.split(separator: "\n").first { $0.hasPrefix("Onboarding tenant") }?
+                .split(separator: " ").last?.trimmingCharacters(in: CharacterSet(charactersIn: "()")))
+        let file = folder.appendingPathComponent("\(runID).tenant.json").path
+        try "not a tenant".write(toFile: file, atomically: true, encoding: .utf8)
+        func timeline() throws -> Int {
+            (try jsonObject(try onboard(["show", runID, "--journal", journal, "--json"]).output)["timeline"] as? [Any])?
+                .count ?? -1
+        }
+        let before = try timeline()
+        let resumed = try runOnboard(["resume", runID, "--journal", journal])
+        expectOneLineError(resumed, status: 4, containing: "is not a TenantSimulator state file")
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == "not a tenant")
+        #expect(try timeline() == before, "nothing written to the journal")
     }
 }
 

@@ -10,7 +10,7 @@ struct ReadCommandTests {
 
         let text = try journal.run(["runs"])
         #expect(text.status == 0)
-        #expect(text.stdout.contains("\(runID)  waiting  demo-onboarding"), "\(text.output)")
+        #expect(text.stdout.contains("\(runID)  waiting  m365-essentials-onboarding"), "\(text.output)")
 
         let waiting = try jsonObject(try journal.run(["runs", "--state", "waiting", "--json"]).stdout)
         #expect(waiting["schemaVersion"] as? Int == 1)
@@ -19,7 +19,7 @@ struct ReadCommandTests {
         #expect(runs.first?["id"] as? String == runID)
         #expect(runs.first?["state"] as? String == "waiting")
         #expect(runs.first?["dryRun"] as? Bool == false)
-        #expect((runs.first?["taskCounts"] as? [String: Int])?["pending"] == 9)
+        #expect((runs.first?["taskCounts"] as? [String: Int])?["pending"] == 14)
         let createdAt = try #require(runs.first?["createdAt"] as? String)
         #expect(ISO8601DateFormatter().date(from: createdAt) != nil, "\(createdAt)")
 
@@ -47,7 +47,7 @@ struct ReadCommandTests {
         decoder.dateDecodingStrategy = .iso8601
         let listing = try decoder.decode(Listing.self, from: Data(output.utf8))
         #expect(listing.runs.map(\.id) == [runID])
-        #expect(listing.runs.first?.taskCounts == ["succeeded": 11])
+        #expect(listing.runs.first?.taskCounts == ["succeeded": 17])
         #expect(try #require(listing.runs.first).updatedAt >= listing.runs.first!.createdAt)
         let keys = ["createdAt", "dryRun", "id", "state", "taskCounts", "updatedAt", "workflow"]
         let positions = keys.compactMap { output.range(of: "\"\($0)\"")?.lowerBound }
@@ -57,13 +57,13 @@ struct ReadCommandTests {
     @Test func showNamesTheActionAPersonMustTakeForAParkedRun() throws {
         let journal = try TestJournal()
         defer { journal.remove() }
-        let runID = try journal.demo(["--no-admin"], expecting: 3)
+        let runID = try journal.demo(["--admin-skips", "relay"], expecting: 3)
 
         let text = try journal.run(["show", runID])
         #expect(text.status == 0)
-        #expect(text.stdout.contains("Run \(runID) (demo-onboarding): waiting"))
-        #expect(text.stdout.contains("admin-consent: A Global Admin must grant consent"), "\(text.stdout)")
-        #expect(text.stdout.contains("then: onboard confirm \(runID) admin-consent"), "\(text.stdout)")
+        #expect(text.stdout.contains("Run \(runID) (m365-essentials-onboarding): waiting"))
+        #expect(text.stdout.contains("enable-relay: The Essentials admin must enable relay"), "\(text.stdout)")
+        #expect(text.stdout.contains("then: onboard confirm \(runID) enable-relay"), "\(text.stdout)")
         #expect(text.stdout.contains("Lease: none"))
         #expect(text.stdout.contains("engine run.parked: waiting"))
 
@@ -74,10 +74,10 @@ struct ReadCommandTests {
         let steps = try #require(detail["nextSteps"] as? [[String: Any]])
         #expect(steps.count == 1)
         #expect(steps.first?["kind"] as? String == "confirm")
-        #expect(steps.first?["task"] as? String == "admin-consent")
+        #expect(steps.first?["task"] as? String == "enable-relay")
         let tasks = try #require(detail["tasks"] as? [[String: Any]])
-        let consent = try #require(tasks.first { $0["id"] as? String == "admin-consent" })
-        #expect((consent["park"] as? [String: Any])?["kind"] as? String == "person")
+        let relay = try #require(tasks.first { $0["id"] as? String == "enable-relay" })
+        #expect((relay["park"] as? [String: Any])?["kind"] as? String == "person")
         let actions = try journal.timeline(runID).compactMap { $0["action"] as? String }
         #expect(actions.first == "run.started")
         #expect(actions.last == "run.parked")
@@ -106,7 +106,7 @@ struct ReadCommandTests {
     @Test func showNamesTheLeaseOfARunWhoseProcessDied() throws {
         let journal = try TestJournal()
         defer { journal.remove() }
-        let runID = try journal.demo(["--crash-after", "check-entitlement"], expecting: 128 + 9)
+        let runID = try journal.demo(["--crash-after", "feature-entitlement"], expecting: 128 + 9)
         let detail = try journal.show(runID)
         #expect(detail["state"] as? String == "running")
         let lease = try #require(detail["lease"] as? [String: Any])
@@ -120,19 +120,22 @@ struct ReadCommandTests {
         defer { journal.remove() }
         let text = try journal.run(["plan"])
         #expect(text.status == 0, "\(text.output)")
-        #expect(text.stdout.contains("Plan for a new run of demo-onboarding"))
-        #expect(text.stdout.contains("import domain contoso.com"))
+        #expect(text.stdout.contains("Plan for a new run of m365-essentials-onboarding"))
+        #expect(text.stdout.contains("set directory sync every 12 h"), "\(text.stdout)")
         #expect(!FileManager.default.fileExists(atPath: journal.path), "plan created the journal")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: journal.folder.path).isEmpty)
 
         let plan = try jsonObject(try journal.run(["plan", "--json"]).stdout)
         #expect(plan["run"] == nil)
         let tasks = try #require(plan["tasks"] as? [[String: Any]])
-        #expect(tasks.count == 11)
-        let imports = try #require(tasks.first { $0["id"] as? String == "import-domains" })
-        #expect(imports["requiredPermissions"] as? [String] == ["Domain.Read.All"])
-        let observation = try #require(imports["observation"] as? [String: Any])
+        #expect(tasks.count == 17)
+        let consent = try #require(tasks.first { $0["id"] as? String == "admin-consent" })
+        let observation = try #require(consent["observation"] as? [String: Any])
         #expect(observation["status"] as? String == "wouldChange")
-        #expect(observation["changes"] as? [String] == ["import domain contoso.com"])
+        #expect((observation["changes"] as? [String])?.first?.hasPrefix("wait for admin consent to: ") == true)
+        let imports = try #require(tasks.first { $0["id"] as? String == "import-domains" })
+        #expect(imports["requiredPermissions"] as? [String] == ["Domain.Read.All", "Essentials.Admin"])
+        #expect((imports["observation"] as? [String: Any])?["status"] as? String == "unknown", "no consent yet")
         #expect((plan["requiredPermissions"] as? [String])?.contains("Exchange.ManageAsApp") == true)
     }
 
@@ -144,10 +147,10 @@ struct ReadCommandTests {
         let plan = try jsonObject(try journal.run(["plan", "--run", runID, "--json"]).stdout)
         #expect(plan["run"] as? String == runID)
         let tasks = try #require(plan["tasks"] as? [[String: Any]])
-        let entitlement = try #require(tasks.first { $0["id"] as? String == "check-entitlement" })
+        let entitlement = try #require(tasks.first { $0["id"] as? String == "feature-entitlement" })
         #expect(entitlement["wouldRun"] as? Bool == false)
         #expect(entitlement["state"] as? String == "succeeded")
-        #expect(tasks.filter { $0["wouldRun"] as? Bool == true }.count == 10)
+        #expect(tasks.filter { $0["wouldRun"] as? Bool == true }.count == 15)
         #expect(try journal.timeline(runID).count == before, "plan wrote to the journal")
     }
 
@@ -175,7 +178,7 @@ struct ReadCommandTests {
         #expect(mermaid.stdout.hasPrefix("flowchart TD\n"))
         #expect(mermaid.stdout.contains("t_import_domains --> t_spf_check"), "\(mermaid.stdout)")
         let dot = try journal.run(["graph", "--format", "dot"])
-        #expect(dot.stdout.hasPrefix("digraph \"demo-onboarding\" {"))
+        #expect(dot.stdout.hasPrefix("digraph \"m365-essentials-onboarding\" {"))
         #expect(dot.stdout.contains("\"import-domains\" -> \"spf-check\";"), "\(dot.stdout)")
         #expect(dot.stdout.hasSuffix("}\n"))
         let runID = try journal.demo(["--no-admin"], expecting: 3)

@@ -6,34 +6,34 @@ struct SupportActionTests {
     @Test func confirmRecordsTheActorAndNoteThenResumesToSuccess() throws {
         let journal = try TestJournal()
         defer { journal.remove() }
-        let runID = try journal.demo(["--no-admin"], expecting: 3)
+        let runID = try journal.demo(["--admin-skips", "relay"], expecting: 3)
         let confirmed = try journal.run([
-            "confirm", runID, "admin-consent", "--actor", "alice", "--note", "granted by J. Doe",
+            "confirm", runID, "enable-relay", "--actor", "alice", "--note", "relay on, says J. Doe",
         ])
         #expect(confirmed.status == 0, "\(confirmed.output)")
         #expect(confirmed.stdout.contains("Run \(runID): succeeded"))
         let event = try #require(try journal.timeline(runID).first { $0["action"] as? String == "task.confirmed" })
         #expect(event["actor"] as? String == "alice")
-        #expect(event["task"] as? String == "admin-consent")
-        #expect(event["reason"] as? String == "granted by J. Doe")
+        #expect(event["task"] as? String == "enable-relay")
+        #expect(event["reason"] as? String == "relay on, says J. Doe")
         #expect(try journal.show(runID)["state"] as? String == "succeeded")
     }
 
     @Test func withNoResumeTheActionIsOnlyRecordedAndTheActorDefaultsToTheUser() throws {
         let journal = try TestJournal()
         defer { journal.remove() }
-        let runID = try journal.demo(["--no-admin"], expecting: 3)
+        let runID = try journal.demo(["--admin-skips", "relay"], expecting: 3)
         let confirmed = try journal.run(
-            ["confirm", runID, "admin-consent", "--no-resume"], environment: ["USER": "support-bob"])
+            ["confirm", runID, "enable-relay", "--no-resume"], environment: ["USER": "support-bob"])
         #expect(confirmed.status == 0, "\(confirmed.output)")
         #expect(confirmed.stdout.contains("Resume with: onboard resume \(runID)"))
-        #expect(try journal.taskStates(runID)["service-principals"] == "pending")
+        #expect(try journal.taskStates(runID)["enable-relay"] == "waiting")
         let event = try #require(try journal.timeline(runID).first { $0["action"] as? String == "task.confirmed" })
         #expect(event["actor"] as? String == "support-bob")
 
         let resumed = try journal.run(["resume", runID], environment: ["USER": "support-bob"])
         #expect(resumed.status == 0, "\(resumed.output)")
-        let resume = try #require(try journal.timeline(runID).first { $0["action"] as? String == "run.resumed" })
+        let resume = try #require(try journal.timeline(runID).last { $0["action"] as? String == "run.resumed" })
         #expect(resume["actor"] as? String == "support-bob")
     }
 
@@ -109,7 +109,8 @@ struct SupportActionTests {
         let runID = try journal.demo(["--fail", "import-domains"], expecting: 1)
         let skipped = try journal.run(
             [
-                "skip", runID, "import-domains", "--reason", "imported by hand", "--output", "[\"contoso.com\"]",
+                "skip", runID, "import-domains", "--reason", "imported by hand", "--output",
+                #"{"domains": ["contoso.com"]}"#,
                 "--actor", "carol",
             ])
         #expect(skipped.status == 0, "\(skipped.output)")
@@ -145,7 +146,7 @@ struct SupportActionTests {
         defer { journal.remove() }
         let process = Process()
         process.executableURL = onboardBinary
-        process.arguments = ["demo", "--journal", journal.path, "--step-milliseconds", "5000"]
+        process.arguments = ["demo", "--journal", journal.path, "--latency", "5000"]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -166,7 +167,7 @@ struct SupportActionTests {
         }
         let id = try #require(runID)
         let before = try journal.timeline(id).count
-        let refused = try journal.run(["retry", id, "check-entitlement"])
+        let refused = try journal.run(["retry", id, "feature-entitlement"])
         expectOneLineError(refused, status: 6, containing: "is being run by")
         #expect(refused.stderr.contains(":\(process.processIdentifier):"), "\(refused.stderr)")
         expectOneLineError(try journal.run(["resume", id]), status: 6, containing: "\(process.processIdentifier)")

@@ -18,9 +18,9 @@ struct TestJournal {
         try runOnboard(arguments + ["--journal", path], environment: environment)
     }
 
-    /// Runs the demo with `options`, expects `status`, and returns the run's id.
+    /// Runs the demo (grants taking effect at once) with `options`, expects `status`, and returns the run's id.
     func demo(_ options: [String] = [], expecting status: Int32) throws -> String {
-        let result = try run(["demo", "--step-milliseconds", "5"] + options)
+        let result = try run(["demo", "--propagation", "0"] + options)
         #expect(result.status == status, "\(result.output)")
         let line = try #require(result.stdout.split(separator: "\n").first { $0.hasPrefix("Onboarding tenant") })
         return try #require(line.split(separator: " ").last?.trimmingCharacters(in: CharacterSet(charactersIn: "()")))

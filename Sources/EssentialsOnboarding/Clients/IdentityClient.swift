@@ -107,8 +107,11 @@ public final class IdentityClient: Sendable {
         default:
             (kind, advice) = (answer.status >= 500 ? .transient : .badRequest, "The identity platform refused the token request.")
         }
+        // Microsoft's descriptions already start with the code ("AADSTS7000229: …"); say it once.
+        let label = code ?? body?.error ?? "HTTP \(answer.status)"
+        let detail = String(description.split(separator: "\n").first ?? "")
         return ServiceError(
             kind, service: .identity, status: answer.status, serviceCode: code ?? body?.error,
-            message: "\(advice) (\(code ?? body?.error ?? "HTTP \(answer.status)"): \(description.split(separator: "\n").first ?? ""))")
+            message: "\(advice) (\(detail.hasPrefix(label) ? detail : "\(label): \(detail)"))")
     }
 }

@@ -1,0 +1,116 @@
+import ArgumentParser
+import AsyncHTTPClient
+import EssentialsOnboarding
+import Foundation
+import OnboardingEngine
+import Synchronization
+
+/// The demo tenant's admin, who does the manual steps the integration guide leaves to people:
+/// grants admin consent (by opening the consent link), enables relay in the Essentials portal
+/// (then confirms the waiting step), and adds Essentials to each domain's SPF record.
+///
+/// The run never learns any of this directly; it sees it the way it would in real life, through
+/// a fresh token's roles, the Essentials domains and DNS.
+struct DemoAdmin: Sendable {
+    /// A manual step the admin can do.
+    enum Action: String, Codable, CaseIterable, Comparable, Sendable, ExpressibleByArgument {
+        /// Open the admin-consent link and accept.
+        case consent
+        /// Turn relay on for the imported domains in the Essentials portal.
+        case relay
+        /// Add Essentials to each domain's SPF record.
+        case spf
+
+        /// The task this action lets continue.
+        var task: TaskID {
+            switch self {
+            case .consent: "admin-consent"
+            case .relay: "enable-relay"
+            case .spf: "spf-check"
+            }
+        }
+
+        /// The action that lets `task` continue, if a person's action does.
+        init?(task: TaskID) {
+            guard let action = Self.allCases.first(where: { $0.task == task }) else { return nil }
+            self = action
+        }
+
+        static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+    }
+
+    let tenant: DemoTenant
+    private let performed = Performed()
+
+    init(tenant: DemoTenant) { self.tenant = tenant }
+
+    private final class Performed: Sendable {
+        let actions = Mutex<Set<Action>>([])
+        func first(_ action: Action) -> Bool { actions.withLock { $0.insert(action).inserted } }
+    }
+
+    /// Does `action` in the demo tenant, saying what they do.
+    func perform(_ action: Action) async throws {
+        let org = DemoTenant.organization
+        switch action {
+        case .consent:
+            let url = tenant.services.identity.adminConsentURL(
+                redirectURI: URL(string: "https://localhost/consent")!, state: "onboarding")
+            print("👤 admin: opening the consent link and accepting")
+            let client = HTTPClient(
+                eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
+            defer { _ = client.shutdown() }
+            let response = try await client.execute(HTTPClientRequest(url: url.absoluteString), timeout: .seconds(10))
+            guard let location = response.headers.first(name: "location").flatMap(URL.init(string:)) else {
+                throw ValidationFailure("The demo tenant's consent page answered \(response.status) without a redirect.")
+            }
+            _ = try IdentityClient.checkConsentRedirect(location, expectedState: "onboarding")
+        case .relay:
+            let off = try await tenant.services.essentials.domains(org: org).filter { $0.is_relay != true }.map(\.name)
+            print("👤 admin: enabling relay for \(off.joined(separator: ", ")) in the Essentials portal")
+            for domain in off { try await tenant.services.essentials.setRelay(org: org, domain: domain, relay: true) }
+        case .spf:
+            let domains = try await tenant.services.essentials.domains(org: org).map(\.name)
+            print("👤 admin: adding include:_spf-us.ppe-hosted.com to the SPF record of \(domains.joined(separator: ", "))")
+            for domain in domains {
+                let records = try await tenant.services.dns.txtRecords(domain)
+                let others = records.filter { !$0.hasPrefix("v=spf1") }
+                let spf = records.first { $0.hasPrefix("v=spf1") } ?? "v=spf1 -all"
+                guard !spf.contains("include:_spf-us.ppe-hosted.com") else { continue }
+                var terms = spf.split(separator: " ").map(String.init)
+                terms.insert("include:_spf-us.ppe-hosted.com", at: terms.firstIndex { $0.hasSuffix("all") } ?? terms.endIndex)
+                tenant.simulator.setTXTRecords(others + [terms.joined(separator: " ")], for: domain)
+            }
+        }
+    }
+
+    /// Runs `body` (a start or resume of `run`) with progress, playing the admin: each time the
+    /// run stops waiting on a step this admin does (consent, relay, SPF), they do it (confirming
+    /// the relay step, which waits for a person) and resume the run, whose re-checks then see it.
+    /// Returns when the run ends or waits on nothing the admin does.
+    func drive(
+        _ engine: OnboardingEngine, run: RunID, graph: TaskGraph, done: Set<TaskID> = [],
+        _ body: () async throws -> RunResult
+    ) async throws -> RunResult {
+        var result = try await withProgress(engine, graph: graph, done: done, body)
+        while result.state == .waiting {
+            let due = result.parkedTasks.compactMap { task in
+                Action(task: task.id).flatMap { tenant.settings.admin.contains($0) ? ($0, task) : nil }
+            }
+            // Each round must do something new, so a step that stays waiting cannot loop forever.
+            let fresh = due.filter { performed.first($0.0) }
+            guard !fresh.isEmpty else { break }
+            for (action, task) in fresh {
+                try await perform(action)
+                if task.park?.kind == .person && task.confirmation == nil {
+                    try engine.confirm(task.id, in: run, actor: "demo-admin", note: "done in the demo tenant")
+                }
+            }
+            let finished = Set(result.tasks.filter { $0.state == .succeeded || $0.state == .skipped }.map(\.id))
+            result = try await withProgress(engine, graph: graph, done: finished) {
+                try await engine.resume(run, graph: graph, options: ResumeOptions(actor: "demo-admin"))
+            }
+        }
+        return result
+    }
+}
