@@ -16,6 +16,8 @@ struct SimulatorCommand: AsyncParsableCommand {
     @Option(help: "The seed the tenant's ids, users and groups derive from.") var seed: UInt64 = 1
     @Option(help: "How many users the seeded tenant has.") var users: Int = 25
     @Option(help: "How many groups the seeded tenant has.") var groups: Int = 4
+    @Option(help: "Keep the simulated world in this file: restored at start, saved after every change.")
+    var state: String?
 
     func validate() throws {
         guard (0...65_535).contains(port), (0...65_535).contains(dnsPort) else {
@@ -30,7 +32,10 @@ struct SimulatorCommand: AsyncParsableCommand {
         configuration.dnsPort = dnsPort
         configuration.seed = seed
         configuration.tenants = [TenantSeed(name: "contoso", seed: seed, userCount: users, groupCount: groups)]
-        let simulator = TenantSimulator(configuration: configuration, logger: Logger(label: "simulator"))
+        let logger = Logger(label: "simulator")
+        let simulator =
+            try state.map { try TenantSimulator(configuration: configuration, stateFile: $0, logger: logger) }
+            ?? TenantSimulator(configuration: configuration, logger: logger)
         let application = configuration.application
         try await simulator.run(onReady: { endpoints in
             print("""

@@ -117,7 +117,9 @@ struct SimulatorCommandTests {
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("onboard")
         let process = Process()
         process.executableURL = binary
-        process.arguments = ["simulator", "--users", "7"]
+        let stateFile = FileManager.default.temporaryDirectory.appendingPathComponent("simulator-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: stateFile) }
+        process.arguments = ["simulator", "--users", "7", "--state", stateFile.path]
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
@@ -137,5 +139,6 @@ struct SimulatorCommandTests {
         let state = try JSONSerialization.jsonObject(with: data) as? [String: Any]
         let tenants = state?["tenants"] as? [[String: Any]]
         #expect(tenants?.first?["userCount"] as? Int == 7)
+        #expect(FileManager.default.fileExists(atPath: stateFile.path), "--state keeps the world in the file")
     }
 }
