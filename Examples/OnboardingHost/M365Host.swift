@@ -39,6 +39,13 @@ enum M365Host {
             nameserver = endpoints.nameserver
         }
 
+        /// The workflow's own input.
+        var onboardingInput: OnboardingInput {
+            OnboardingInput(
+                tenantID: tenantID, essentialsOrg: essentialsOrg, syncFrequencyHours: syncFrequencyHours,
+                consentRedirectURI: consentRedirectURI, consentState: consentState, isParentOrg: isParentOrg)
+        }
+
         var endpoints: ServiceEndpoints {
             get throws {
                 guard let login = URL(string: login), let graph = URL(string: graph), let exchange = URL(string: exchange),
@@ -100,6 +107,36 @@ enum M365Host {
             credentials: OnboardingCredentials(clientID: "", clientSecret: "", essentialsUser: "", essentialsPassword: ""),
             tenantID: "")
         return try EssentialsWorkflow.graph(services: services)
+    }
+}
+
+extension M365Host {
+    /// For a parent (channel) org's run whose `child-organizations` task succeeded: starts or
+    /// resumes one run per child org with the same endpoints and credentials (see
+    /// ``ChildOnboarding``), and prints each child's run and state. Idempotent: `onboard start`
+    /// and every `onboard resume` of the parent call it, and no child is started twice.
+    static func onboardChildren(
+        of parent: RunResult, input: RunInput, engine: OnboardingEngine, options: RunOptions, actor: String,
+        credentialsFile: String?
+    ) async throws {
+        guard input.isParentOrg, input.demo == nil else { return }
+        let outcomes = try await ChildOnboarding.onboardChildren(
+            of: parent, input: input.onboardingInput, engine: engine, options: options, actor: actor
+        ) { child in
+            let childInput = RunInput(child.input, endpoints: try input.endpoints)
+            return (try graph(input: childInput, credentialsFile: credentialsFile), childInput)
+        }
+        guard !outcomes.isEmpty else { return }
+        print("Child organizations of \(input.essentialsOrg): one run each")
+        for outcome in outcomes {
+            switch outcome.result {
+            case .success(let result):
+                let waits = result.parkedTasks.first.map { "  (\($0.id) waits)" } ?? ""
+                print("  \(outcome.child.runID)  \(result.state)\(waits)")
+            case .failure(let error):
+                print("  \(outcome.child.runID)  not started: \(ExitStatus.failure(for: error).message)")
+            }
+        }
     }
 }
 

@@ -28,6 +28,8 @@ struct StartCommand: AsyncParsableCommand {
     @Option(help: "The simulator's DNS port, for the SPF check.") var dnsPort: Int?
     @Option(help: "A file with the credentials as KEY=VALUE lines.") var credentialsFile: String?
     @Option(help: "Park instead of waiting in-process when nothing can run for this many seconds.") var maxIdleSeconds: Int = 300
+    @Flag(help: "The org is a partner (channel) org: let its customers use integrations and start one run per child org.")
+    var parent = false
 
     func run() async throws {
         let endpoints: ServiceEndpoints
@@ -42,16 +44,20 @@ struct StartCommand: AsyncParsableCommand {
         }
         try endpoints.validate()
         let input = M365Host.RunInput(
-            OnboardingInput(tenantID: tenant, essentialsOrg: org, syncFrequencyHours: syncHours), endpoints: endpoints)
+            OnboardingInput(tenantID: tenant, essentialsOrg: org, syncFrequencyHours: syncHours, isParentOrg: parent),
+            endpoints: endpoints)
         let graph = try M365Host.graph(input: input, credentialsFile: credentialsFile)
         let session = try SupportSession(journalOption, creating: true)
         let id = RunID(run ?? "\(org)-\(Int(Date().timeIntervalSince1970))")
         print("Onboarding tenant \(tenant) for \(org) (run \(id))")
         fflush(nil)
+        let options = RunOptions(maxIdleWait: .seconds(maxIdleSeconds))
         let result = try await withProgress(session.engine, graph: graph) {
-            try await session.engine.start(
-                graph, id: id, input: input, options: RunOptions(maxIdleWait: .seconds(maxIdleSeconds)))
+            try await session.engine.start(graph, id: id, input: input, options: options)
         }
+        try await M365Host.onboardChildren(
+            of: result, input: input, engine: session.engine, options: options, actor: "engine",
+            credentialsFile: credentialsFile)
         try session.report(result)
     }
 }

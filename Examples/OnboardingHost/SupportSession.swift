@@ -67,9 +67,11 @@ struct SupportSession {
                 try await engine.resume(run, graph: graph, options: options)
             }
         }
-        if let demo = try input(of: run).demo {
-            print("Demo run: its simulated tenant was started again from \(demo.stateFile)")
-        }
+        let input = try input(of: run)
+        if let demo = input.demo { print("Demo run: its simulated tenant was started again from \(demo.stateFile)") }
+        try await M365Host.onboardChildren(
+            of: result, input: input, engine: engine, options: try journal.run(run).options, actor: actor,
+            credentialsFile: Self.credentialsFile)
         try report(result)
     }
 

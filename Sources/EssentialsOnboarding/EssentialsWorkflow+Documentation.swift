@@ -19,7 +19,10 @@ extension EssentialsWorkflow {
         "spf-check": ("Waits, re-checking DNS on a schedule, until every imported domain's SPF record includes Essentials.", "The customer adds `include:_spf-us.ppe-hosted.com` (or the region's) to each domain's SPF record; nothing to confirm."),
         "enable-outbound-connector": ("Enables the outbound connector, only after the SPF check.", nil),
         "remediation-readiness": ("Checks that the app token carries Mail.ReadWrite, so one-click remediation can move messages; blocked otherwise.", "If blocked: a Global Admin grants Mail.ReadWrite, then `onboard resume RUN`."),
-        "child-organizations": ("For a parent org: turns on \"Allow customers to use integrations\" and lists the children, one run each.", nil),
+        "child-organizations": (
+            "For a parent org: turns on \"Allow customers to use integrations\" and lists the children; the host then starts one run per child (`ChildOnboarding`, run id `PARENT/child.example`).",
+            "Each child's own Global Admin consents in that child's run (`onboard show PARENT/child.example`)."
+        ),
     ]
 
     /// `Docs/TheOnboardingWorkflow.md`, generated from the graph's tasks and their declarations.

@@ -99,6 +99,48 @@ public final class OnboardingEngine: Sendable {
         return try await execute(graph: graph, run: run, records: records)
     }
 
+    /// Starts run `id`, or continues it when the journal already has it: an idempotent start,
+    /// for hosts that fan out runs (one per child organization, one per tenant of a batch) and
+    /// may themselves be interrupted halfway. Calling it again after a crash starts the runs that
+    /// were never started and resumes the others; none is started twice.
+    ///
+    /// An existing run is resumed (by `actor`) unless it already succeeded or was cancelled, in
+    /// which case its result is returned and nothing runs. Its journaled input must be the same
+    /// as `input` (compared as JSON with sorted keys) and its workflow the same as the graph's.
+    ///
+    /// - Parameters:
+    ///   - graph: the validated graph.
+    ///   - id: the run's id, derived by the host from what the run is for.
+    ///   - input: the host's non-secret input.
+    ///   - options: the options for a new run; an existing run keeps its own.
+    ///   - actor: who resumes an existing run, for its timeline.
+    /// - Returns: the run's state and task records when it finished or parked.
+    /// - Throws: ``EngineError`` `runExists` when a run with that id has another input or
+    ///   workflow; otherwise what ``start(_:id:input:options:)`` and ``resume(_:graph:options:)`` throw.
+    public func startOrResume<Input: Encodable & Sendable>(
+        _ graph: TaskGraph, id: RunID, input: Input, options: RunOptions = RunOptions(), actor: String = "engine"
+    ) async throws -> RunResult {
+        let existing: RunRecord
+        do {
+            existing = try journal.run(id)
+        } catch let error as EngineError where error.code == .unknownRun {
+            return try await start(graph, id: id, input: input, options: options)
+        }
+        let inputBytes = try JSONCoding.encode(input)
+        guard existing.workflow == graph.workflow, existing.input == inputBytes else {
+            throw EngineError(
+                .runExists,
+                "Run '\(id)' exists for \(existing.workflow == graph.workflow ? "another input" : "workflow '\(existing.workflow)'"); it was neither started again nor resumed. Use another run id, or resume it with its own input.",
+                runID: id)
+        }
+        switch existing.state {
+        case .succeeded, .cancelled:
+            return RunResult(runID: id, state: existing.state, tasks: try journal.tasks(of: id))
+        default:
+            return try await resume(id, graph: graph, options: ResumeOptions(actor: actor, reason: "started again"))
+        }
+    }
+
     /// Resumes a run from its journal: skips what succeeded, re-runs what was interrupted,
     /// re-checks what was parked, and continues until the run finishes or parks again.
     ///

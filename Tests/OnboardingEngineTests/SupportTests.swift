@@ -153,3 +153,53 @@ struct SupportTests {
         #expect(try harness.journal.events(of: "r").contains { $0.action == "run.graph-changed" })
     }
 }
+
+@Suite("startOrResume: an idempotent start for hosts that fan out runs")
+struct StartOrResumeTests {
+    struct Tenant: Codable, Sendable { var name: String }
+
+    @Test func startsOnceThenResumesThenReturnsTheFinishedRun() async throws {
+        let harness = try Harness()
+        defer { harness.remove() }
+        let ready = Flag()
+        let runs = Counter()
+        let graph = try TaskGraph(
+            workflow: "w",
+            tasks: [
+                ClosureTask(id: "a") { _ in
+                    runs.increment()
+                    guard ready.isSet else { throw TaskInterruption.waitingForPerson(action: "approve") }
+                    return NoOutput()
+                }
+            ])
+        let first = try await harness.engine.startOrResume(graph, id: "child", input: Tenant(name: "contoso"))
+        #expect(first.state == .waiting)
+        // Again, as a host restarted halfway through its fan-out would: the same run, resumed.
+        let again = try await harness.engine.startOrResume(graph, id: "child", input: Tenant(name: "contoso"), actor: "host")
+        #expect(again.state == .waiting)
+        #expect(try harness.journal.runs().count == 1)
+        #expect(try harness.journal.events(of: "child").contains { $0.action == "run.resumed" && $0.actor == "host" })
+
+        ready.set()
+        try harness.engine.confirm("a", in: "child", actor: "p")
+        #expect(try await harness.engine.startOrResume(graph, id: "child", input: Tenant(name: "contoso")).state == .succeeded)
+        let count = runs.value
+        let finished = try await harness.engine.startOrResume(graph, id: "child", input: Tenant(name: "contoso"))
+        #expect(finished.state == .succeeded)
+        #expect(runs.value == count, "a finished run is returned, not run again")
+    }
+
+    @Test func anExistingRunWithAnotherInputIsRefusedAndUntouched() async throws {
+        let harness = try Harness()
+        defer { harness.remove() }
+        let graph = try TaskGraph(workflow: "w", tasks: [step("a")])
+        _ = try await harness.engine.startOrResume(graph, id: "child", input: Tenant(name: "contoso"))
+        let events = try harness.journal.events(of: "child").count
+        let error = await #expect(throws: EngineError.self) {
+            try await harness.engine.startOrResume(graph, id: "child", input: Tenant(name: "fabrikam"))
+        }
+        #expect(error?.code == .runExists)
+        #expect(error?.message.contains("another input") == true)
+        #expect(try harness.journal.events(of: "child").count == events)
+    }
+}

@@ -99,4 +99,41 @@ struct StartCommandTests {
         #expect(!FileManager.default.fileExists(atPath: journal), "nothing is written")
         #expect(try await Self.status(["start", "--tenant", "t", "--org", "o", "--client-secret", "s"], environment: environment) == 64)
     }
+
+    @Test func aPartnerOrgStartsOneRunPerChildOnceEvenWhenResumed() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("start-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let journal = folder.appendingPathComponent("journal.sqlite").path
+        var configuration = SimulatorConfiguration()
+        configuration.tenants = [
+            TenantSeed(name: "msp", seed: 3, userCount: 5, groupCount: 1),
+            TenantSeed(name: "contoso", seed: 1, userCount: 5, groupCount: 1),
+            TenantSeed(name: "fabrikam", seed: 2, userCount: 5, groupCount: 1),
+        ]
+        configuration.essentials = EssentialsSeed(organizations: [
+            EssentialsOrgSeed(domain: "msp.example", name: "Example MSP", features: ["m365_integration"]),
+            EssentialsOrgSeed(domain: "contoso.com", name: "Contoso", parentDomain: "msp.example", features: ["m365_integration"]),
+            EssentialsOrgSeed(domain: "fabrikam.com", name: "Fabrikam", parentDomain: "msp.example", features: ["m365_integration"]),
+        ])
+        try await TenantSimulator.withRunning(
+            configuration: configuration, logger: Logger(label: "sim", factory: { _ in SwiftLogNoOpLogHandler() })
+        ) { simulator, endpoints in
+            let start = [
+                "start", "--journal", journal, "--tenant", try simulator.tenantId("msp"), "--org", "msp.example",
+                "--parent", "--run", "msp", "--simulator", endpoints.base, "--dns-port", "\(endpoints.dnsPort!)",
+                "--max-idle-seconds", "0",
+            ]
+            #expect(try await Self.status(start) == 3, "the partner's run waits for its admin's consent")
+            #expect(try await Self.status(["resume", "msp", "--journal", journal]) == 3)
+        }
+        let listing = try jsonObject(try runOnboard(["runs", "--journal", journal, "--json"]).stdout)
+        let runs = try #require(listing["runs"] as? [[String: Any]])
+        #expect(Set(runs.compactMap { $0["id"] as? String }) == ["msp", "msp/contoso.com", "msp/fabrikam.com"])
+        #expect(runs.allSatisfy { $0["state"] as? String == "waiting" })
+        let child = try jsonObject(try runOnboard(["show", "msp/fabrikam.com", "--journal", journal, "--json"]).stdout)
+        let timeline = try #require(child["timeline"] as? [[String: Any]])
+        #expect(timeline.filter { $0["action"] as? String == "run.started" }.count == 1)
+        #expect(timeline.contains { $0["action"] as? String == "run.resumed" }, "the parent's resume resumed it")
+    }
 }
