@@ -20,6 +20,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        // RS256 client assertions (certificate credentials); already in the graph through AsyncHTTPClient.
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
     ],
     targets: [
         // The system libsqlite3; `.ci/run` installs `libsqlite3-dev` when it is missing.
@@ -79,11 +82,17 @@ let package = Package(
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
         .testTarget(
             name: "EssentialsOnboardingTests",
-            dependencies: ["EssentialsOnboarding", "TenantSimulator", "OnboardingEngineTesting", "WorkflowHarness"]
+            dependencies: [
+                "EssentialsOnboarding", "TenantSimulator", "OnboardingEngineTesting", "WorkflowHarness",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
         ),
         // The real workflow as a child process for the end-to-end crash tests.
         .executableTarget(
@@ -104,6 +113,9 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
             ]
         ),
         .testTarget(
@@ -125,7 +137,11 @@ let package = Package(
         ),
         .testTarget(
             name: "OnboardingHostTests",
-            dependencies: ["OnboardingHost", "TenantSimulator", "OnboardingEngineTesting"]
+            dependencies: [
+                "OnboardingHost", "TenantSimulator", "OnboardingEngineTesting",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

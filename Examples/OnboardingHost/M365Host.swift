@@ -56,7 +56,9 @@ enum M365Host {
         }
     }
 
-    /// The environment variables credentials come from.
+    /// The environment variables credentials come from. The application signs in with
+    /// `ONBOARD_CLIENT_SECRET`, or with a certificate: `ONBOARD_CLIENT_CERTIFICATE_FILE` (PEM) and
+    /// `ONBOARD_CLIENT_KEY_FILE` (its RSA private key, PEM, readable by its owner only).
     static let variables = ["ONBOARD_CLIENT_ID", "ONBOARD_CLIENT_SECRET", "ONBOARD_ESSENTIALS_USER", "ONBOARD_ESSENTIALS_PASSWORD"]
 
     /// Reads the credentials from `file` (KEY=VALUE lines; it must be readable by its owner only)
@@ -64,23 +66,51 @@ enum M365Host {
     static func credentials(file: String?) throws -> OnboardingCredentials {
         var values = ProcessInfo.processInfo.environment
         if let file {
-            let attributes = try FileManager.default.attributesOfItem(atPath: file)
-            if let mode = attributes[.posixPermissions] as? Int, mode & 0o077 != 0 {
-                throw ValidationFailure("The credentials file \(file) is readable by others (mode \(String(mode, radix: 8))); chmod 600 it.")
-            }
+            try requireOwnerOnly(file, what: "credentials file")
             values = [:]
             for line in try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n") {
                 let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
                 if parts.count == 2, !parts[0].hasPrefix("#") { values[parts[0]] = parts[1] }
             }
         }
-        let missing = variables.filter { (values[$0] ?? "").isEmpty }
+        let certificateFile = values["ONBOARD_CLIENT_CERTIFICATE_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+        let keyFile = values["ONBOARD_CLIENT_KEY_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+        let usesCertificate = certificateFile != nil || keyFile != nil
+        var required = variables.filter { !(usesCertificate && $0 == "ONBOARD_CLIENT_SECRET") }
+        if usesCertificate { required += ["ONBOARD_CLIENT_CERTIFICATE_FILE", "ONBOARD_CLIENT_KEY_FILE"] }
+        let missing = required.filter { (values[$0] ?? "").isEmpty }
         guard missing.isEmpty else {
             throw ValidationFailure("Missing credentials: \(missing.joined(separator: ", ")). Set them in the environment or in --credentials-file; never on the command line.")
         }
-        return OnboardingCredentials(
-            clientID: values["ONBOARD_CLIENT_ID"]!, clientSecret: values["ONBOARD_CLIENT_SECRET"]!,
-            essentialsUser: values["ONBOARD_ESSENTIALS_USER"]!, essentialsPassword: values["ONBOARD_ESSENTIALS_PASSWORD"]!)
+        let (clientID, user, password) = (values["ONBOARD_CLIENT_ID"]!, values["ONBOARD_ESSENTIALS_USER"]!, values["ONBOARD_ESSENTIALS_PASSWORD"]!)
+        guard let certificateFile, let keyFile else {
+            return OnboardingCredentials(
+                clientID: clientID, clientSecret: values["ONBOARD_CLIENT_SECRET"]!, essentialsUser: user, essentialsPassword: password)
+        }
+        try requireOwnerOnly(keyFile, what: "client key file")
+        do {
+            let certificate = try ClientCertificate(
+                certificatePEM: String(contentsOfFile: certificateFile, encoding: .utf8),
+                privateKeyPEM: String(contentsOfFile: keyFile, encoding: .utf8))
+            return OnboardingCredentials(clientID: clientID, certificate: certificate, essentialsUser: user, essentialsPassword: password)
+        } catch let error as ServiceError {
+            throw ValidationFailure("\(error.message) (certificate \(certificateFile), key \(keyFile))")
+        } catch {
+            throw ValidationFailure("The client certificate or key could not be read: \(error.localizedDescription)")
+        }
+    }
+
+    /// Refuses a secret-bearing file that others can read.
+    private static func requireOwnerOnly(_ file: String, what: String) throws {
+        let attributes: [FileAttributeKey: Any]
+        do {
+            attributes = try FileManager.default.attributesOfItem(atPath: file)
+        } catch {
+            throw ValidationFailure("The \(what) \(file) cannot be read.")
+        }
+        if let mode = attributes[.posixPermissions] as? Int, mode & 0o077 != 0 {
+            throw ValidationFailure("The \(what) \(file) is readable by others (mode \(String(mode, radix: 8))); chmod 600 it.")
+        }
     }
 
     /// The workflow's graph for a run with `input`, with credentials from `file` or the environment

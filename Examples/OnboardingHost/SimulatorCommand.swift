@@ -16,6 +16,8 @@ struct SimulatorCommand: AsyncParsableCommand {
     @Option(help: "The seed the tenant's ids, users and groups derive from.") var seed: UInt64 = 1
     @Option(help: "How many users the seeded tenant has.") var users: Int = 25
     @Option(help: "How many groups the seeded tenant has.") var groups: Int = 4
+    @Option(help: "A certificate (PEM file) to register on the application, for certificate sign-in (repeatable).")
+    var certificate: [String] = []
     @Option(help: "Keep the simulated world in this file: restored at start, saved after every change.")
     var state: String?
 
@@ -32,6 +34,7 @@ struct SimulatorCommand: AsyncParsableCommand {
         configuration.dnsPort = dnsPort
         configuration.seed = seed
         configuration.tenants = [TenantSeed(name: "contoso", seed: seed, userCount: users, groupCount: groups)]
+        configuration.application.certificates = try certificate.map { try String(contentsOfFile: $0, encoding: .utf8) }
         let logger = Logger(label: "simulator")
         let simulator =
             try state.map { try TenantSimulator(configuration: configuration, stateFile: $0, logger: logger) }

@@ -13,7 +13,8 @@ struct StartCommand: AsyncParsableCommand {
         discussion: """
             Credentials: ONBOARD_CLIENT_ID, ONBOARD_CLIENT_SECRET, ONBOARD_ESSENTIALS_USER and \
             ONBOARD_ESSENTIALS_PASSWORD from the environment, or the same KEY=VALUE lines in --credentials-file \
-            (mode 600). They are never written to the journal.
+            (mode 600). To sign in with a certificate instead of the secret, set ONBOARD_CLIENT_CERTIFICATE_FILE \
+            and ONBOARD_CLIENT_KEY_FILE (PEM; the key file mode 600). They are never written to the journal.
 
             \(ExitStatus.helpText)
             """)

@@ -3,6 +3,8 @@ import Logging
 import OnboardingEngineTesting
 import Testing
 import TenantSimulator
+import X509
+import _CryptoExtras
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -135,5 +137,53 @@ struct StartCommandTests {
         let timeline = try #require(child["timeline"] as? [[String: Any]])
         #expect(timeline.filter { $0["action"] as? String == "run.started" }.count == 1)
         #expect(timeline.contains { $0["action"] as? String == "run.resumed" }, "the parent's resume resumed it")
+    }
+
+    @Test func theApplicationCanSignInWithACertificateFromOwnerOnlyFiles() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("start-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let journal = folder.appendingPathComponent("journal.sqlite").path
+        let key = try _RSA.Signing.PrivateKey(keySize: .bits2048)
+        let name = try DistinguishedName { CommonName("onboarding") }
+        let certificate = try Certificate(
+            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: Certificate.PublicKey(key.publicKey),
+            notValidBefore: Date().addingTimeInterval(-60), notValidAfter: Date().addingTimeInterval(3_600), issuer: name,
+            subject: name, signatureAlgorithm: .sha256WithRSAEncryption, extensions: Certificate.Extensions(),
+            issuerPrivateKey: Certificate.PrivateKey(key))
+        let certificatePEM = try certificate.serializeAsPEM().pemString
+        let certificateFile = folder.appendingPathComponent("app.crt").path
+        let keyFile = folder.appendingPathComponent("app.key").path
+        try certificatePEM.write(toFile: certificateFile, atomically: true, encoding: .utf8)
+        FileManager.default.createFile(
+            atPath: keyFile, contents: Data(key.pemRepresentation.utf8), attributes: [.posixPermissions: 0o600])
+        var environment = Self.environment()
+        environment["ONBOARD_CLIENT_SECRET"] = nil
+        environment["ONBOARD_CLIENT_CERTIFICATE_FILE"] = certificateFile
+        environment["ONBOARD_CLIENT_KEY_FILE"] = keyFile
+
+        var configuration = SimulatorConfiguration()
+        configuration.application.certificates = [certificatePEM]
+        try await TenantSimulator.withRunning(
+            configuration: configuration, logger: Logger(label: "sim", factory: { _ in SwiftLogNoOpLogHandler() })
+        ) { simulator, endpoints in
+            try simulator.grantConsent(GraphPermission.allGraph)
+            let start = [
+                "start", "--journal", journal, "--tenant", try simulator.tenantId(), "--org", "contoso.com", "--run", "c1",
+                "--simulator", endpoints.base, "--dns-port", "\(endpoints.dnsPort!)", "--max-idle-seconds", "0",
+            ]
+            try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: keyFile)
+            #expect(try await Self.status(start, environment: environment) == 64, "a key others can read is refused")
+            #expect(!FileManager.default.fileExists(atPath: journal))
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: keyFile)
+            #expect(try await Self.status(start, environment: environment) == 3, "it runs until the manual steps")
+            #expect(simulator.snapshot().tenants[0].inboundConnectors.count == 1, "tokens for Graph and Exchange worked")
+        }
+        let shown = try jsonObject(try runOnboard(["show", "c1", "--journal", journal, "--json"]).stdout)
+        let tasks = try #require(shown["tasks"] as? [[String: Any]])
+        #expect(tasks.first { $0["id"] as? String == "admin-consent" }?["state"] as? String == "succeeded")
+        let text = try ["", "-wal"].filter { FileManager.default.fileExists(atPath: journal + $0) }
+            .map { try String(contentsOfFile: journal + $0, encoding: .isoLatin1) }.joined()
+        #expect(!text.contains("PRIVATE KEY") && !text.contains(keyFile), "neither the key nor its path is journaled")
     }
 }

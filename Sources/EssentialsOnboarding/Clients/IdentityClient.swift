@@ -29,11 +29,25 @@ public final class IdentityClient: Sendable {
         if !fresh, let cached = cache.withLock({ $0[resource] }), cached.expiresAt.timeIntervalSince(now) > renewalMargin {
             return cached
         }
-        let form = [
-            ("client_id", credentials.clientID), ("client_secret", credentials.clientSecret),
-            ("scope", resource.scope), ("grant_type", "client_credentials"),
-        ].map { "\($0.0)=\(queryEscaped($0.1))" }.joined(separator: "&")
         let url = endpoints.login.appending(raw: "/\(tenant)/oauth2/v2.0/token")
+        var fields = [("client_id", credentials.clientID)]
+        if let certificate = credentials.clientCertificate {
+            let assertion: String
+            do {
+                assertion = try certificate.assertion(clientID: credentials.clientID, audience: url.absoluteString, now: now)
+            } catch {
+                throw ServiceError(
+                    .badRequest, service: .configuration, message: "The client assertion could not be signed: \(error).")
+            }
+            fields += [
+                ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+                ("client_assertion", assertion),
+            ]
+        } else {
+            fields.append(("client_secret", credentials.clientSecret))
+        }
+        fields += [("scope", resource.scope), ("grant_type", "client_credentials")]
+        let form = fields.map { "\($0.0)=\(queryEscaped($0.1))" }.joined(separator: "&")
         let answer = try await http.send(
             .POST, url, headers: [("Content-Type", "application/x-www-form-urlencoded")], body: Array(form.utf8),
             service: .identity)
@@ -100,6 +114,12 @@ public final class IdentityClient: Sendable {
             (kind, advice) = (.unauthorized, "The application has no service principal in this tenant yet: a Global Admin must grant admin consent first.")
         case "AADSTS65001":
             (kind, advice) = (.unauthorized, "Admin consent has not been granted (or has not reached the token service yet): a Global Admin must grant consent, then wait a minute.")
+        case "AADSTS700027":
+            (kind, advice) = (.unauthorized, "The certificate that signed the client assertion is not registered on the application, or the key does not match it: upload the certificate to the app registration, or supply its own private key.")
+        case "AADSTS700024":
+            (kind, advice) = (.unauthorized, "The client assertion is outside its valid time range: check this host's clock.")
+        case "AADSTS50013", "AADSTS700021":
+            (kind, advice) = (.unauthorized, "The client assertion names another application or token endpoint: check the client id and tenant.")
         case "AADSTS700016":
             (kind, advice) = (.unauthorized, "The client id is not an application known to this tenant: check the client id.")
         case "AADSTS90002":

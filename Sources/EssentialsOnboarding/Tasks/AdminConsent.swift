@@ -41,8 +41,10 @@ public struct AdminConsent: OnboardingTask {
             let token = try await services.identity.token(for: .graph, fresh: true)
             return wanted.subtracting(token.roles)
         } catch let error as ServiceError where error.service == .identity && error.code == .unauthorized {
-            // AADSTS65001 / 7000229: no consent (or no service principal) yet.
-            if error.serviceCode == "AADSTS7000215" || error.serviceCode == "AADSTS700016" {
+            // AADSTS65001 / 7000229: no consent (or no service principal) yet. A wrong secret,
+            // client id or certificate will not be fixed by waiting.
+            let credentialProblems = ["AADSTS7000215", "AADSTS700016", "AADSTS700027", "AADSTS700024", "AADSTS50013", "AADSTS700021"]
+            if let code = error.serviceCode, credentialProblems.contains(code) {
                 throw TaskInterruption.permanent(error.message, code: error.serviceCode)
             }
             return wanted

@@ -80,7 +80,19 @@ extension World {
                     "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '\(application.clientId)'."
                 )
             }
-        } else if (form["client_assertion"] ?? "").isEmpty || form["client_assertion_type"] == nil {
+        } else if let assertion = form["client_assertion"], !assertion.isEmpty,
+            form["client_assertion_type"] == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+        {
+            // The assertion is for this token endpoint, named by the tenant id or the domain used.
+            let audiences: Set<String> = [
+                "\(baseURL)/login/\(identifier)/oauth2/v2.0/token", "\(baseURL)/login/\(tenant.tenantId)/oauth2/v2.0/token",
+            ]
+            if let problem = ClientAssertion.problem(
+                assertion, clientId: clientId, audiences: audiences, certificates: registeredCertificates, now: now())
+            {
+                return identityError(401, "invalid_client", problem.code, problem.description)
+            }
+        } else {
             return identityError(
                 401, "invalid_client", 7_000_216,
                 "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.")

@@ -20,6 +20,8 @@ struct World: Sendable {
     var nextFaultID = 1
     var rng: SeededRandom
     let signingKey: UInt64
+    /// The application's certificates, parsed once.
+    let registeredCertificates: [RegisteredCertificate]
     var requestLog: [RequestRecord] = []
     var routeCounts: [String: Int] = [:]
     var sequence = 0
@@ -37,6 +39,7 @@ struct World: Sendable {
         self.timings = configuration.timings
         self.rng = SeededRandom(seed: configuration.seed)
         self.signingKey = SeededRandom.mix(configuration.seed ^ 0x7369_6d75_6c61_746f)
+        self.registeredCertificates = configuration.application.certificates.compactMap(RegisteredCertificate.init(pem:))
         self.essentials = EssentialsState(seed: configuration.essentials)
         for seed in configuration.tenants {
             let tenant = TenantState(seed: seed)
