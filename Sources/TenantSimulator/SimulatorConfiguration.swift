@@ -38,4 +38,24 @@ public struct SimulatorConfiguration: Sendable {
 
     /// The default configuration.
     public static var `default`: SimulatorConfiguration { SimulatorConfiguration() }
+
+    /// A partner (channel) organization `msp.example` with its own tenant `msp`, and one customer
+    /// organization `{name}.com` per name, each a child of the partner with its own tenant
+    /// `{name}`; every organization is entitled to the Microsoft 365 integration.
+    ///
+    /// - Parameters:
+    ///   - customers: the customers' short names, e.g. `["contoso", "fabrikam"]`.
+    ///   - users: how many users each tenant has.
+    public static func partner(customers: [String], users: Int = 10) -> SimulatorConfiguration {
+        var configuration = SimulatorConfiguration()
+        configuration.tenants = [TenantSeed(name: "msp", seed: 1_000, userCount: users, groupCount: 1)]
+            + customers.enumerated().map { TenantSeed(name: $1, seed: UInt64($0 + 1), userCount: users, groupCount: 2) }
+        configuration.essentials.organizations =
+            [EssentialsOrgSeed(domain: "msp.example", name: "Example MSP", features: ["m365_integration"])]
+            + customers.map {
+                EssentialsOrgSeed(
+                    domain: "\($0).com", name: $0.capitalized, parentDomain: "msp.example", features: ["m365_integration"])
+            }
+        return configuration
+    }
 }

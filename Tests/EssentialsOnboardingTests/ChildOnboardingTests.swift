@@ -8,25 +8,9 @@ import Testing
 
 @Suite("One run per child organization", .timeLimit(.minutes(2)))
 struct ChildOnboardingTests {
-    /// A partner `msp.example` with its own tenant, and two customers, each with its own tenant.
-    static var configuration: SimulatorConfiguration {
-        var configuration = SimulatorConfiguration()
-        configuration.tenants = [
-            TenantSeed(name: "msp", seed: 3, userCount: 5, groupCount: 1),
-            TenantSeed(name: "contoso", seed: 1, userCount: 10, groupCount: 2),
-            TenantSeed(name: "fabrikam", seed: 2, userCount: 10, groupCount: 2),
-        ]
-        configuration.essentials = EssentialsSeed(organizations: [
-            EssentialsOrgSeed(domain: "msp.example", name: "Example MSP", features: ["m365_integration"]),
-            EssentialsOrgSeed(domain: "contoso.com", name: "Contoso", parentDomain: "msp.example", features: ["m365_integration"]),
-            EssentialsOrgSeed(domain: "fabrikam.com", name: "Fabrikam", parentDomain: "msp.example", features: ["m365_integration"]),
-        ])
-        return configuration
-    }
-
     @Test func aParentFansOutOneRunPerChildOnceAndEachReachesItsOwnTenant() async throws {
         try await TenantSimulator.withRunning(
-            configuration: Self.configuration, logger: Logger(label: "sim", factory: { _ in SwiftLogNoOpLogHandler() })
+            configuration: .partner(customers: ["contoso", "fabrikam"]), logger: Logger(label: "sim", factory: { _ in SwiftLogNoOpLogHandler() })
         ) { simulator, endpoints in
             let journal = try TemporaryJournal()
             defer { journal.remove() }

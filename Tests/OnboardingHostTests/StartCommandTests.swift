@@ -107,19 +107,9 @@ struct StartCommandTests {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let journal = folder.appendingPathComponent("journal.sqlite").path
-        var configuration = SimulatorConfiguration()
-        configuration.tenants = [
-            TenantSeed(name: "msp", seed: 3, userCount: 5, groupCount: 1),
-            TenantSeed(name: "contoso", seed: 1, userCount: 5, groupCount: 1),
-            TenantSeed(name: "fabrikam", seed: 2, userCount: 5, groupCount: 1),
-        ]
-        configuration.essentials = EssentialsSeed(organizations: [
-            EssentialsOrgSeed(domain: "msp.example", name: "Example MSP", features: ["m365_integration"]),
-            EssentialsOrgSeed(domain: "contoso.com", name: "Contoso", parentDomain: "msp.example", features: ["m365_integration"]),
-            EssentialsOrgSeed(domain: "fabrikam.com", name: "Fabrikam", parentDomain: "msp.example", features: ["m365_integration"]),
-        ])
         try await TenantSimulator.withRunning(
-            configuration: configuration, logger: Logger(label: "sim", factory: { _ in SwiftLogNoOpLogHandler() })
+            configuration: .partner(customers: ["contoso", "fabrikam"], users: 5),
+            logger: Logger(label: "sim", factory: { _ in SwiftLogNoOpLogHandler() })
         ) { simulator, endpoints in
             let start = [
                 "start", "--journal", journal, "--tenant", try simulator.tenantId("msp"), "--org", "msp.example",
