@@ -49,6 +49,12 @@ struct DemoCommand: AsyncParsableCommand {
     func validate() throws {
         if users < 1 || groups < 0 { throw ValidationError("--users must be at least 1 and --groups not negative.") }
         if propagation < 0 || latency < 0 { throw ValidationError("--propagation and --latency must not be negative.") }
+        // Task names are checked before anything is written, so a typo leaves no journal behind.
+        let graph = try M365Host.descriptiveGraph()
+        for (option, task) in fail.map({ ("--fail", $0) }) + (crashAfter.map { [("--crash-after", $0)] } ?? [])
+        where graph.descriptor(for: TaskID(task)) == nil {
+            throw ValidationError("\(option) names '\(task)', which is not a task of the workflow (see `onboard graph`).")
+        }
     }
 
     /// The demo tenant's settings with `stateFile` and the default options (`onboard plan` uses these).
@@ -72,9 +78,6 @@ struct DemoCommand: AsyncParsableCommand {
 
         let result = try await DemoTenant.run(settings) { tenant in
             let graph = try tenant.graph(failing: Set(fail.map { TaskID($0) }))
-            for task in fail where graph.descriptor(for: TaskID(task)) == nil {
-                throw ValidationFailure("--fail names '\(task)', which is not a task of the workflow (see `onboard graph`).")
-            }
             if latency > 0 {
                 for service in [SimulatedService.identity, .graph, .exchange, .essentials] {
                     tenant.simulator.inject(Fault(service, kind: .latency(.milliseconds(latency)), trigger: .always))

@@ -58,6 +58,7 @@ struct BadInputTests {
     @Test(arguments: [
         ["runs", "--state", "stuck"], ["skip", "some-run", "import-domains"], ["retry", "some-run"],
         ["graph", "--format", "png"], ["confirm", "some-run", "admin-consent", "--actor", ""], ["frobnicate"],
+        ["demo", "--crash-after", "no-such-task"], ["demo", "--fail", "import-domain"], ["demo", "--admin-skips", "dns"],
     ])
     func aBadCommandLineIsExitCode64(_ command: [String]) throws {
         let journal = try TestJournal()
@@ -66,6 +67,6 @@ struct BadInputTests {
         #expect(result.status == 64, "\(result.output)")
         #expect(result.stdout.isEmpty)
         #expect(result.stderr.contains("Error:"))
-        #expect(!FileManager.default.fileExists(atPath: journal.path))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: journal.folder.path).isEmpty, "nothing written")
     }
 }
