@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import Logging
 import TenantSimulator
@@ -46,6 +47,32 @@ struct StateFileTests {
         // Ids keep counting where the first simulator stopped, so nothing new collides with the old.
         let next = try second.addUser(displayName: "Another", userPrincipalName: "another@contoso.com")
         #expect(next != added)
+    }
+
+    @Test func theConsentPagesGrantIsKeptThoughItIsAGet() async throws {
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let first = try TenantSimulator(configuration: SimulatorConfiguration(), stateFile: path, logger: logger)
+        let client = HTTPClient(
+            eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
+        defer { _ = client.shutdown() }
+        try await first.withRunning { endpoints in
+            let harness = Harness(simulator: first, endpoints: endpoints, client: client)
+            let page = try await harness.send(
+                .GET,
+                "\(endpoints.login)/\(harness.tenantId)/v2.0/adminconsent?client_id=\(harness.application.clientId)"
+                    + "&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default&redirect_uri=https%3A%2F%2Flocalhost%2Fconsent")
+            #expect(page.status == 302)
+            let reread = try TenantSimulator(configuration: SimulatorConfiguration(), stateFile: path, logger: logger)
+            #expect(reread.snapshot().tenants.first?.grantedPermissions.count == 9, "saved before the redirect")
+            // Other reads save nothing: a save renames a new file into place, and a listing leaves the old one.
+            let token = try await harness.token()
+            func inode() throws -> Int? {
+                try FileManager.default.attributesOfItem(atPath: path)[.systemFileNumber] as? Int
+            }
+            let before = try inode()
+            #expect(try await harness.graph("/users", token: token).status == 200)
+            #expect(try inode() == before)
+        }
     }
 
     @Test func aFileForAnotherSeedIsRefusedAndLeftAlone() throws {

@@ -35,7 +35,8 @@ final class SimulatorCore: Sendable {
     /// Answers one HTTP request. Faults and latency are decided under the lock, applied outside it.
     func respond(to request: SimRequest) async -> SimReply {
         if request.segments.first == "_simulator" {
-            return change { $0.handleSimulator(request) }
+            return request.method == "GET"
+                ? world.withLock { $0.handleSimulator(request) } : change { $0.handleSimulator(request) }
         }
         let (service, route) = World.classify(request)
         let (sequence, faulted) = world.withLock {
@@ -48,8 +49,13 @@ final class SimulatorCore: Sendable {
         if let faulted, faulted.status != -1 {
             reply = faulted
         } else {
-            // Even a GET may change the world (the admin-consent page grants), so every answer saves.
-            reply = change { $0.dispatch(request, service: service) }
+            // Reads leave the world as it was, except the admin-consent page, which grants; a
+            // persistent simulator saves after everything else, before answering.
+            if request.method == "GET" && !route.hasSuffix("adminconsent") {
+                reply = world.withLock { $0.dispatch(request, service: service) }
+            } else {
+                reply = change { $0.dispatch(request, service: service) }
+            }
         }
         let fault = faulted?.fault
         world.withLock { $0.finish(sequence: sequence, status: reply.drop ? 0 : reply.status, fault: fault) }
