@@ -29,7 +29,7 @@ struct ShowCommand: ParsableCommand {
         lines.append(
             "Started \(detail.createdAt.formatted(.iso8601)), last changed \(detail.updatedAt.formatted(.iso8601))")
         if let lease = detail.lease {
-            let how = lease.expired ? "expired" : "held"
+            let how = lease.expired ? "expired" : detail.stalled ? "its process is gone; resume takes it over" : "held"
             lines.append("Lease: \(lease.owner) until \(lease.expiresAt.formatted(.iso8601)) (\(how))")
         } else if detail.state == RunState.running.rawValue {
             lines.append("Lease: none (the process that ran it stopped; resume it)")

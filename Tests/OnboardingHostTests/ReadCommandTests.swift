@@ -111,8 +111,9 @@ struct ReadCommandTests {
         #expect(detail["state"] as? String == "running")
         let lease = try #require(detail["lease"] as? [String: Any])
         #expect((lease["owner"] as? String)?.contains(":") == true)
+        #expect(detail["stalled"] as? Bool == true)
         let text = try journal.run(["show", runID])
-        #expect(text.stdout.contains("Lease: "), "\(text.stdout)")
+        #expect(text.stdout.contains("(its process is gone; resume takes it over)"), "\(text.stdout)")
     }
 
     @Test func planForANewRunChangesNothingAndListsPermissions() throws {
