@@ -32,12 +32,12 @@ struct DemoTenant: Sendable {
     /// less often than ``maxIdleWait``, so a run waiting on a person's change parks (and the demo's
     /// admin gets their turn) instead of polling in the process.
     static let onboardingConfiguration = OnboardingConfiguration(
-        consentRecheck: .seconds(10), replicationRetry: .milliseconds(500), spfRecheck: .seconds(10),
+        consentRecheck: .seconds(20), replicationRetry: .milliseconds(500), spfRecheck: .seconds(20),
         exchangeRetry: RetryPolicy(
             maxAttempts: 20, initialDelay: .milliseconds(500), multiplier: 1.5, maxDelay: .seconds(2)))
 
     /// How long a demo run waits in-process for a retry before parking.
-    static let maxIdleWait: Duration = .seconds(3)
+    static let maxIdleWait: Duration = .seconds(8)
 
     let settings: Settings
     let simulator: TenantSimulator

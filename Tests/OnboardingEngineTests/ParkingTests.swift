@@ -86,6 +86,30 @@ struct ParkingTests {
         #expect(checks.value == 3)
     }
 
+    @Test func shortRechecksOfAnUnmetConditionParkOnceTheIdleStretchExceedsMaxIdleWait() async throws {
+        let harness = try Harness(configuration: quietLease)
+        defer { harness.remove() }
+        let checks = Counter()
+        let consent = ClosureTask<NoOutput>(id: "consent", effect: .readOnly) { _ in
+            checks.increment()
+            throw TaskInterruption.waitingForCondition("no consent yet", recheckAfter: .seconds(30))
+        }
+        let graph = try TaskGraph(workflow: "w", tasks: [step("first"), consent])
+        let start = harness.clock.now()
+        async let run = harness.engine.start(graph, id: "r", input: Empty(), options: RunOptions(maxIdleWait: .seconds(100)))
+        // Checked at 0, 30, 60 and 90 s; the next check (120 s) would make the idle stretch 120 s.
+        for expected in 1...3 {
+            await harness.clock.waitForSleepers(atLeast: 2)
+            #expect(checks.value == expected)
+            harness.clock.advanceToNextDeadline()
+        }
+        let parked = try await run
+        #expect(parked.state == .waiting)
+        #expect(checks.value == 4)
+        #expect(harness.clock.now() == start.addingTimeInterval(90))
+        #expect(parked.task("consent")?.nextAttemptAt == start.addingTimeInterval(120))
+    }
+
     @Test func aLongConditionWaitParksAndResumeRechecksAtOnce() async throws {
         let harness = try Harness()
         defer { harness.remove() }

@@ -10,9 +10,13 @@ public struct RunOptions: Sendable, Hashable, Codable {
     public var changeWindows: [ChangeWindow]
     /// A dry run calls each task's `observe`, never `run`, and records what would change.
     public var dryRun: Bool
-    /// When nothing can start before an instant further away than this (a long backoff, a
-    /// condition re-check, a closed change window), the run parks and `start`/`resume` return
-    /// instead of holding the process. Shorter waits are slept through on the engine's clock.
+    /// How long a run may sit in the process with nothing getting anywhere. When nothing can
+    /// start before an instant further than this from the last progress (a long backoff, a
+    /// closed change window, or a condition that keeps being re-checked and found unmet), the
+    /// run parks and `start`/`resume` return instead of holding the process. Shorter waits are
+    /// slept through on the engine's clock. Progress is any task outcome except a condition
+    /// found still unmet, so a series of retries is slept through as long as each backoff is
+    /// shorter than this.
     public var maxIdleWait: Duration
 
     /// Creates run options.

@@ -41,6 +41,9 @@ final class RunExecution {
     private var readyNeedsSort = false
     /// Not runnable before an instant: backoff after a retryable failure, or a condition re-check.
     private var timed: [(at: Date, index: Int)] = []
+    /// When a task last got anywhere (any outcome but a condition found still unmet): re-checks
+    /// of conditions alone do not keep a run in the process past ``RunOptions/maxIdleWait``.
+    private var lastProgressAt: Date
     /// Mutating tasks that are runnable but wait for a change window.
     private var windowDeferred: [Int] = []
     private var inFlight = 0
@@ -67,6 +70,7 @@ final class RunExecution {
             deps.reduce(0) { $0 + (records[$1].state.releasesDependents ? 0 : 1) }
         }
         let now = engine.clock.now()
+        lastProgressAt = now
         for index in records.indices where unfinishedDependencies[index] == 0 {
             enqueueIfRunnable(index, now: now, resuming: true)
         }
@@ -291,6 +295,11 @@ final class RunExecution {
                 engine.metrics.parked.increment()
             }
         }
+        if case .interrupted(let interruption) = outcome, case .waitingForCondition = interruption.kind {
+            // still waiting on the world: not progress
+        } else {
+            lastProgressAt = now
+        }
         let attempt = records[index].attempts
         records[index] = record
         batch.tasks.append(record)
@@ -433,7 +442,11 @@ final class RunExecution {
     /// With nothing in flight: returns a result if the run finished or must park, `nil` to keep waiting.
     private func finishOrPark(now: Date) async throws -> RunResult? {
         if !ready.isEmpty { return nil }  // waiting for a global permit
-        if let wake = nextWake(now: now), wake.timeIntervalSince(now) <= run.options.maxIdleWait.seconds { return nil }
+        // Sleep until the next wake only while the whole idle stretch, counted from the last
+        // progress, stays within maxIdleWait; a condition re-checked every 30 s parks after it.
+        if let wake = nextWake(now: now), wake.timeIntervalSince(lastProgressAt) <= run.options.maxIdleWait.seconds {
+            return nil
+        }
 
         var anyFailed = false
         var anyBlocked = false
