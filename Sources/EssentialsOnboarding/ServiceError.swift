@@ -5,6 +5,18 @@ public struct ServiceError: Error, Sendable, CustomStringConvertible {
     /// Which service answered.
     public enum Service: String, Sendable {
         case identity, graph, exchange, essentials, dns, configuration
+
+        /// The service's name for a person: "Microsoft Graph", "Exchange Online", ….
+        public var displayName: String {
+            switch self {
+            case .identity: "The Microsoft identity platform"
+            case .graph: "Microsoft Graph"
+            case .exchange: "Exchange Online"
+            case .essentials: "Proofpoint Essentials"
+            case .dns: "DNS"
+            case .configuration: "The configuration"
+            }
+        }
     }
 
     /// What kind of failure. Extensible.

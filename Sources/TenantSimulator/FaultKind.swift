@@ -6,6 +6,7 @@ public struct FaultKind: Sendable, Hashable, CustomStringConvertible {
         case latency(Duration)
         case dropConnection
         case nonJSONForbidden
+        case answer(status: Int, contentType: String, body: String)
     }
 
     let storage: Storage
@@ -25,7 +26,18 @@ public struct FaultKind: Sendable, Hashable, CustomStringConvertible {
     /// 403 with an HTML body instead of JSON, as Exchange sometimes answers.
     public static let nonJSONForbidden = FaultKind(storage: .nonJSONForbidden)
 
-    /// A short name: `throttle`, `unavailable`, `latency`, `drop` or `nonJSONForbidden`.
+    /// Answers with exactly this instead of the service, to script a hostile or broken server:
+    /// a next-page link to another host, a body that is not JSON, a field of the wrong type.
+    ///
+    /// ```swift
+    /// simulator.inject(Fault(.graph, method: "GET", route: "/users",
+    ///     kind: .answer(body: #"{"value":[],"@odata.nextLink":"https://elsewhere.example/users"}"#)))
+    /// ```
+    public static func answer(status: Int = 200, contentType: String = "application/json", body: String) -> FaultKind {
+        FaultKind(storage: .answer(status: status, contentType: contentType, body: body))
+    }
+
+    /// A short name: `throttle`, `unavailable`, `latency`, `drop`, `nonJSONForbidden` or `answer`.
     public var description: String {
         switch storage {
         case .throttle: return "throttle"
@@ -33,6 +45,7 @@ public struct FaultKind: Sendable, Hashable, CustomStringConvertible {
         case .latency: return "latency"
         case .dropConnection: return "drop"
         case .nonJSONForbidden: return "nonJSONForbidden"
+        case .answer: return "answer"
         }
     }
 }

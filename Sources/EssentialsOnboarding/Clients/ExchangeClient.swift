@@ -54,7 +54,12 @@ public struct ExchangeClient: Sendable {
             }
             let output = try answer.decode(Output.self, service: .exchange)
             objects += output.value ?? []
-            next = output.nextLink.flatMap(URL.init(string:))
+            next = try output.nextLink.map { try url.followable($0, from: .exchange) }
+            if let next, next == target {
+                throw ServiceError(
+                    .invalidResponse, service: .exchange,
+                    message: "Exchange Online answered \(cmdlet) with a link to the same page; the listing was stopped rather than repeated.")
+            }
         }
         return objects
     }

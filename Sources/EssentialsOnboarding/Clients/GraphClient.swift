@@ -63,18 +63,34 @@ public struct GraphClient: Sendable {
 
     // MARK: - Paging
 
-    /// One page: the first (`path` relative to v1.0) or a `nextLink`/`deltaLink` from an earlier page.
+    /// One page: the first (a `path` relative to v1.0, starting with `/`) or a `nextLink`/`deltaLink`
+    /// from an earlier page.
+    ///
+    /// - Throws: ``ServiceError`` `invalidResponse` when a link is not on Graph's host or a page
+    ///   links to itself, so a broken answer cannot loop the sync or send the token elsewhere.
     public func page<Element: Decodable & Sendable>(_ pathOrLink: String, of type: Element.Type = Element.self) async throws
         -> GraphPage<Element>
     {
-        try await get(pathOrLink)
+        let page: GraphPage<Element> = try await get(pathOrLink)
+        if let next = page.nextLink, next == pathOrLink {
+            throw ServiceError(
+                .invalidResponse, service: .graph,
+                message: "Microsoft Graph answered a page with a link to the same page; the listing was stopped rather than repeated.")
+        }
+        return page
     }
 
     /// Every item of a collection, following `@odata.nextLink`.
     public func all<Element: Decodable & Sendable>(_ path: String) async throws -> [Element] {
         var items: [Element] = []
+        var seen: Set<String> = []
         var next: String? = path
         while let link = next {
+            guard seen.insert(link).inserted else {
+                throw ServiceError(
+                    .invalidResponse, service: .graph,
+                    message: "Microsoft Graph's next-page links went round in a circle; the listing was stopped.")
+            }
             let page: GraphPage<Element> = try await get(link)
             items += page.value
             next = page.nextLink
@@ -93,7 +109,8 @@ public struct GraphClient: Sendable {
     }
 
     private func request<T: Decodable>(_ method: HTTPMethod, _ pathOrLink: String, body: [UInt8]?) async throws -> T {
-        let url = pathOrLink.hasPrefix("http") ? URL(string: pathOrLink)! : base.appending(raw: pathOrLink)
+        // A path of ours starts with "/"; anything else is a link Graph gave, checked before following.
+        let url = pathOrLink.hasPrefix("/") ? base.appending(raw: pathOrLink) : try base.followable(pathOrLink, from: .graph)
         var fresh = false
         while true {
             let token = try await identity.token(for: .graph, fresh: fresh)

@@ -93,9 +93,32 @@ struct ServiceHTTP: Sendable {
 
 extension URL {
     /// This URL with `path` appended (which may contain a query) — for building service URLs.
+    /// Characters a URL cannot hold (a space in an org's name, say) are percent-encoded.
     func appending(raw path: String) -> URL {
-        URL(string: absoluteString.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + path)!
+        let text = absoluteString.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + path
+        if let url = URL(string: text) { return url }
+        var legal = CharacterSet.urlQueryAllowed
+        legal.insert(charactersIn: "%#")
+        return URL(string: text.addingPercentEncoding(withAllowedCharacters: legal) ?? text) ?? self
     }
+
+    /// A link a service returned (a next page, a delta link), checked before a token is sent to
+    /// it: it must parse and be on this URL's scheme, host and port.
+    ///
+    /// - Throws: ``ServiceError`` `invalidResponse` naming the link, so a broken or hostile answer
+    ///   neither crashes the host nor sends its token elsewhere.
+    func followable(_ link: String, from service: ServiceError.Service) throws -> URL {
+        guard let url = URL(string: link), url.scheme?.lowercased() == scheme?.lowercased(),
+            url.host?.lowercased() == host?.lowercased(), (url.port ?? url.defaultPort) == (port ?? defaultPort)
+        else {
+            throw ServiceError(
+                .invalidResponse, service: service,
+                message: "\(service.displayName) answered with a next-page link to another server or not a URL (\(link.prefix(200))); it was not followed and no token was sent there.")
+        }
+        return url
+    }
+
+    private var defaultPort: Int? { scheme?.lowercased() == "https" ? 443 : scheme?.lowercased() == "http" ? 80 : nil }
 }
 
 /// Percent-encodes a query value.

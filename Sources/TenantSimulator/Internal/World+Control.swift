@@ -97,8 +97,15 @@ extension World {
             kind = .latency(.milliseconds(milliseconds))
         case "drop": kind = .dropConnection
         case "nonJSONForbidden": kind = .nonJSONForbidden
+        case "answer":
+            guard let text = body["body"]?.stringValue else {
+                return Self.controlError(400, "'body' (a string) is required for answer.")
+            }
+            kind = .answer(
+                status: body["status"]?.intValue ?? 200,
+                contentType: body["contentType"]?.stringValue ?? "application/json", body: text)
         default:
-            return Self.controlError(400, "'kind' must be throttle, unavailable, latency, drop or nonJSONForbidden.")
+            return Self.controlError(400, "'kind' must be throttle, unavailable, latency, drop, nonJSONForbidden or answer.")
         }
         let trigger: FaultTrigger
         if let probability = Self.number(body["probability"]) {

@@ -154,6 +154,8 @@ struct World: Sendable {
                 403,
                 "<html><head><title>403 - Forbidden</title></head><body><h1>403 - Forbidden: Access is denied."
                     + "</h1></body></html>", contentType: "text/html")
+        case .answer(let status, let contentType, let body):
+            return .text(status, body, contentType: contentType)
         case .latency:
             return SimReply(status: -1)
         }
