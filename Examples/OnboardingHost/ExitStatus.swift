@@ -78,7 +78,9 @@ enum ExitStatus {
         case let error as ValidationFailure:
             return (oneLine(error.description), usage)
         case let error as ServiceError:
-            return (oneLine(error.message), error.code == .insecureEndpoint ? usage : failed)
+            // A problem with what the user configured (an endpoint, a region) is a usage error.
+            let configuration = error.code == .insecureEndpoint || error.service == .configuration
+            return (oneLine(error.message), configuration ? usage : failed)
         default:
             return (oneLine("unexpected error: \(error)"), internalError)
         }

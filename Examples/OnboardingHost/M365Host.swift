@@ -133,7 +133,7 @@ enum M365Host {
     /// the cloud's endpoints and no credentials, and never run.
     static func descriptiveGraph() throws -> TaskGraph {
         let services = try OnboardingServices(
-            httpClient: .shared, endpoints: .cloud(essentialsRegion: "us1"),
+            httpClient: .shared, endpoints: try .cloud(essentialsRegion: "us1"),
             credentials: OnboardingCredentials(clientID: "", clientSecret: "", essentialsUser: "", essentialsPassword: ""),
             tenantID: "")
         return try EssentialsWorkflow.graph(services: services)

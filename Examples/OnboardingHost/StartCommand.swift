@@ -32,6 +32,12 @@ struct StartCommand: AsyncParsableCommand {
     @Flag(help: "The org is a partner (channel) org: let its customers use integrations and start one run per child org.")
     var parent = false
 
+    func validate() throws {
+        if syncHours < 1 { throw ValidationError("--sync-hours must be at least 1.") }
+        if maxIdleSeconds < 0 { throw ValidationError("--max-idle-seconds must not be negative.") }
+        if let dnsPort, !(1...65_535).contains(dnsPort) { throw ValidationError("--dns-port must be between 1 and 65535.") }
+    }
+
     func run() async throws {
         let endpoints: ServiceEndpoints
         if let simulator {
@@ -41,7 +47,7 @@ struct StartCommand: AsyncParsableCommand {
                 exchange: base.appendingPathComponent("exchange"), essentials: base.appendingPathComponent("essentials"),
                 nameserver: dnsPort.map { "127.0.0.1:\($0)" })
         } else {
-            endpoints = .cloud(essentialsRegion: region)
+            endpoints = try .cloud(essentialsRegion: region)
         }
         try endpoints.validate()
         let input = M365Host.RunInput(

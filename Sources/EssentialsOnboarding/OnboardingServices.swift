@@ -5,7 +5,7 @@ import OnboardingEngine
 ///
 /// ```swift
 /// let services = try OnboardingServices(
-///     httpClient: .shared, endpoints: .cloud(), credentials: credentials, tenantID: input.tenantID)
+///     httpClient: .shared, endpoints: try .cloud(), credentials: credentials, tenantID: input.tenantID)
 /// let graph = try EssentialsWorkflow.graph(services: services, configuration: OnboardingConfiguration())
 /// ```
 public struct OnboardingServices: Sendable {

@@ -24,13 +24,25 @@ public struct ServiceEndpoints: Sendable, Hashable {
         self.nameserver = nameserver
     }
 
-    /// Microsoft's public cloud and the Essentials region `region` (e.g. `us1`, `eu1`).
-    public static func cloud(essentialsRegion region: String = "us1") -> ServiceEndpoints {
-        ServiceEndpoints(
+    /// The Essentials regions.
+    public static let essentialsRegions = ["us1", "us2", "us3", "us4", "us5", "eu1"]
+
+    /// Microsoft's public cloud and the Essentials region `region` (one of ``essentialsRegions``).
+    ///
+    /// - Throws: ``ServiceError`` `badRequest` (service `configuration`) for an unknown region.
+    public static func cloud(essentialsRegion region: String = "us1") throws -> ServiceEndpoints {
+        let region = region.lowercased()
+        guard essentialsRegions.contains(region), let essentials = URL(string: "https://\(region).proofpointessentials.com")
+        else {
+            throw ServiceError(
+                .badRequest, service: .configuration,
+                message: "'\(region)' is not an Essentials region; use one of \(essentialsRegions.joined(separator: ", ")).")
+        }
+        return ServiceEndpoints(
             login: URL(string: "https://login.microsoftonline.com")!,
             graph: URL(string: "https://graph.microsoft.com")!,
             exchange: URL(string: "https://outlook.office365.com")!,
-            essentials: URL(string: "https://\(region).proofpointessentials.com")!)
+            essentials: essentials)
     }
 
     /// Refuses plain HTTP to any host that is not on loopback.

@@ -101,10 +101,17 @@ struct FaultTests {
     }
 
     @Test func plainHTTPIsRefusedOffLoopback() throws {
-        var endpoints = ServiceEndpoints.cloud()
+        var endpoints = try ServiceEndpoints.cloud()
         #expect(throws: Never.self) { try endpoints.validate() }
         endpoints.graph = URL(string: "http://graph.example.com")!
         let error = #expect(throws: ServiceError.self) { try endpoints.validate() }
         #expect(error?.code == .insecureEndpoint)
+    }
+
+    @Test func anUnknownEssentialsRegionIsAConfigurationErrorNotACrash() throws {
+        #expect(try ServiceEndpoints.cloud(essentialsRegion: "EU1").essentials.host == "eu1.proofpointessentials.com")
+        let error = #expect(throws: ServiceError.self) { try ServiceEndpoints.cloud(essentialsRegion: "us 1/x") }
+        #expect(error?.service == .configuration)
+        #expect(error?.message.contains("us1, us2, us3, us4, us5, eu1") == true)
     }
 }

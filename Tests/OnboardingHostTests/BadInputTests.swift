@@ -59,6 +59,8 @@ struct BadInputTests {
         ["runs", "--state", "stuck"], ["skip", "some-run", "import-domains"], ["retry", "some-run"],
         ["graph", "--format", "png"], ["confirm", "some-run", "admin-consent", "--actor", ""], ["frobnicate"],
         ["demo", "--crash-after", "no-such-task"], ["demo", "--fail", "import-domain"], ["demo", "--admin-skips", "dns"],
+        ["start", "--tenant", "t", "--org", "o", "--dns-port", "99999"], ["start", "--tenant", "t", "--org", "o", "--sync-hours=0"],
+        ["start", "--tenant", "t", "--org", "o", "--max-idle-seconds=-1"],
     ])
     func aBadCommandLineIsExitCode64(_ command: [String]) throws {
         let journal = try TestJournal()

@@ -88,6 +88,14 @@ struct StartCommandTests {
         }
     }
 
+    @Test func anUnknownRegionIsAUsageErrorNotACrash() throws {
+        let journal = FileManager.default.temporaryDirectory.appendingPathComponent("\(UUID().uuidString).sqlite").path
+        let result = try runOnboard(
+            ["start", "--journal", journal, "--tenant", "t", "--org", "o", "--region", "us 1/x"], environment: Self.environment())
+        expectOneLineError(result, status: 64, containing: "is not an Essentials region")
+        #expect(!FileManager.default.fileExists(atPath: journal))
+    }
+
     @Test func credentialsAreNeverTakenFromArgumentsAndMissingOnesAreAUsageError() async throws {
         var environment = ProcessInfo.processInfo.environment
         for name in ["ONBOARD_CLIENT_ID", "ONBOARD_CLIENT_SECRET", "ONBOARD_ESSENTIALS_USER", "ONBOARD_ESSENTIALS_PASSWORD"] {
