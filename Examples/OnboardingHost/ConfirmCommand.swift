@@ -27,6 +27,7 @@ struct ConfirmCommand: AsyncParsableCommand {
         let task = TaskID(taskID)
         let record = try session.journal.tasks(of: run.id).first { $0.id == task }
         if let demo = try session.input(of: run.id).demo, let action = DemoAdmin.Action(task: task) {
+            try demo.requireStateFile()
             if run.state == .cancelled || record?.state != .waiting || record?.park?.kind == .person {
                 try session.engine.confirm(task, in: run.id, actor: actorOption.name, note: note)
             }

@@ -76,7 +76,7 @@ struct DemoCommand: AsyncParsableCommand {
             journal: journal, configuration: crashConfiguration(path: path),
             logger: Logger(label: "onboard", factory: { _ in SwiftLogNoOpLogHandler() }))
 
-        let result = try await DemoTenant.run(settings) { tenant in
+        let result = try await DemoTenant.run(settings, creating: true) { tenant in
             let graph = try tenant.graph(failing: Set(fail.map { TaskID($0) }))
             if latency > 0 {
                 for service in [SimulatedService.identity, .graph, .exchange, .essentials] {

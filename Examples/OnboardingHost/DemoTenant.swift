@@ -23,6 +23,13 @@ struct DemoTenant: Sendable {
         var propagationSeconds: Double
         /// The manual steps the demo's admin does by themselves.
         var admin: [DemoAdmin.Action]
+
+        /// Throws unless the tenant's state file exists, before anything is written for the run.
+        func requireStateFile() throws {
+            guard FileManager.default.fileExists(atPath: stateFile) else {
+                throw SimulatorError(.stateFile, "There is no simulator state file at \(stateFile).")
+            }
+        }
     }
 
     /// The Essentials organization the demo onboards.
@@ -88,16 +95,17 @@ struct DemoTenant: Sendable {
     /// The demo's admin, acting in this tenant.
     var admin: DemoAdmin { DemoAdmin(tenant: self) }
 
-    /// Starts the tenant described by `settings` (restoring its state file, or creating it), runs
-    /// `body` while it serves on loopback, then stops it.
+    /// Starts the tenant described by `settings` (restoring its state file, or creating it when
+    /// `creating`), runs `body` while it serves on loopback, then stops it.
     ///
-    /// - Throws: ``SimulatorError`` when the state file belongs to another tenant or is damaged.
+    /// - Throws: ``SimulatorError`` when the state file is missing (and not `creating`), belongs
+    ///   to another tenant or is damaged: a demo run never meets a fresh tenant by mistake.
     static func run<Result: Sendable>(
-        _ settings: Settings, _ body: (DemoTenant) async throws -> Result
+        _ settings: Settings, creating: Bool = false, _ body: (DemoTenant) async throws -> Result
     ) async throws -> Result {
         let configuration = simulatorConfiguration(settings)
         let simulator = try TenantSimulator(
-            configuration: configuration, stateFile: settings.stateFile,
+            configuration: configuration, stateFile: settings.stateFile, createIfMissing: creating,
             logger: Logger(label: "demo-tenant", factory: { _ in SwiftLogNoOpLogHandler() }))
         return try await simulator.withRunning { bound in
             let endpoints = ServiceEndpoints(

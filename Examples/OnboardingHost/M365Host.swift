@@ -115,7 +115,7 @@ enum M365Host {
 
     /// The workflow's graph for a run with `input`, with credentials from `file` or the environment
     /// (or, for a demo run, the simulator's). The endpoints are the journaled ones: a demo run's
-    /// are stale, so use ``DemoTenant/run(_:_:)`` to run its tasks.
+    /// are stale, so use ``DemoTenant/run(_:creating:_:)`` to run its tasks.
     static func graph(input: RunInput, credentialsFile: String?) throws -> TaskGraph {
         if let demo = input.demo {
             let credentials = DemoTenant.credentials(DemoTenant.simulatorConfiguration(demo))

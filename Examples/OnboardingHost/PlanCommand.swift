@@ -35,7 +35,7 @@ struct PlanCommand: AsyncParsableCommand {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: folder) }
             let settings = DemoCommand.settings(stateFile: folder.appendingPathComponent("tenant.json").path)
-            plan = try await DemoTenant.run(settings) { tenant in
+            plan = try await DemoTenant.run(settings, creating: true) { tenant in
                 try await PlanCommand.planNewRun(try tenant.graph(), input: try tenant.runInput)
             }
         }

@@ -48,14 +48,20 @@ public struct TenantSimulator: Sendable {
     ///
     /// - Parameters:
     ///   - configuration: what to seed and where to listen; must match the one the file was saved with.
-    ///   - stateFile: the file's path; created (mode 0600) when missing.
+    ///   - stateFile: the file's path; created (mode 0600) when missing, if `createIfMissing`.
+    ///   - createIfMissing: whether a missing file starts a fresh world (else it is an error, so a
+    ///     host resuming a tenant never meets a new one by mistake).
     ///   - logger: the logger.
     /// - Throws: ``SimulatorError`` with code ``SimulatorError/Code/stateFile`` when the file is
-    ///   not a state file, is damaged, or was saved for another seed, other tenants or other
-    ///   organizations; the file is then left untouched.
+    ///   missing (and not `createIfMissing`), is not a state file, is damaged, or was saved for
+    ///   another seed, other tenants or other organizations; the file is then left untouched.
     public init(
-        configuration: SimulatorConfiguration, stateFile: String, logger: Logger = Logger(label: "TenantSimulator")
+        configuration: SimulatorConfiguration, stateFile: String, createIfMissing: Bool = true,
+        logger: Logger = Logger(label: "TenantSimulator")
     ) throws {
+        if !createIfMissing && !FileManager.default.fileExists(atPath: stateFile) {
+            throw SimulatorError(.stateFile, "There is no simulator state file at \(stateFile).")
+        }
         self.configuration = configuration
         self.core = try SimulatorCore(configuration: configuration, stateFile: StateFile(path: stateFile, logger: logger))
         self.logger = logger

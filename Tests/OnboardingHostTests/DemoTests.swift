@@ -91,7 +91,7 @@ struct DemoTests {
         try expectOnboarded(try tenant(of: runID))
     }
 
-    @Test func aDemoTenantFileThatIsNotOneStopsResumeAndIsLeftAlone() throws {
+    @Test func aDemoTenantFileThatIsNotOneOrIsGoneStopsResumeAndNothingIsWritten() throws {
         defer { try? FileManager.default.removeItem(at: folder) }
         let crashed = try onboard(["demo", "--journal", journal, "--crash-after", "import-domains"])
         let runID = try #require(
@@ -107,6 +107,15 @@ struct DemoTests {
         let resumed = try runOnboard(["resume", runID, "--journal", journal])
         expectOneLineError(resumed, status: 4, containing: "is not a TenantSimulator state file")
         #expect(try String(contentsOfFile: file, encoding: .utf8) == "not a tenant")
+        #expect(try timeline() == before, "nothing written to the journal")
+
+        // A missing tenant file is an error too, never a fresh tenant.
+        try FileManager.default.removeItem(atPath: file)
+        for command in [["resume", runID], ["confirm", runID, "enable-relay"], ["plan", "--run", runID]] {
+            let result = try runOnboard(command + ["--journal", journal])
+            expectOneLineError(result, status: 4, containing: "There is no simulator state file")
+        }
+        #expect(!FileManager.default.fileExists(atPath: file))
         #expect(try timeline() == before, "nothing written to the journal")
     }
 }

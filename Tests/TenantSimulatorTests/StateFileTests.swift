@@ -89,6 +89,15 @@ struct StateFileTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == saved)
     }
 
+    @Test func aMissingFileIsAnErrorWhenItMustExist() throws {
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let error = try #require(throws: SimulatorError.self) {
+            try TenantSimulator(configuration: SimulatorConfiguration(), stateFile: path, createIfMissing: false, logger: logger)
+        }
+        #expect(error.code == .stateFile)
+        #expect(!FileManager.default.fileExists(atPath: path))
+    }
+
     @Test func aFileThatIsNotStateIsRefusedAndLeftAlone() throws {
         defer { try? FileManager.default.removeItem(at: folder) }
         try "my notes".write(toFile: path, atomically: true, encoding: .utf8)
