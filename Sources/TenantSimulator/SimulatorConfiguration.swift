@@ -30,6 +30,9 @@ public struct SimulatorConfiguration: Sendable {
     public var now: @Sendable () -> Date = { Date() }
     /// How many requests the request log keeps (the per-route counts are never trimmed).
     public var maximumLoggedRequests: Int = 10_000
+    /// How many objects an Exchange `Get-*` cmdlet answers per page; the rest follow through
+    /// `@odata.nextLink` (POST the same body to it), as the real admin API pages.
+    public var exchangePageSize: Int = 1000
     /// The largest request body accepted, in bytes.
     public var maximumBodySize: Int = 4 * 1024 * 1024
 

@@ -87,16 +87,33 @@ extension World {
                     single.split(separator: ",").map { .string($0.trimmingCharacters(in: .whitespaces)) })
             }
         }
-        return runCmdlet(key, name, parameters)
+        var page = ExchangePage(offset: 0, link: { _ in "" })
+        if let token = request.query["$skiptoken"] {
+            guard let offset = Int(token), offset >= 0 else {
+                return exchangeError(400, code: "BadRequest", detail: "|System.ArgumentException|The skip token is not valid.")
+            }
+            page.offset = offset
+        }
+        let base = "\(baseURL)/exchange/adminapi/beta/\(segments[2])/InvokeCommand"
+        page.link = { "\(base)?$skiptoken=\($0)" }
+        return runCmdlet(key, name, parameters, page: page)
     }
 
-    private mutating func runCmdlet(_ key: String, _ name: String, _ parameters: [String: JSONValue]) -> SimReply {
+    /// Where a `Get-*` answer starts, and the link to the next page from an offset.
+    struct ExchangePage {
+        var offset: Int
+        var link: (Int) -> String
+    }
+
+    private mutating func runCmdlet(
+        _ key: String, _ name: String, _ parameters: [String: JSONValue], page: ExchangePage
+    ) -> SimReply {
         let parts = name.split(separator: "-", maxSplits: 1).map(String.init)
         guard parts.count == 2, let collection = ExchangeCollection(rawValue: parts[1]) else {
             return unknownCmdlet(name)
         }
         switch (parts[0], collection) {
-        case ("Get", _): return getObjects(key, collection, parameters)
+        case ("Get", _): return getObjects(key, collection, parameters, page: page)
         case ("New", _): return newObject(key, collection, parameters)
         case ("Set", _): return setObject(key, collection, parameters)
         case ("Remove", _): return removeObject(key, collection, parameters)
@@ -158,15 +175,20 @@ extension World {
         parameters["Identity"]?.stringValue
     }
 
-    private func getObjects(_ key: String, _ collection: ExchangeCollection, _ parameters: [String: JSONValue])
-        -> SimReply
-    {
+    private func getObjects(
+        _ key: String, _ collection: ExchangeCollection, _ parameters: [String: JSONValue], page: ExchangePage
+    ) -> SimReply {
         let all = objects(key, collection)
         if let identity = identityParameter(parameters) {
             guard let found = index(of: identity, in: all) else { return objectNotFound(identity) }
             return .json(200, ["value": [.object(all[found])]])
         }
-        return .json(200, ["value": .array(all.map { .object($0) })])
+        let size = max(1, configuration.exchangePageSize)
+        let end = min(all.count, page.offset + size)
+        let slice = page.offset < end ? all[page.offset..<end].map { JSONValue.object($0) } : []
+        var answer: [String: JSONValue] = ["value": .array(slice)]
+        if end < all.count { answer["@odata.nextLink"] = .string(page.link(end)) }
+        return .json(200, .object(answer))
     }
 
     /// Checks a connector's or rule's full set of properties; returns the error detail, if any.
