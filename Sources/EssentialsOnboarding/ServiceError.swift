@@ -29,8 +29,12 @@ public struct ServiceError: Error, Sendable, CustomStringConvertible {
         public static let transient = Code("transient")
         /// The call needs a permission the token lacks (Graph 403 `Authorization_RequestDenied`).
         public static let forbidden = Code("forbidden")
-        /// The credentials or token were refused.
+        /// The credentials or token were refused: a wrong secret, an unknown client id, a
+        /// certificate the application does not have. Waiting does not help.
         public static let unauthorized = Code("unauthorized")
+        /// No admin consent in the tenant yet, or not yet in the token service (AADSTS65001,
+        /// AADSTS7000229): a Global Admin must consent, then it takes a minute.
+        public static let consentMissing = Code("consentMissing")
         /// The object does not exist.
         public static let notFound = Code("notFound")
         /// The service refused the request as invalid.

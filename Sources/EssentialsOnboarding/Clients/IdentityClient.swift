@@ -111,9 +111,9 @@ public final class IdentityClient: Sendable {
         case "AADSTS7000215":
             (kind, advice) = (.unauthorized, "The client secret is wrong or expired: update the secret the host supplies.")
         case "AADSTS7000229":
-            (kind, advice) = (.unauthorized, "The application has no service principal in this tenant yet: a Global Admin must grant admin consent first.")
+            (kind, advice) = (.consentMissing, "The application has no service principal in this tenant yet: a Global Admin must grant admin consent first.")
         case "AADSTS65001":
-            (kind, advice) = (.unauthorized, "Admin consent has not been granted (or has not reached the token service yet): a Global Admin must grant consent, then wait a minute.")
+            (kind, advice) = (.consentMissing, "Admin consent has not been granted (or has not reached the token service yet): a Global Admin must grant consent, then wait a minute.")
         case "AADSTS700027":
             (kind, advice) = (.unauthorized, "The certificate that signed the client assertion is not registered on the application, or the key does not match it: upload the certificate to the app registration, or supply its own private key.")
         case "AADSTS700024":

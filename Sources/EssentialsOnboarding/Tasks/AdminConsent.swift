@@ -40,15 +40,10 @@ public struct AdminConsent: OnboardingTask {
         do {
             let token = try await services.identity.token(for: .graph, fresh: true)
             return wanted.subtracting(token.roles)
-        } catch let error as ServiceError where error.service == .identity && error.code == .unauthorized {
-            // AADSTS65001 / 7000229: no consent (or no service principal) yet. A wrong secret,
-            // client id or certificate will not be fixed by waiting.
-            let credentialProblems = ["AADSTS7000215", "AADSTS700016", "AADSTS700027", "AADSTS700024", "AADSTS50013", "AADSTS700021"]
-            if let code = error.serviceCode, credentialProblems.contains(code) {
-                throw TaskInterruption.permanent(error.message, code: error.serviceCode)
-            }
+        } catch let error as ServiceError where error.code == .consentMissing {
             return wanted
         } catch let error as ServiceError {
+            // A wrong secret, client id or certificate is not fixed by waiting: it fails for good.
             throw error.interruption()
         }
     }
