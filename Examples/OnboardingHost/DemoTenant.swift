@@ -108,10 +108,7 @@ struct DemoTenant: Sendable {
             configuration: configuration, stateFile: settings.stateFile, createIfMissing: creating,
             logger: Logger(label: "demo-tenant", factory: { _ in SwiftLogNoOpLogHandler() }))
         return try await simulator.withRunning { bound in
-            let endpoints = ServiceEndpoints(
-                login: URL(string: bound.login)!, graph: URL(string: bound.graph)!,
-                exchange: URL(string: bound.exchange)!, essentials: URL(string: bound.essentials)!,
-                nameserver: bound.dnsPort.map { "127.0.0.1:\($0)" })
+            let endpoints = ServiceEndpoints.simulator(at: URL(string: bound.base)!, dnsPort: bound.dnsPort)
             let services = try OnboardingServices(
                 httpClient: .shared, endpoints: endpoints, credentials: credentials(configuration),
                 tenantID: try simulator.tenantId(), exchangePropagationRetry: .milliseconds(500))

@@ -42,10 +42,7 @@ struct StartCommand: AsyncParsableCommand {
         let endpoints: ServiceEndpoints
         if let simulator {
             guard let base = URL(string: simulator) else { throw ValidationFailure("--simulator must be a URL.") }
-            endpoints = ServiceEndpoints(
-                login: base.appendingPathComponent("login"), graph: base.appendingPathComponent("graph"),
-                exchange: base.appendingPathComponent("exchange"), essentials: base.appendingPathComponent("essentials"),
-                nameserver: dnsPort.map { "127.0.0.1:\($0)" })
+            endpoints = .simulator(at: base, dnsPort: dnsPort)
         } else {
             endpoints = try .cloud(essentialsRegion: region)
         }

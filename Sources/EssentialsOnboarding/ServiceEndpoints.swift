@@ -24,6 +24,16 @@ public struct ServiceEndpoints: Sendable, Hashable {
         self.nameserver = nameserver
     }
 
+    /// A simulator's endpoints: the four services under one base URL (`/login`, `/graph`,
+    /// `/exchange`, `/essentials`), as the TenantSimulator serves them, and its DNS server on
+    /// loopback at `dnsPort` (the system resolver when `nil`).
+    public static func simulator(at base: URL, dnsPort: Int?) -> ServiceEndpoints {
+        ServiceEndpoints(
+            login: base.appending(raw: "/login"), graph: base.appending(raw: "/graph"),
+            exchange: base.appending(raw: "/exchange"), essentials: base.appending(raw: "/essentials"),
+            nameserver: dnsPort.map { "127.0.0.1:\($0)" })
+    }
+
     /// The Essentials regions.
     public static let essentialsRegions = ["us1", "us2", "us3", "us4", "us5", "eu1"]
 

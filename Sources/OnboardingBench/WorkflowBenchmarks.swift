@@ -22,10 +22,7 @@ enum WorkflowBenchmarks {
     }
 
     static func endpoints(_ simulator: SimulatorEndpoints) -> ServiceEndpoints {
-        ServiceEndpoints(
-            login: URL(string: simulator.login)!, graph: URL(string: simulator.graph)!,
-            exchange: URL(string: simulator.exchange)!, essentials: URL(string: simulator.essentials)!,
-            nameserver: "127.0.0.1:\(simulator.dnsPort!)")
+        .simulator(at: URL(string: simulator.base)!, dnsPort: simulator.dnsPort)
     }
 
     /// A first directory sync of `users` users and `groups` groups; returns (seconds, users per second).

@@ -33,29 +33,24 @@ struct CertificateCredentialTests {
         }
     }
 
-    /// Runs `body` with a simulator whose application has `registered` as its certificates and
-    /// has been granted consent, and a way to build identity clients against it.
+    /// Runs `body` with a simulated tenant whose application has `registered` as its certificates
+    /// and has been granted consent, and a way to build clients that sign in with a certificate.
     func withTenant(
         registered: [Issued],
-        _ body: (TenantSimulator, (ClientCertificate, any EngineClock) throws -> OnboardingServices) async throws -> Void
+        _ body: (SimulatedTenant, (ClientCertificate, any EngineClock) throws -> OnboardingServices) async throws -> Void
     ) async throws {
         var configuration = SimulatorConfiguration()
         configuration.application.certificates = registered.map(\.certificatePEM)
-        try await TenantSimulator.withRunning(
-            configuration: configuration, logger: Logger(label: "sim", factory: { _ in SwiftLogNoOpLogHandler() })
-        ) { simulator, endpoints in
-            try simulator.grantConsent(GraphPermission.allGraph)
-            let serviceEndpoints = ServiceEndpoints(
-                login: URL(string: endpoints.login)!, graph: URL(string: endpoints.graph)!,
-                exchange: URL(string: endpoints.exchange)!, essentials: URL(string: endpoints.essentials)!)
-            let tenant = try simulator.tenantId()
-            try await body(simulator) { certificate, clock in
-                try OnboardingServices(
-                    httpClient: .shared, endpoints: serviceEndpoints,
+        try await SimulatedTenant.with(configuration) { tenant in
+            try tenant.simulator.grantConsent(GraphPermission.allGraph)
+            try await body(tenant) { certificate, clock in
+                try SimulatedTenant.services(
+                    tenant.serviceEndpoints, tenantID: tenant.input.tenantID,
                     credentials: OnboardingCredentials(
-                        clientID: simulator.configuration.application.clientId, certificate: certificate,
-                        essentialsUser: "admin@msp.example", essentialsPassword: "essentials-password"),
-                    tenantID: tenant, clock: clock)
+                        clientID: SimulatedTenant.credentials.clientID, certificate: certificate,
+                        essentialsUser: SimulatedTenant.credentials.essentialsUser,
+                        essentialsPassword: SimulatedTenant.credentials.essentialsPassword),
+                    clock: clock)
             }
         }
     }
@@ -110,16 +105,11 @@ struct CertificateCredentialTests {
 
     @Test func theWorkflowFailsAtConsentRatherThanWaitingWhenTheCertificateIsUnknown() async throws {
         let issued = try Issued()
-        try await withTenant(registered: []) { simulator, services in
-            let journal = try TemporaryJournal()
-            defer { journal.remove() }
-            let engine = OnboardingEngine(
-                journal: journal.journal, logger: Logger(label: "engine", factory: { _ in SwiftLogNoOpLogHandler() }))
+        try await withTenant(registered: []) { tenant, services in
             let graph = try EssentialsWorkflow.graph(
                 services: try services(try issued.credential(), SystemClock()), configuration: SimulatedTenant.configuration)
-            let result = try await engine.start(
-                graph, id: "r", input: OnboardingInput(tenantID: try simulator.tenantId(), essentialsOrg: "contoso.com"),
-                options: RunOptions(maxIdleWait: .zero))
+            let result = try await tenant.engine.start(
+                graph, id: "r", input: tenant.input, options: RunOptions(maxIdleWait: .zero))
             #expect(result.state == .failed)
             #expect(result.task("admin-consent")?.lastError?.code == "AADSTS700027")
         }

@@ -9,23 +9,10 @@ import Testing
 @Suite("One run per child organization", .timeLimit(.minutes(2)))
 struct ChildOnboardingTests {
     @Test func aParentFansOutOneRunPerChildOnceAndEachReachesItsOwnTenant() async throws {
-        try await TenantSimulator.withRunning(
-            configuration: .partner(customers: ["contoso", "fabrikam"]), logger: Logger(label: "sim", factory: { _ in SwiftLogNoOpLogHandler() })
-        ) { simulator, endpoints in
-            let journal = try TemporaryJournal()
-            defer { journal.remove() }
-            let engine = OnboardingEngine(
-                journal: journal.journal, logger: Logger(label: "engine", factory: { _ in SwiftLogNoOpLogHandler() }))
-            let serviceEndpoints = ServiceEndpoints(
-                login: URL(string: endpoints.login)!, graph: URL(string: endpoints.graph)!,
-                exchange: URL(string: endpoints.exchange)!, essentials: URL(string: endpoints.essentials)!,
-                nameserver: "127.0.0.1:\(endpoints.dnsPort!)")
-            @Sendable func graph(tenant: String) throws -> TaskGraph {
-                let services = try OnboardingServices(
-                    httpClient: .shared, endpoints: serviceEndpoints, credentials: SimulatedTenant.credentials,
-                    tenantID: tenant, exchangePropagationRetry: .milliseconds(100))
-                return try EssentialsWorkflow.graph(services: services, configuration: SimulatedTenant.configuration)
-            }
+        try await SimulatedTenant.with(.partner(customers: ["contoso", "fabrikam"])) { tenant in
+            let (simulator, engine, journal) = (tenant.simulator, tenant.engine, tenant.journal)
+            let endpoints = tenant.serviceEndpoints
+            @Sendable func graph(tenant: String) throws -> TaskGraph { try SimulatedTenant.graph(endpoints, tenantID: tenant) }
             let parentInput = OnboardingInput(
                 tenantID: try simulator.tenantId("msp"), essentialsOrg: "msp.example", isParentOrg: true)
             let parent = try await engine.start(

@@ -11,6 +11,8 @@ import TenantSimulator
 struct SimulatedTenant {
     let simulator: TenantSimulator
     let endpoints: SimulatorEndpoints
+    /// The clients' view of ``endpoints``.
+    let serviceEndpoints: ServiceEndpoints
     let services: OnboardingServices
     let journal: TemporaryJournal
     let engine: OnboardingEngine
@@ -36,22 +38,33 @@ struct SimulatedTenant {
         ) { simulator, endpoints in
             let journal = try TemporaryJournal()
             defer { journal.remove() }
-            let serviceEndpoints = ServiceEndpoints(
-                login: URL(string: endpoints.login)!, graph: URL(string: endpoints.graph)!,
-                exchange: URL(string: endpoints.exchange)!, essentials: URL(string: endpoints.essentials)!,
-                nameserver: "127.0.0.1:\(endpoints.dnsPort!)")
+            let serviceEndpoints = ServiceEndpoints.simulator(at: URL(string: endpoints.base)!, dnsPort: endpoints.dnsPort)
             let tenantID = try simulator.tenantId()
-            let services = try OnboardingServices(
-                httpClient: .shared, endpoints: serviceEndpoints, credentials: credentials, tenantID: tenantID,
-                exchangePropagationRetry: .milliseconds(100))
+            let services = try Self.services(serviceEndpoints, tenantID: tenantID, credentials: credentials)
             let engine = OnboardingEngine(
                 journal: journal.journal, logger: Logger(label: "engine", factory: { _ in SwiftLogNoOpLogHandler() }))
             let tenant = SimulatedTenant(
-                simulator: simulator, endpoints: endpoints, services: services, journal: journal, engine: engine,
+                simulator: simulator, endpoints: endpoints, serviceEndpoints: serviceEndpoints, services: services,
+                journal: journal, engine: engine,
                 graph: try EssentialsWorkflow.graph(services: services, configuration: configuration),
                 input: OnboardingInput(tenantID: tenantID, essentialsOrg: "contoso.com", syncFrequencyHours: 12))
             return try await body(tenant)
         }
+    }
+
+    /// The clients for `tenantID` at `endpoints`, signing in with `credentials`.
+    static func services(
+        _ endpoints: ServiceEndpoints, tenantID: String, credentials: OnboardingCredentials = credentials,
+        clock: any EngineClock = SystemClock()
+    ) throws -> OnboardingServices {
+        try OnboardingServices(
+            httpClient: .shared, endpoints: endpoints, credentials: credentials, tenantID: tenantID, clock: clock,
+            exchangePropagationRetry: .milliseconds(100))
+    }
+
+    /// The workflow's graph (fast re-checks) for `tenantID` at `endpoints`.
+    static func graph(_ endpoints: ServiceEndpoints, tenantID: String) throws -> TaskGraph {
+        try EssentialsWorkflow.graph(services: try services(endpoints, tenantID: tenantID), configuration: configuration)
     }
 
     static let importedDomains = ["contoso.com", "mail.contoso.com", "contoso.onmicrosoft.com"]

@@ -27,10 +27,8 @@ let configuration = OnboardingConfiguration(
     exchangeRetry: RetryPolicy(maxAttempts: 40, initialDelay: .milliseconds(50), multiplier: 1.5, maxDelay: .milliseconds(500)))
 
 do {
-    let endpoints = ServiceEndpoints(
-        login: URL(string: base + "/login")!, graph: URL(string: base + "/graph")!,
-        exchange: URL(string: base + "/exchange")!, essentials: URL(string: base + "/essentials")!,
-        nameserver: "127.0.0.1:\(dnsPort)")
+    guard let baseURL = URL(string: base) else { throw ServiceError(.badRequest, service: .configuration, message: "Not a URL: \(base)") }
+    let endpoints = ServiceEndpoints.simulator(at: baseURL, dnsPort: dnsPort)
     let services = try OnboardingServices(
         httpClient: .shared, endpoints: endpoints, credentials: credentials, tenantID: tenantID,
         exchangePropagationRetry: .milliseconds(100))
