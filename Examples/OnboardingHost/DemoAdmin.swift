@@ -13,7 +13,7 @@ import Synchronization
 /// a fresh token's roles, the Essentials domains and DNS.
 struct DemoAdmin: Sendable {
     /// A manual step the admin can do.
-    enum Action: String, Codable, CaseIterable, Comparable, Sendable, ExpressibleByArgument {
+    enum Action: String, Codable, CaseIterable, Sendable, ExpressibleByArgument {
         /// Open the admin-consent link and accept.
         case consent
         /// Turn relay on for the imported domains in the Essentials portal.
@@ -36,7 +36,6 @@ struct DemoAdmin: Sendable {
             self = action
         }
 
-        static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
     }
 
     let tenant: DemoTenant

@@ -57,10 +57,12 @@ struct DemoCommand: AsyncParsableCommand {
         }
     }
 
-    /// The demo tenant's settings with `stateFile` and the default options (`onboard plan` uses these).
-    static func settings(stateFile: String) -> DemoTenant.Settings {
-        DemoTenant.Settings(
-            stateFile: stateFile, seed: 1, users: 25, groups: 4, propagationSeconds: 1, admin: DemoAdmin.Action.allCases)
+    /// The demo tenant's settings from these options, kept in `stateFile` (`onboard plan` uses
+    /// the defaults' through `DemoCommand.parse([])`).
+    func settings(stateFile: String) -> DemoTenant.Settings {
+        let admin = noAdmin ? [] : DemoAdmin.Action.allCases.filter { !adminSkips.contains($0) }
+        return DemoTenant.Settings(
+            stateFile: stateFile, seed: seed, users: users, groups: groups, propagationSeconds: propagation, admin: admin)
     }
 
     func run() async throws {
@@ -69,9 +71,7 @@ struct DemoCommand: AsyncParsableCommand {
         let runID = try Self.newRunID(in: journal)
         let stateFile = URL(fileURLWithPath: path).deletingLastPathComponent()
             .appendingPathComponent("\(runID).tenant.json").path
-        let admin = noAdmin ? [] : DemoAdmin.Action.allCases.filter { !adminSkips.contains($0) }
-        let settings = DemoTenant.Settings(
-            stateFile: stateFile, seed: seed, users: users, groups: groups, propagationSeconds: propagation, admin: admin)
+        let settings = settings(stateFile: stateFile)
         let engine = OnboardingEngine(
             journal: journal, configuration: crashConfiguration(path: path),
             logger: Logger(label: "onboard", factory: { _ in SwiftLogNoOpLogHandler() }))

@@ -25,16 +25,16 @@ struct PlanCommand: AsyncParsableCommand {
         let plan: Plan
         if let run = runID {
             let session = try SupportSession(journalOption)
-            let id = try session.run(run).id
-            let input = try session.input(of: id)
-            plan = try await session.withLiveGraph(for: id) { graph, _ in
-                try await session.engine.plan(graph, run: id, input: input)
+            let record = try session.run(run)
+            let input = try session.input(of: record)
+            plan = try await session.withLiveGraph(for: input) { graph, _ in
+                try await session.engine.plan(graph, run: record.id, input: input)
             }
         } else {
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("onboard-plan-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: folder) }
-            let settings = DemoCommand.settings(stateFile: folder.appendingPathComponent("tenant.json").path)
+            let settings = try DemoCommand.parse([]).settings(stateFile: folder.appendingPathComponent("tenant.json").path)
             plan = try await DemoTenant.run(settings, creating: true) { tenant in
                 try await PlanCommand.planNewRun(try tenant.graph(), input: try tenant.runInput)
             }

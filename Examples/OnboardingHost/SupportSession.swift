@@ -22,10 +22,12 @@ struct SupportSession {
     func run(_ id: String) throws -> RunRecord { try journal.run(RunID(id)) }
 
     /// The run's journaled input; a usage error for a run of a workflow `onboard` does not host.
-    func input(of run: RunID) throws -> M365Host.RunInput {
-        let record = try journal.run(run)
+    func input(of run: RunID) throws -> M365Host.RunInput { try input(of: try journal.run(run)) }
+
+    /// The journaled input of `record`, read above.
+    func input(of record: RunRecord) throws -> M365Host.RunInput {
         guard record.workflow == EssentialsWorkflow.name else {
-            throw ValidationFailure("Run '\(run)' follows workflow '\(record.workflow)', which onboard does not host.")
+            throw ValidationFailure("Run '\(record.id)' follows workflow '\(record.workflow)', which onboard does not host.")
         }
         return try record.decodeInput(as: M365Host.RunInput.self)
     }
@@ -40,9 +42,8 @@ struct SupportSession {
     /// simulated tenant is started again from its state file (on new loopback ports) and its admin
     /// comes along; for any other run, the journaled endpoints are used.
     func withLiveGraph<Result: Sendable>(
-        for run: RunID, _ body: (TaskGraph, DemoAdmin?) async throws -> Result
+        for input: M365Host.RunInput, _ body: (TaskGraph, DemoAdmin?) async throws -> Result
     ) async throws -> Result {
-        let input = try input(of: run)
         guard let demo = input.demo else {
             return try await body(try M365Host.graph(input: input, credentialsFile: Self.credentialsFile), nil)
         }
@@ -55,9 +56,11 @@ struct SupportSession {
     /// Resumes `run` with its workflow, printing progress (and, for a demo run, playing its admin),
     /// then its final state; throws the run's exit code (``ExitStatus/status(for:)``) unless it succeeded.
     func resumeAndReport(_ run: RunID, actor: String, reason: String, acceptGraphChanges: Bool = false) async throws {
+        let record = try journal.run(run)
+        let input = try input(of: record)
         let done = Set(try journal.tasks(of: run).filter { $0.state == .succeeded || $0.state == .skipped }.map(\.id))
         let options = ResumeOptions(actor: actor, reason: reason, acceptGraphChanges: acceptGraphChanges)
-        let result = try await withLiveGraph(for: run) { graph, admin in
+        let result = try await withLiveGraph(for: input) { graph, admin in
             guard let admin else {
                 return try await withProgress(engine, graph: graph, done: done) {
                     try await engine.resume(run, graph: graph, options: options)
@@ -67,10 +70,9 @@ struct SupportSession {
                 try await engine.resume(run, graph: graph, options: options)
             }
         }
-        let input = try input(of: run)
         if let demo = input.demo { print("Demo run: its simulated tenant was started again from \(demo.stateFile)") }
         try await M365Host.onboardChildren(
-            of: result, input: input, engine: engine, options: try journal.run(run).options, actor: actor,
+            of: result, input: input, engine: engine, options: record.options, actor: actor,
             credentialsFile: Self.credentialsFile)
         try report(result)
     }
