@@ -110,7 +110,7 @@ struct DemoTenant: Sendable {
         return try await simulator.withRunning { bound in
             let endpoints = ServiceEndpoints.simulator(at: URL(string: bound.base)!, dnsPort: bound.dnsPort)
             let services = try OnboardingServices(
-                httpClient: .shared, endpoints: endpoints, credentials: credentials(configuration),
+                endpoints: endpoints, credentials: credentials(configuration),
                 tenantID: try simulator.tenantId(), exchangePropagationRetry: .milliseconds(500))
             return try await body(
                 DemoTenant(settings: settings, simulator: simulator, endpoints: endpoints, services: services))

@@ -120,11 +120,11 @@ enum M365Host {
         if let demo = input.demo {
             let credentials = DemoTenant.credentials(DemoTenant.simulatorConfiguration(demo))
             let services = try OnboardingServices(
-                httpClient: .shared, endpoints: try input.endpoints, credentials: credentials, tenantID: input.tenantID)
+                endpoints: try input.endpoints, credentials: credentials, tenantID: input.tenantID)
             return try EssentialsWorkflow.graph(services: services, configuration: DemoTenant.onboardingConfiguration)
         }
         let services = try OnboardingServices(
-            httpClient: .shared, endpoints: try input.endpoints, credentials: try credentials(file: credentialsFile),
+            endpoints: try input.endpoints, credentials: try credentials(file: credentialsFile),
             tenantID: input.tenantID)
         return try EssentialsWorkflow.graph(services: services)
     }
@@ -133,7 +133,7 @@ enum M365Host {
     /// the cloud's endpoints and no credentials, and never run.
     static func descriptiveGraph() throws -> TaskGraph {
         let services = try OnboardingServices(
-            httpClient: .shared, endpoints: try .cloud(essentialsRegion: "us1"),
+            endpoints: try .cloud(essentialsRegion: "us1"),
             credentials: OnboardingCredentials(clientID: "", clientSecret: "", essentialsUser: "", essentialsPassword: ""),
             tenantID: "")
         return try EssentialsWorkflow.graph(services: services)

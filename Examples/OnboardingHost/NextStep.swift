@@ -48,6 +48,14 @@ struct NextStep: Codable, Equatable, Sendable {
                     : "An admin must grant: \(missing.joined(separator: ", "))."
                 steps.append(
                     NextStep(task: name, kind: "grant", instruction: instruction, command: "onboard resume \(id)"))
+            case (.pending, _):
+                // A retry scheduled for later (a server's Retry-After, or backoff): say when, and how to try now.
+                guard let next = task.nextAttemptAt, next > now else { continue }
+                var instruction = "Next attempt at \(next.formatted(.iso8601)) when the run is resumed"
+                if let error = task.lastError?.message { instruction += ", after: \(error)" }
+                instruction += ". To try it now instead, retry it."
+                steps.append(
+                    NextStep(task: name, kind: "wait", instruction: instruction, command: "onboard retry \(id) \(name)"))
             case (.failed, _):
                 steps.append(
                     NextStep(

@@ -1,11 +1,9 @@
-import AsyncHTTPClient
 import OnboardingEngine
 
 /// The real clients for one tenant's onboarding, built by the host with its credentials.
 ///
 /// ```swift
-/// let services = try OnboardingServices(
-///     httpClient: .shared, endpoints: try .cloud(), credentials: credentials, tenantID: input.tenantID)
+/// let services = try OnboardingServices(endpoints: try .cloud(), credentials: credentials, tenantID: input.tenantID)
 /// let graph = try EssentialsWorkflow.graph(services: services, configuration: OnboardingConfiguration())
 /// ```
 public struct OnboardingServices: Sendable {
@@ -25,19 +23,22 @@ public struct OnboardingServices: Sendable {
     /// Builds the clients.
     ///
     /// - Parameters:
-    ///   - httpClient: the AsyncHTTPClient to send with (the host owns its lifecycle).
+    ///   - transport: the HTTP client to send with; it never follows redirects (see Docs/Security.md).
     ///   - endpoints: the real cloud or a simulator; plain http is refused off loopback.
-    ///   - credentials: the secrets, kept in memory only.
+    ///   - credentials: the secrets, kept in memory only, and scrubbed from every error text.
     ///   - tenantID: the Microsoft 365 tenant.
     ///   - clock: the engine's clock, for short in-call retries.
+    ///   - limits: the deadline and size of each exchange and the length of a listing.
     ///   - exchangePropagationRetry: how long to wait after Exchange refuses the app while its roles take effect.
     /// - Throws: ``ServiceError`` `insecureEndpoint`.
     public init(
-        httpClient: HTTPClient, endpoints: ServiceEndpoints, credentials: OnboardingCredentials, tenantID: String,
-        clock: any EngineClock = SystemClock(), exchangePropagationRetry: Duration = .seconds(60)
+        transport: ServiceTransport = .shared, endpoints: ServiceEndpoints, credentials: OnboardingCredentials,
+        tenantID: String, clock: any EngineClock = SystemClock(), limits: ServiceLimits = .standard,
+        exchangePropagationRetry: Duration = .seconds(60)
     ) throws {
         try endpoints.validate()
-        let http = ServiceHTTP(client: httpClient, clock: clock)
+        let redactor = SecretRedactor(secrets: [credentials.clientSecret, credentials.essentialsPassword])
+        let http = ServiceHTTP(transport: transport, endpoints: endpoints, clock: clock, limits: limits, redactor: redactor)
         let identity = IdentityClient(http: http, endpoints: endpoints, tenant: tenantID, credentials: credentials)
         self.identity = identity
         self.graph = GraphClient(http: http, identity: identity, endpoints: endpoints)
@@ -46,5 +47,9 @@ public struct OnboardingServices: Sendable {
         self.essentials = EssentialsClient(http: http, endpoints: endpoints, credentials: credentials)
         self.dns = TXTResolver(nameserver: endpoints.nameserver)
         self.clientID = credentials.clientID
+        self.limits = limits
     }
+
+    /// The limits the clients enforce.
+    public let limits: ServiceLimits
 }

@@ -45,6 +45,9 @@ public struct ServiceError: Error, Sendable, CustomStringConvertible {
         public static let invalidResponse = Code("invalidResponse")
         /// A configured endpoint is not allowed (plain http off loopback).
         public static let insecureEndpoint = Code("insecureEndpoint")
+        /// A listing went past ``ServiceLimits/maxPages`` or ``ServiceLimits/maxItems``: a
+        /// tenant larger than the limits, or a server that links to new pages without end.
+        public static let limitExceeded = Code("limitExceeded")
         /// A delta link expired: a full resync is needed.
         public static let syncStateNotFound = Code("syncStateNotFound")
 
@@ -79,6 +82,15 @@ public struct ServiceError: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         "\(service) \(status.map(String.init) ?? "-") \(serviceCode ?? code.name): \(message)"
+    }
+
+    /// This error with every secret `redactor` knows of, and anything that looks like one,
+    /// removed from its message and service code.
+    func scrubbed(by redactor: SecretRedactor) -> ServiceError {
+        var copy = self
+        copy.message = redactor.scrub(message)
+        copy.serviceCode = serviceCode.map { redactor.excerpt($0, limit: 80) }
+        return copy
     }
 
     /// The engine outcome for this failure, given the permission the call needed.

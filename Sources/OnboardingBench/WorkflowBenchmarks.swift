@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import EssentialsOnboarding
 import Foundation
 import Logging
@@ -32,7 +31,7 @@ enum WorkflowBenchmarks {
         return try await TenantSimulator.withRunning(configuration: seed, logger: quiet) { simulator, endpoints in
             try simulator.grantConsent(GraphPermission.allGraph)
             let services = try OnboardingServices(
-                httpClient: .shared, endpoints: Self.endpoints(endpoints), credentials: credentials(),
+                endpoints: Self.endpoints(endpoints), credentials: credentials(),
                 tenantID: try simulator.tenantId())
             let journal = try Journal(path: journalDirectory.appendingPathComponent("sync.sqlite").path)
             let engine = OnboardingEngine(journal: journal, logger: quiet)
@@ -68,9 +67,7 @@ enum WorkflowBenchmarks {
             }
         return try await TenantSimulator.withRunning(configuration: seed, logger: quiet) { simulator, endpoints in
             _ = simulator.inject(Fault(match: FaultMatch(), kind: .latency(latency), trigger: .always))
-            var client = HTTPClient.Configuration()
-            client.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 1024)
-            let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: client)
+            let http = ServiceTransport(maximumConnectionsPerHost: 1024)
             do {
                 let seconds = try await onboard(tenants, simulator: simulator, endpoints: endpoints, http: http, journalDirectory: journalDirectory)
                 try await http.shutdown()
@@ -83,7 +80,7 @@ enum WorkflowBenchmarks {
     }
 
     private static func onboard(
-        _ tenants: Int, simulator: TenantSimulator, endpoints: SimulatorEndpoints, http: HTTPClient, journalDirectory: URL
+        _ tenants: Int, simulator: TenantSimulator, endpoints: SimulatorEndpoints, http: ServiceTransport, journalDirectory: URL
     ) async throws -> Double {
             let journal = try Journal(path: journalDirectory.appendingPathComponent("tenants.sqlite").path, options: JournalOptions(durability: durability))
             let engine = OnboardingEngine(
@@ -96,7 +93,7 @@ enum WorkflowBenchmarks {
                     simulator.setTXTRecords(["v=spf1 include:_spf-us.ppe-hosted.com -all"], for: domain)
                 }
                 let services = try OnboardingServices(
-                    httpClient: http, endpoints: Self.endpoints(endpoints), credentials: credentials(), tenantID: tenantID,
+                    transport: http, endpoints: Self.endpoints(endpoints), credentials: credentials(), tenantID: tenantID,
                     exchangePropagationRetry: .milliseconds(200))
                 prepared.append(
                     (RunID("t\(index)"), try EssentialsWorkflow.graph(services: services, configuration: configuration),

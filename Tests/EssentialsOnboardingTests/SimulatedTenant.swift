@@ -58,7 +58,7 @@ struct SimulatedTenant {
         clock: any EngineClock = SystemClock()
     ) throws -> OnboardingServices {
         try OnboardingServices(
-            httpClient: .shared, endpoints: endpoints, credentials: credentials, tenantID: tenantID, clock: clock,
+            endpoints: endpoints, credentials: credentials, tenantID: tenantID, clock: clock,
             exchangePropagationRetry: .milliseconds(100))
     }
 

@@ -11,7 +11,7 @@ struct WorkflowDocumentationTests {
 
     @Test func theCommittedDocumentMatchesTheTasks() throws {
         let services = try OnboardingServices(
-            httpClient: .shared, endpoints: try .cloud(),
+            endpoints: try .cloud(),
             credentials: OnboardingCredentials(clientID: "client", clientSecret: "-", essentialsUser: "-", essentialsPassword: "-"),
             tenantID: "tenant")
         let graph = try EssentialsWorkflow.graph(services: services)

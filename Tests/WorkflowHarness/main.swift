@@ -30,7 +30,7 @@ do {
     guard let baseURL = URL(string: base) else { throw ServiceError(.badRequest, service: .configuration, message: "Not a URL: \(base)") }
     let endpoints = ServiceEndpoints.simulator(at: baseURL, dnsPort: dnsPort)
     let services = try OnboardingServices(
-        httpClient: .shared, endpoints: endpoints, credentials: credentials, tenantID: tenantID,
+        endpoints: endpoints, credentials: credentials, tenantID: tenantID,
         exchangePropagationRetry: .milliseconds(100))
     let graph = try EssentialsWorkflow.graph(services: services, configuration: configuration)
     let engine = OnboardingEngine(

@@ -116,12 +116,23 @@ public struct EssentialsClient: Sendable {
     }
 
     private func send<T: Decodable>(_ method: HTTPMethod, _ path: String, body: [UInt8]?) async throws -> T {
+        do {
+            return try await exchange(method, path, body: body)
+        } catch let error as ServiceError {
+            throw error.scrubbed(by: http.redactor)
+        }
+    }
+
+    private func exchange<T: Decodable>(_ method: HTTPMethod, _ path: String, body: [UInt8]?) async throws -> T {
         var headers = [("X-User", user), ("X-Password", password), ("Accept", "application/json")]
         if body != nil { headers.append(("Content-Type", "application/json")) }
         let answer = try await http.send(method, base.appending(raw: path), headers: headers, body: body, service: .essentials)
+        let redactor = http.redactor
         guard (200..<300).contains(answer.status) else {
             let error = try? JSONDecoder().decode(EssentialsErrorBody.self, from: Data(answer.body))
-            let text = error?.message ?? error?.error ?? "HTTP \(answer.status)"
+            let text = redactor.excerpt(
+                error?.message ?? error?.error
+                    ?? (answer.body.isEmpty ? "HTTP \(answer.status)" : "HTTP \(answer.status): \(String(decoding: answer.body.prefix(16 * 1024), as: UTF8.self))"))
             let kind: ServiceError.Code =
                 switch answer.status {
                 case 401: .unauthorized
@@ -133,11 +144,11 @@ public struct EssentialsClient: Sendable {
                 }
             let advice = answer.status == 401 ? " Check the Essentials admin address and password the host supplies." : ""
             throw ServiceError(
-                kind, service: .essentials, status: answer.status, serviceCode: error?.error,
+                kind, service: .essentials, status: answer.status, serviceCode: error?.error.map { redactor.excerpt($0, limit: 80) },
                 message: "Essentials: \(text).\(advice)", retryAfter: answer.retryAfter)
         }
         if answer.body.isEmpty, let empty = JSONValue.null as? T { return empty }
-        return try answer.decode(T.self, service: .essentials)
+        return try answer.decode(T.self, service: .essentials, redactor: redactor)
     }
 }
 

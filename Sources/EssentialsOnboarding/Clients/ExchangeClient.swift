@@ -23,6 +23,14 @@ public struct ExchangeClient: Sendable {
     /// - Throws: ``ServiceError``. 401 and 403 (the app's Exchange roles not yet effective, which
     ///   takes minutes after assignment) are transient, retried after the services' `exchangePropagationRetry`.
     public func invoke(_ cmdlet: String, _ parameters: [String: JSONValue] = [:]) async throws -> [JSONValue] {
+        do {
+            return try await run(cmdlet, parameters)
+        } catch let error as ServiceError {
+            throw error.scrubbed(by: http.redactor)
+        }
+    }
+
+    private func run(_ cmdlet: String, _ parameters: [String: JSONValue]) async throws -> [JSONValue] {
         struct Input: Encodable {
             struct Cmdlet: Encodable { var CmdletName: String; var Parameters: [String: JSONValue] }
             var CmdletInput: Cmdlet
@@ -31,7 +39,10 @@ public struct ExchangeClient: Sendable {
         var fresh = false
         var objects: [JSONValue] = []
         var next: URL? = url
+        var seen: Set<URL> = [url]
+        var pages = 0
         while let target = next {
+            try http.limits.checkListing(of: cmdlet, pages: pages, items: objects.count, service: .exchange)
             let token = try await identity.token(for: .exchange, fresh: fresh)
             let answer = try await http.send(
                 .POST, target,
@@ -45,27 +56,29 @@ public struct ExchangeClient: Sendable {
                 continue
             }
             guard (200..<300).contains(answer.status) else {
-                throw ExchangeClient.error(answer, cmdlet: cmdlet, propagationRetry: propagationRetry)
+                throw ExchangeClient.error(answer, cmdlet: cmdlet, propagationRetry: propagationRetry, redactor: http.redactor)
             }
             struct Output: Decodable {
                 var value: [JSONValue]?
                 var nextLink: String?
                 enum CodingKeys: String, CodingKey { case value; case nextLink = "@odata.nextLink" }
             }
-            let output = try answer.decode(Output.self, service: .exchange)
+            let output = try answer.decode(Output.self, service: .exchange, redactor: http.redactor)
+            pages += 1
             objects += output.value ?? []
-            next = try output.nextLink.map { try url.followable($0, from: .exchange) }
-            if let next, next == target {
+            next = try output.nextLink.map { try url.followable($0, from: .exchange, redactor: http.redactor) }
+            if let next, !seen.insert(next).inserted {
                 throw ServiceError(
                     .invalidResponse, service: .exchange,
-                    message: "Exchange Online answered \(cmdlet) with a link to the same page; the listing was stopped rather than repeated.")
+                    message: "Exchange Online's next-page links for \(cmdlet) went round in a circle; the listing was stopped.")
             }
         }
+        try http.limits.checkListing(of: cmdlet, pages: 0, items: objects.count, service: .exchange)
         return objects
     }
 
     /// Maps an Exchange error to a ``ServiceError`` whose message is the cmdlet's own words.
-    static func error(_ answer: HTTPAnswer, cmdlet: String, propagationRetry: Duration) -> ServiceError {
+    static func error(_ answer: HTTPAnswer, cmdlet: String, propagationRetry: Duration, redactor: SecretRedactor) -> ServiceError {
         struct Body: Decodable {
             struct Detail: Decodable { var message: String? }
             struct Inner: Decodable { var code: String?; var message: String?; var details: [Detail]? }
@@ -77,10 +90,13 @@ public struct ExchangeClient: Sendable {
         if text.hasPrefix("|"), let end = text.dropFirst().firstIndex(of: "|") {
             text = String(text[text.index(after: end)...])
         }
+        if body == nil && !answer.body.isEmpty { text = "an answer that is not Exchange's error JSON: \(String(decoding: answer.body.prefix(16 * 1024), as: UTF8.self))" }
+        text = redactor.excerpt(text)
+        let serviceCode = body?.error?.code.map { redactor.excerpt($0, limit: 80) }
         switch answer.status {
         case 401, 403:
             return ServiceError(
-                .transient, service: .exchange, status: answer.status, serviceCode: body?.error?.code,
+                .transient, service: .exchange, status: answer.status, serviceCode: serviceCode,
                 message: "Exchange Online does not accept the application yet (HTTP \(answer.status)): its Exchange.ManageAsApp role or Exchange Administrator role has not taken effect. This can take many minutes after they are assigned; it will be tried again.",
                 retryAfter: propagationRetry)
         case 404:
@@ -92,7 +108,7 @@ public struct ExchangeClient: Sendable {
         default:
             let kind: ServiceError.Code = text.contains("already exists") ? .conflict : .badRequest
             return ServiceError(
-                kind, service: .exchange, status: answer.status, serviceCode: body?.error?.code,
+                kind, service: .exchange, status: answer.status, serviceCode: serviceCode,
                 message: "\(cmdlet) was refused: \(text.isEmpty ? "HTTP \(answer.status)" : text)")
         }
     }

@@ -68,11 +68,18 @@ public struct GraphClient: Sendable {
     ///
     /// - Throws: ``ServiceError`` `invalidResponse` when a link is not on Graph's host or a page
     ///   links to itself, so a broken answer cannot loop the sync or send the token elsewhere.
+    ///
+    /// The page's `nextLink` and `deltaLink` are checked before it is returned, and given back as
+    /// cursors relative to v1.0 (`/users/delta?$skiptoken=…`) when they are on Graph's endpoint:
+    /// a caller that saves one as a checkpoint saves only a link that can be followed, and one
+    /// that still works when the endpoint's port changes (a restarted simulator).
     public func page<Element: Decodable & Sendable>(_ pathOrLink: String, of type: Element.Type = Element.self) async throws
         -> GraphPage<Element>
     {
-        let page: GraphPage<Element> = try await get(pathOrLink)
-        if let next = page.nextLink, next == pathOrLink {
+        var page: GraphPage<Element> = try await get(pathOrLink)
+        page.nextLink = try page.nextLink.map { try cursor($0) }
+        page.deltaLink = try page.deltaLink.map { try cursor($0) }
+        if let next = page.nextLink, next == pathOrLink || base.appending(raw: next).absoluteString == pathOrLink {
             throw ServiceError(
                 .invalidResponse, service: .graph,
                 message: "Microsoft Graph answered a page with a link to the same page; the listing was stopped rather than repeated.")
@@ -80,18 +87,40 @@ public struct GraphClient: Sendable {
         return page
     }
 
-    /// Every item of a collection, following `@odata.nextLink`.
+    /// A link Graph gave as a cursor relative to v1.0, after checking it may be followed.
+    ///
+    /// - Throws: ``ServiceError`` `invalidResponse` for a link to another server or not a URL.
+    public func cursor(_ link: String) throws -> String {
+        if link.hasPrefix("/") { return link }
+        let url = try base.followable(link, from: .graph, redactor: http.redactor)
+        let prefix = base.absoluteString
+        let text = url.absoluteString
+        return text.hasPrefix(prefix + "/") || text.hasPrefix(prefix + "?") ? String(text.dropFirst(prefix.count)) : text
+    }
+
+    /// Whether `cursor` (a saved page link) may still be followed: a path, or a link on Graph's endpoint.
+    public func canFollow(_ cursor: String) -> Bool {
+        (try? self.cursor(cursor)) != nil
+    }
+
+    /// Every item of a collection, following `@odata.nextLink`, within ``ServiceLimits``.
+    ///
+    /// - Throws: ``ServiceError`` `invalidResponse` for links that go round in a circle or leave
+    ///   Graph, `limitExceeded` past ``ServiceLimits/maxPages`` or ``ServiceLimits/maxItems``.
     public func all<Element: Decodable & Sendable>(_ path: String) async throws -> [Element] {
         var items: [Element] = []
         var seen: Set<String> = []
         var next: String? = path
+        var pages = 0
         while let link = next {
             guard seen.insert(link).inserted else {
                 throw ServiceError(
                     .invalidResponse, service: .graph,
                     message: "Microsoft Graph's next-page links went round in a circle; the listing was stopped.")
             }
-            let page: GraphPage<Element> = try await get(link)
+            try http.limits.checkListing(of: path, pages: pages, items: items.count, service: .graph)
+            let page: GraphPage<Element> = try await self.page(link)
+            pages += 1
             items += page.value
             next = page.nextLink
         }
@@ -109,8 +138,18 @@ public struct GraphClient: Sendable {
     }
 
     private func request<T: Decodable>(_ method: HTTPMethod, _ pathOrLink: String, body: [UInt8]?) async throws -> T {
+        do {
+            return try await exchange(method, pathOrLink, body: body)
+        } catch let error as ServiceError {
+            throw error.scrubbed(by: http.redactor)
+        }
+    }
+
+    private func exchange<T: Decodable>(_ method: HTTPMethod, _ pathOrLink: String, body: [UInt8]?) async throws -> T {
         // A path of ours starts with "/"; anything else is a link Graph gave, checked before following.
-        let url = pathOrLink.hasPrefix("/") ? base.appending(raw: pathOrLink) : try base.followable(pathOrLink, from: .graph)
+        let url =
+            pathOrLink.hasPrefix("/")
+            ? base.appending(raw: pathOrLink) : try base.followable(pathOrLink, from: .graph, redactor: http.redactor)
         var fresh = false
         while true {
             let token = try await identity.token(for: .graph, fresh: fresh)
@@ -119,9 +158,9 @@ public struct GraphClient: Sendable {
             // 409 Directory_ConcurrencyViolation is transient too.
             let answer = try await http.send(method, url, headers: headers, body: body, service: .graph, retryStatuses: [429, 503, 409])
             if (200..<300).contains(answer.status) {
-                return try answer.decode(T.self, service: .graph)
+                return try answer.decode(T.self, service: .graph, redactor: http.redactor)
             }
-            let error = GraphClient.error(answer)
+            let error = GraphClient.error(answer, redactor: http.redactor)
             // A token that expired mid-run (or whose roles changed) is renewed once.
             if answer.status == 401 && !fresh {
                 fresh = true
@@ -132,11 +171,13 @@ public struct GraphClient: Sendable {
     }
 
     /// Maps a Graph error body to a ``ServiceError``.
-    static func error(_ answer: HTTPAnswer) -> ServiceError {
+    static func error(_ answer: HTTPAnswer, redactor: SecretRedactor) -> ServiceError {
         struct Body: Decodable { struct Inner: Decodable { var code: String?; var message: String? }; var error: Inner? }
         let body = try? JSONDecoder().decode(Body.self, from: Data(answer.body))
-        let code = body?.error?.code
-        let message = body?.error?.message ?? "HTTP \(answer.status) with a body that is not Graph's error JSON"
+        let code = body?.error?.code.map { redactor.excerpt($0, limit: 80) }
+        let message =
+            body?.error?.message.map { redactor.excerpt($0) }
+            ?? "HTTP \(answer.status) with a body that is not Graph's error JSON: \(redactor.excerpt(answer.body, limit: 200))"
         let kind: ServiceError.Code
         switch answer.status {
         case 401: kind = .unauthorized

@@ -25,6 +25,14 @@ public final class IdentityClient: Sendable {
     /// - Parameter fresh: ignore the cache (roles are fixed when a token is issued: after a grant, ask fresh).
     /// - Throws: ``ServiceError``; AADSTS codes come with a sentence a support person can act on.
     public func token(for resource: TokenResource, fresh: Bool = false) async throws -> AccessToken {
+        do {
+            return try await requestToken(for: resource, fresh: fresh)
+        } catch let error as ServiceError {
+            throw error.scrubbed(by: http.redactor)
+        }
+    }
+
+    private func requestToken(for resource: TokenResource, fresh: Bool) async throws -> AccessToken {
         let now = http.clock.now()
         if !fresh, let cached = cache.withLock({ $0[resource] }), cached.expiresAt.timeIntervalSince(now) > renewalMargin {
             return cached
@@ -37,8 +45,10 @@ public final class IdentityClient: Sendable {
                 assertion = try certificate.assertion(clientID: credentials.clientID, audience: url.absoluteString, now: now)
             } catch {
                 throw ServiceError(
-                    .badRequest, service: .configuration, message: "The client assertion could not be signed: \(error).")
+                    .badRequest, service: .configuration,
+                    message: "The client assertion could not be signed with the certificate's private key; check the key the host supplies.")
             }
+            http.redactor.remember(assertion)
             fields += [
                 ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
                 ("client_assertion", assertion),
@@ -51,9 +61,10 @@ public final class IdentityClient: Sendable {
         let answer = try await http.send(
             .POST, url, headers: [("Content-Type", "application/x-www-form-urlencoded")], body: Array(form.utf8),
             service: .identity)
-        guard answer.status == 200 else { throw Self.error(answer) }
+        guard answer.status == 200 else { throw Self.error(answer, redactor: http.redactor) }
         struct TokenAnswer: Decodable { var access_token: String; var expires_in: Int }
-        let decoded = try answer.decode(TokenAnswer.self, service: .identity)
+        let decoded = try answer.decode(TokenAnswer.self, service: .identity, redactor: http.redactor)
+        http.redactor.remember(decoded.access_token)
         let token = AccessToken(
             value: decoded.access_token, expiresAt: now.addingTimeInterval(TimeInterval(decoded.expires_in)),
             roles: AccessToken.roles(of: decoded.access_token))
@@ -100,11 +111,11 @@ public final class IdentityClient: Sendable {
     }
 
     /// Turns an identity-platform error into a sentence a support person can act on.
-    static func error(_ answer: HTTPAnswer) -> ServiceError {
+    static func error(_ answer: HTTPAnswer, redactor: SecretRedactor) -> ServiceError {
         struct Body: Decodable { var error: String?; var error_description: String?; var error_codes: [Int]? }
         let body = try? JSONDecoder().decode(Body.self, from: Data(answer.body))
         let code = body?.error_codes?.first.map { "AADSTS\($0)" }
-        let description = body?.error_description ?? String(decoding: answer.body.prefix(200), as: UTF8.self)
+        let description = redactor.excerpt(body?.error_description ?? String(decoding: answer.body, as: UTF8.self))
         let advice: String
         let kind: ServiceError.Code
         switch code {
@@ -128,10 +139,11 @@ public final class IdentityClient: Sendable {
             (kind, advice) = (answer.status >= 500 ? .transient : .badRequest, "The identity platform refused the token request.")
         }
         // Microsoft's descriptions already start with the code ("AADSTS7000229: …"); say it once.
-        let label = code ?? body?.error ?? "HTTP \(answer.status)"
-        let detail = String(description.split(separator: "\n").first ?? "")
+        let serviceCode = code ?? body?.error.map { redactor.excerpt($0, limit: 80) }
+        let label = serviceCode ?? "HTTP \(answer.status)"
+        let detail = description
         return ServiceError(
-            kind, service: .identity, status: answer.status, serviceCode: code ?? body?.error,
+            kind, service: .identity, status: answer.status, serviceCode: serviceCode,
             message: "\(advice) (\(detail.hasPrefix(label) ? detail : "\(label): \(detail)"))")
     }
 }

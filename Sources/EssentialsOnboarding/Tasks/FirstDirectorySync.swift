@@ -16,11 +16,16 @@ public struct FirstDirectorySync: OnboardingTask {
         public var deltaLink: String?
     }
 
-    /// Where a sync stopped: each side's next page (`nil` once done) and the counts so far.
+    /// Where a sync stopped: each side's next page (`nil` once done), the pages read and the counts so far.
+    ///
+    /// A cursor is saved only once Graph's page that gave it was checked (``GraphClient/page(_:of:)``),
+    /// so a refused link never lands here: a retry starts from the last good page.
     struct Checkpoint: Codable, Sendable {
         var usersNext: String?
         var groupsNext: String?
         var progress: Output
+        var usersPages: Int?
+        var groupsPages: Int?
     }
 
     let services: OnboardingServices
@@ -35,8 +40,18 @@ public struct FirstDirectorySync: OnboardingTask {
     public func run(_ context: TaskContext) async throws -> Output {
         let input = try context.input(as: OnboardingInput.self)
         let domains = Set(try context.output(of: "import-domains", as: ImportDomains.Output.self).domains.map { $0.lowercased() })
+        var saved = try context.checkpoint(as: Checkpoint.self)
+        if let cursors = saved.map({ [$0.usersNext, $0.groupsNext].compactMap { $0 } }),
+            !cursors.allSatisfy(services.graph.canFollow)
+        {
+            // A cursor that can no longer be followed (saved before links were checked, or for
+            // another endpoint): the listing starts over cleanly rather than failing for good.
+            try context.clearCheckpoint()
+            saved = nil
+        }
+        let limits = services.limits
         let checkpoint = Shared(
-            try context.checkpoint(as: Checkpoint.self)
+            saved
                 ?? Checkpoint(
                     usersNext: "/users/delta?$top=\(configuration.pageSize)", groupsNext: "/groups?$top=\(configuration.pageSize)",
                     progress: Output(users: 0, usersImported: 0, groups: 0, members: 0)))
@@ -52,7 +67,10 @@ public struct FirstDirectorySync: OnboardingTask {
             // Users and groups are independent: read them side by side.
             try await withThrowingTaskGroup(of: Void.self) { sides in
                 sides.addTask {
-                    while let link = checkpoint.withLock({ $0.usersNext }) {
+                    while let (link, pages, users) = checkpoint.withLock({ state in
+                        state.usersNext.map { ($0, state.usersPages ?? 0, state.progress.users) }
+                    }) {
+                        try await call { try limits.checkListing(of: "/users/delta", pages: pages, items: users, service: .graph) }
                         let page = try await call(needing: GuidePermissions.userReadAll) {
                             try await services.graph.page(link, of: GraphUser.self)
                         }
@@ -71,12 +89,16 @@ public struct FirstDirectorySync: OnboardingTask {
                             $0.progress.users += present.count
                             $0.progress.usersImported += batch.count
                             $0.usersNext = page.nextLink
+                            $0.usersPages = ($0.usersPages ?? 0) + 1
                             if page.nextLink == nil { $0.progress.deltaLink = page.deltaLink }
                         }
                     }
                 }
                 sides.addTask {
-                    while let link = checkpoint.withLock({ $0.groupsNext }) {
+                    while let (link, pages, groups) = checkpoint.withLock({ state in
+                        state.groupsNext.map { ($0, state.groupsPages ?? 0, state.progress.groups) }
+                    }) {
+                        try await call { try limits.checkListing(of: "/groups", pages: pages, items: groups, service: .graph) }
                         let page = try await call(needing: GuidePermissions.groupReadAll) {
                             try await services.graph.page(link, of: GraphGroup.self)
                         }
@@ -85,6 +107,7 @@ public struct FirstDirectorySync: OnboardingTask {
                             $0.progress.groups += page.value.count
                             $0.progress.members += members
                             $0.groupsNext = page.nextLink
+                            $0.groupsPages = ($0.groupsPages ?? 0) + 1
                         }
                     }
                 }

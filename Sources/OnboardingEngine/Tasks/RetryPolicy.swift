@@ -5,7 +5,9 @@ import Foundation
 /// The delay before attempt *n + 1* is `initialDelay × multiplier^(n−1)`, capped at `maxDelay`,
 /// then spread by ±`jitter` (a fraction) so that many runs throttled together do not retry in
 /// lock-step. A server-given retry-after (for example HTTP `Retry-After`) replaces the computed
-/// delay when it is longer.
+/// delay when it is longer, up to `maxDelay`: a server cannot push a run's next attempt further
+/// out than the task's own policy allows (a hostile `Retry-After: 999999999` would otherwise
+/// schedule it decades ahead).
 public struct RetryPolicy: Sendable, Hashable, Codable {
     /// The most attempts, the first included. Attempts interrupted by a crash count too.
     public var maxAttempts: Int
@@ -13,7 +15,7 @@ public struct RetryPolicy: Sendable, Hashable, Codable {
     public var initialDelay: Duration
     /// The factor each further delay grows by.
     public var multiplier: Double
-    /// The longest computed delay (a server's retry-after may be longer).
+    /// The longest delay, computed or asked for by a server.
     public var maxDelay: Duration
     /// The fraction by which a delay is randomly spread, from 0 (none) to 1.
     public var jitter: Double
@@ -42,14 +44,15 @@ public struct RetryPolicy: Sendable, Hashable, Codable {
     ///
     /// - Parameters:
     ///   - attempt: the attempt that just failed, starting at 1.
-    ///   - retryAfter: a delay the server asked for, if any; honoured when longer than the backoff.
+    ///   - retryAfter: a delay the server asked for, if any; honoured when longer than the
+    ///     backoff, up to ``maxDelay``. A negative one is ignored.
     ///   - unitRandom: a number in `0..<1` used for jitter (injected so tests are deterministic).
     public func delay(afterAttempt attempt: Int, retryAfter: Duration? = nil, unitRandom: Double) -> Duration {
         let base = initialDelay.seconds * pow(multiplier, Double(max(0, attempt - 1)))
         let capped = min(base, maxDelay.seconds)
         let spread = capped * jitter * (unitRandom * 2 - 1)
         let computed = max(0, capped + spread)
-        if let retryAfter, retryAfter.seconds > computed { return retryAfter }
+        if let retryAfter, retryAfter.seconds > computed { return min(retryAfter, .seconds(max(computed, maxDelay.seconds))) }
         return .seconds(computed)
     }
 }

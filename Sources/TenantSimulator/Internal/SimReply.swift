@@ -7,6 +7,8 @@ struct SimReply: Error, Sendable {
     var drop: Bool = false
     /// Sleep this long before answering (real time).
     var delay: Duration = .zero
+    /// Send the body one byte at a time, this long apart (real time).
+    var trickle: Duration?
     var fault: String?
 
     static func json(_ status: Int, _ value: JSONValue, headers: [(String, String)] = []) -> SimReply {

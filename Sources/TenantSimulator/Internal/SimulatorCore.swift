@@ -40,7 +40,7 @@ final class SimulatorCore: Sendable {
         }
         let (service, route) = World.classify(request)
         let (sequence, faulted) = world.withLock {
-            $0.admit(service: service, method: request.method, path: request.path, route: route)
+            $0.admit(service: service, request: request, route: route)
         }
         if let faulted, faulted.delay > .zero {
             try? await Task.sleep(for: faulted.delay)

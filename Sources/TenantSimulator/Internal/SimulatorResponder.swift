@@ -44,6 +44,18 @@ struct SimulatorResponder: HTTPResponder {
         for (name, value) in reply.headers {
             if let fieldName = HTTPField.Name(name) { fields.append(HTTPField(name: fieldName, value: value)) }
         }
+        if let interval = reply.trickle {
+            let bytes = reply.body
+            return Response(
+                status: HTTPResponse.Status(code: reply.status), headers: fields,
+                body: ResponseBody(contentLength: bytes.count) { writer in
+                    for byte in bytes {
+                        try await writer.write(ByteBuffer(bytes: [byte]))
+                        try await Task.sleep(for: interval)
+                    }
+                    try await writer.finish(nil)
+                })
+        }
         return Response(
             status: HTTPResponse.Status(code: reply.status), headers: fields,
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: reply.body)))

@@ -101,11 +101,40 @@ extension World {
             guard let text = body["body"]?.stringValue else {
                 return Self.controlError(400, "'body' (a string) is required for answer.")
             }
+            var headers: [String: String] = [:]
+            if case .object(let fields)? = body["headers"] {
+                for (name, value) in fields {
+                    guard let value = value.stringValue else {
+                        return Self.controlError(400, "'headers' must map header names to strings.")
+                    }
+                    headers[name] = value
+                }
+            }
             kind = .answer(
                 status: body["status"]?.intValue ?? 200,
-                contentType: body["contentType"]?.stringValue ?? "application/json", body: text)
+                contentType: body["contentType"]?.stringValue ?? "application/json", body: text, headers: headers)
+        case "redirect":
+            guard let location = body["location"]?.stringValue else {
+                return Self.controlError(400, "'location' (a string) is required for redirect.")
+            }
+            let status = body["status"]?.intValue ?? 302
+            guard [301, 302, 303, 307, 308].contains(status) else {
+                return Self.controlError(400, "'status' must be 301, 302, 303, 307 or 308 for redirect.")
+            }
+            kind = .redirect(status: status, to: location)
+        case "echo": kind = .echo(status: body["status"]?.intValue ?? 400)
+        case "trickle":
+            guard let text = body["body"]?.stringValue,
+                let milliseconds = body["intervalMilliseconds"]?.intValue, (1...60_000).contains(milliseconds)
+            else {
+                return Self.controlError(400, "'body' (a string) and 'intervalMilliseconds' (1…60000) are required for trickle.")
+            }
+            kind = .trickle(status: body["status"]?.intValue ?? 200, body: text, interval: .milliseconds(milliseconds))
+        case "endlessPages": kind = .endlessPages
         default:
-            return Self.controlError(400, "'kind' must be throttle, unavailable, latency, drop, nonJSONForbidden or answer.")
+            return Self.controlError(
+                400,
+                "'kind' must be throttle, unavailable, latency, drop, nonJSONForbidden, answer, redirect, echo, trickle or endlessPages.")
         }
         let trigger: FaultTrigger
         if let probability = Self.number(body["probability"]) {

@@ -81,7 +81,8 @@ struct World: Sendable {
     // MARK: Request log and faults
 
     /// Records the request and decides which faults hit it.
-    mutating func admit(service: SimulatedService, method: String, path: String, route: String) -> (Int, SimReply?) {
+    mutating func admit(service: SimulatedService, request: SimRequest, route: String) -> (Int, SimReply?) {
+        let (method, path) = (request.method, request.path)
         sequence += 1
         routeCounts["\(service.rawValue) \(method) \(route)", default: 0] += 1
         requestLog.append(
@@ -112,7 +113,7 @@ struct World: Sendable {
             names.append(faults[index].fault.kind.description)
             switch faults[index].fault.kind.storage {
             case .latency(let extra): delay += extra
-            default: terminal = faultReply(faults[index].fault.kind, service: service)
+            default: terminal = faultReply(faults[index].fault.kind, service: service, request: request)
             }
         }
         faults.removeAll {
@@ -133,7 +134,7 @@ struct World: Sendable {
         }
     }
 
-    func faultReply(_ kind: FaultKind, service: SimulatedService) -> SimReply {
+    func faultReply(_ kind: FaultKind, service: SimulatedService, request: SimRequest) -> SimReply {
         switch kind.storage {
         case .throttle(let seconds):
             var reply = serviceError(
@@ -154,8 +155,26 @@ struct World: Sendable {
                 403,
                 "<html><head><title>403 - Forbidden</title></head><body><h1>403 - Forbidden: Access is denied."
                     + "</h1></body></html>", contentType: "text/html")
-        case .answer(let status, let contentType, let body):
-            return .text(status, body, contentType: contentType)
+        case .answer(let status, let contentType, let body, let headers):
+            var reply = SimReply.text(status, body, contentType: contentType)
+            reply.headers += headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+            return reply
+        case .redirect(let status, let location):
+            return SimReply(status: status, headers: [("Location", location)])
+        case .echo(let status):
+            let headers = request.headers.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
+            let page =
+                "<html><head><title>\(status) Bad Request</title></head><body><h1>Bad Request</h1><pre>"
+                + "\(request.method) \(request.path)\n\(headers.joined(separator: "\n"))\n\n"
+                + String(decoding: request.body, as: UTF8.self) + "</pre></body></html>"
+            return .text(status, page, contentType: "text/html")
+        case .trickle(let status, let body, let interval):
+            var reply = SimReply.text(status, body, contentType: "application/json")
+            reply.trickle = interval
+            return reply
+        case .endlessPages:
+            let link = "\(baseURL)\(request.path)?$skiptoken=endless-\(sequence)"
+            return .json(200, ["value": .array([]), "@odata.nextLink": .string(link)])
         case .latency:
             return SimReply(status: -1)
         }
