@@ -31,6 +31,8 @@ struct SimulatedTenant {
     /// Starts a simulator seeded with `seed`, runs `body`, and stops it.
     static func with<T: Sendable>(
         _ seed: SimulatorConfiguration = .default, credentials: OnboardingCredentials = credentials,
+        limits: ServiceLimits = .standard, configuration: OnboardingConfiguration = configuration,
+        logger: Logger = Logger(label: "engine", factory: { _ in SwiftLogNoOpLogHandler() }),
         _ body: (SimulatedTenant) async throws -> T
     ) async throws -> T {
         try await TenantSimulator.withRunning(
@@ -40,9 +42,8 @@ struct SimulatedTenant {
             defer { journal.remove() }
             let serviceEndpoints = ServiceEndpoints.simulator(at: URL(string: endpoints.base)!, dnsPort: endpoints.dnsPort)
             let tenantID = try simulator.tenantId()
-            let services = try Self.services(serviceEndpoints, tenantID: tenantID, credentials: credentials)
-            let engine = OnboardingEngine(
-                journal: journal.journal, logger: Logger(label: "engine", factory: { _ in SwiftLogNoOpLogHandler() }))
+            let services = try Self.services(serviceEndpoints, tenantID: tenantID, credentials: credentials, limits: limits)
+            let engine = OnboardingEngine(journal: journal.journal, logger: logger)
             let tenant = SimulatedTenant(
                 simulator: simulator, endpoints: endpoints, serviceEndpoints: serviceEndpoints, services: services,
                 journal: journal, engine: engine,
@@ -55,10 +56,10 @@ struct SimulatedTenant {
     /// The clients for `tenantID` at `endpoints`, signing in with `credentials`.
     static func services(
         _ endpoints: ServiceEndpoints, tenantID: String, credentials: OnboardingCredentials = credentials,
-        clock: any EngineClock = SystemClock()
+        clock: any EngineClock = SystemClock(), limits: ServiceLimits = .standard
     ) throws -> OnboardingServices {
         try OnboardingServices(
-            endpoints: endpoints, credentials: credentials, tenantID: tenantID, clock: clock,
+            endpoints: endpoints, credentials: credentials, tenantID: tenantID, clock: clock, limits: limits,
             exchangePropagationRetry: .milliseconds(100))
     }
 

@@ -141,8 +141,11 @@ extension World {
             guard (0...1).contains(probability) else { return Self.controlError(400, "'probability' must be 0…1.") }
             trigger = .probability(probability)
         } else if let times = body["times"]?.intValue {
-            guard times > 0 else { return Self.controlError(400, "'times' must be positive.") }
-            trigger = .times(times)
+            let after = body["after"]?.intValue ?? 0
+            guard times > 0, after >= 0 else {
+                return Self.controlError(400, "'times' must be positive and 'after' not negative.")
+            }
+            trigger = .times(times, after: after)
         } else {
             trigger = .times(1)
         }
@@ -158,8 +161,9 @@ extension World {
         let id = nextFaultID
         nextFaultID += 1
         var remaining: Int?
-        if case .times(let count) = fault.trigger.storage { remaining = count }
-        faults.append(ActiveFault(id: id, fault: fault, remaining: remaining))
+        var skip = 0
+        if case .times(let count, let skipped) = fault.trigger.storage { (remaining, skip) = (count, skipped) }
+        faults.append(ActiveFault(id: id, fault: fault, remaining: remaining, skip: skip))
         return id
     }
 }

@@ -32,6 +32,8 @@ struct World: Sendable {
         var id: Int
         var fault: Fault
         var remaining: Int?
+        /// Matching requests still to let through before the fault starts hitting.
+        var skip: Int = 0
     }
 
     init(configuration: SimulatorConfiguration) {
@@ -104,8 +106,13 @@ struct World: Sendable {
             let hit: Bool
             switch faults[index].fault.trigger.storage {
             case .times:
-                hit = (faults[index].remaining ?? 0) > 0
-                if hit { faults[index].remaining! -= 1 }
+                if faults[index].skip > 0 {
+                    faults[index].skip -= 1
+                    hit = false
+                } else {
+                    hit = (faults[index].remaining ?? 0) > 0
+                    if hit { faults[index].remaining! -= 1 }
+                }
             case .probability(let probability):
                 hit = rng.nextUnit() < probability
             }
@@ -163,10 +170,10 @@ struct World: Sendable {
             return SimReply(status: status, headers: [("Location", location)])
         case .echo(let status):
             let headers = request.headers.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
+            // The request's body first, then its headers: a short excerpt of the page still holds secrets.
             let page =
-                "<html><head><title>\(status) Bad Request</title></head><body><h1>Bad Request</h1><pre>"
-                + "\(request.method) \(request.path)\n\(headers.joined(separator: "\n"))\n\n"
-                + String(decoding: request.body, as: UTF8.self) + "</pre></body></html>"
+                "<html><body><h1>Bad Request</h1><pre>\(String(decoding: request.body, as: UTF8.self))</pre>"
+                + "<pre>\(request.method) \(request.path)\n\(headers.joined(separator: "\n"))</pre></body></html>"
             return .text(status, page, contentType: "text/html")
         case .trickle(let status, let body, let interval):
             var reply = SimReply.text(status, body, contentType: "application/json")
