@@ -52,7 +52,9 @@ struct NextStep: Codable, Equatable, Sendable {
                 // A retry scheduled for later (a server's Retry-After, or backoff): say when, and how to try now.
                 guard let next = task.nextAttemptAt, next > now else { continue }
                 var instruction = "Next attempt at \(next.formatted(.iso8601)) when the run is resumed"
-                if let error = task.lastError?.message { instruction += ", after: \(error)" }
+                if let error = task.lastError?.message {
+                    instruction += ", after: \(error.trimmingCharacters(in: CharacterSet(charactersIn: ". ")))"
+                }
                 instruction += ". To try it now instead, retry it."
                 steps.append(
                     NextStep(task: name, kind: "wait", instruction: instruction, command: "onboard retry \(id) \(name)"))
