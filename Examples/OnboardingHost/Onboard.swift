@@ -24,6 +24,7 @@ struct Onboard: AsyncParsableCommand {
     /// Parses the command line and runs the command, turning engine and journal errors into one
     /// line on stderr and a documented exit code.
     static func main() async {
+        lineBufferStandardOutput()
         let command: any ParsableCommand
         do {
             command = try parseAsRoot()

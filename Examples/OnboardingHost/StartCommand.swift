@@ -53,6 +53,12 @@ struct StartCommand: AsyncParsableCommand {
         let graph = try M365Host.graph(input: input, credentialsFile: credentialsFile)
         let session = try SupportSession(journalOption, creating: true)
         let id = RunID(run ?? "\(org)-\(Int(Date().timeIntervalSince1970))")
+        // Refused before anything is printed: a refusal writes nothing on stdout.
+        if (try? session.journal.run(id)) != nil {
+            throw EngineError(
+                .runExists, "A run with id '\(id)' already exists; resume it (onboard resume \(id)) or choose another id.",
+                runID: id)
+        }
         print("Onboarding tenant \(tenant) for \(org) (run \(id))")
         fflush(nil)
         let options = RunOptions(maxIdleWait: .seconds(maxIdleSeconds))

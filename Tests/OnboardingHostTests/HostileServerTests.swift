@@ -9,29 +9,13 @@ struct HostileServerTests {
     static let clientSecret = "Platypus-Client-Secret-4410"
     static let essentialsPassword = "Numbat-Essentials-Pass-7302"
 
-    /// Runs `onboard` to its end without blocking a thread (the simulator in this process needs
-    /// one), and returns its exit status and both streams.
     static func run(_ arguments: [String], folder: URL) async throws -> OnboardResult {
-        let out = folder.appendingPathComponent("stdout-\(UUID().uuidString)")
-        let err = folder.appendingPathComponent("stderr-\(UUID().uuidString)")
-        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-        let process = Process()
-        process.executableURL = onboardBinary
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["ONBOARD_CLIENT_ID"] = SimulatedApplication().clientId
-        environment["ONBOARD_CLIENT_SECRET"] = clientSecret
-        environment["ONBOARD_ESSENTIALS_USER"] = "admin@msp.example"
-        environment["ONBOARD_ESSENTIALS_PASSWORD"] = essentialsPassword
-        process.environment = environment
-        process.standardOutput = try FileHandle(forWritingTo: out)
-        process.standardError = try FileHandle(forWritingTo: err)
-        try process.run()
-        let status = await ChildProcess.exitStatus(of: process)
-        return OnboardResult(
-            status: status, stdout: String(decoding: try Data(contentsOf: out), as: UTF8.self),
-            stderr: String(decoding: try Data(contentsOf: err), as: UTF8.self))
+        try await onboardInBackground(
+            arguments,
+            environment: [
+                "ONBOARD_CLIENT_ID": SimulatedApplication().clientId, "ONBOARD_CLIENT_SECRET": clientSecret,
+                "ONBOARD_ESSENTIALS_USER": "admin@msp.example", "ONBOARD_ESSENTIALS_PASSWORD": essentialsPassword,
+            ])
     }
 
     @Test func echoedSecretsAndAHugeRetryAfterNeitherLeakNorStrandTheRun() async throws {

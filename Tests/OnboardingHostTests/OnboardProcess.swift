@@ -1,4 +1,5 @@
 import Foundation
+import OnboardingEngineTesting
 
 /// What a finished `onboard` process left behind.
 struct OnboardResult {
@@ -47,6 +48,37 @@ func runOnboard(_ arguments: [String], environment: [String: String] = [:], time
     try errHandle.close()
     let status =
         process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+    return OnboardResult(
+        status: status, stdout: String(decoding: try Data(contentsOf: out), as: UTF8.self),
+        stderr: String(decoding: try Data(contentsOf: err), as: UTF8.self))
+}
+
+/// Runs the built `onboard` binary to its end without blocking a thread (a simulator in the test
+/// process needs one), with `environment` added to this process's; `watch` sees stdout while it runs.
+func onboardInBackground(
+    _ arguments: [String], environment: [String: String] = [:], watch: ((Process, String) -> Void)? = nil
+) async throws -> OnboardResult {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("onboard-out-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let out = folder.appendingPathComponent("stdout")
+    let err = folder.appendingPathComponent("stderr")
+    _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+    let process = Process()
+    process.executableURL = onboardBinary
+    process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    process.standardOutput = try FileHandle(forWritingTo: out)
+    process.standardError = try FileHandle(forWritingTo: err)
+    try process.run()
+    if let watch {
+        while process.isRunning {
+            watch(process, String(decoding: (try? Data(contentsOf: out)) ?? Data(), as: UTF8.self))
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+    let status = await ChildProcess.exitStatus(of: process)
     return OnboardResult(
         status: status, stdout: String(decoding: try Data(contentsOf: out), as: UTF8.self),
         stderr: String(decoding: try Data(contentsOf: err), as: UTF8.self))

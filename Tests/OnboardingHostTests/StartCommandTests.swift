@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 import OnboardingEngineTesting
 import Testing
 import TenantSimulator
@@ -183,5 +184,48 @@ struct StartCommandTests {
         let text = try ["", "-wal"].filter { FileManager.default.fileExists(atPath: journal + $0) }
             .map { try String(contentsOfFile: journal + $0, encoding: .isoLatin1) }.joined()
         #expect(!text.contains("PRIVATE KEY") && !text.contains(keyFile), "neither the key nor its path is journaled")
+    }
+}
+
+@Suite("onboard start's output: line by line into a file, nothing on stdout when refused", .serialized, .timeLimit(.minutes(2)))
+struct StartOutputTests {
+    @Test func progressReachesARedirectedStdoutWhileTheProcessRuns() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("out-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let journal = folder.appendingPathComponent("journal.sqlite").path
+        try await TenantSimulator.withRunning(logger: Logger(label: "sim", factory: { _ in SwiftLogNoOpLogHandler() })) { simulator, endpoints in
+            // No consent: the run waits in the process, re-checking, for up to a minute.
+            let start = [
+                "start", "--journal", journal, "--tenant", try simulator.tenantId(), "--org", "contoso.com", "--run", "r1",
+                "--simulator", endpoints.base, "--dns-port", "\(endpoints.dnsPort!)", "--max-idle-seconds", "60",
+            ]
+            let seen = Mutex<String?>(nil)
+            let result = try await onboardInBackground(start, environment: StartCommandTests.environment()) { process, stdout in
+                if stdout.contains("admin-consent waiting") {
+                    seen.withLock { $0 = stdout }
+                    kill(process.processIdentifier, SIGKILL)
+                }
+            }
+            let stdout = try #require(seen.withLock { $0 }, "the waiting line never reached the file while the process ran: \(result.output)")
+            #expect(stdout.contains("/adminconsent?"), "the consent link is there to act on: \(stdout)")
+            #expect(result.status == 128 + SIGKILL)
+        }
+    }
+
+    @Test func aRunIdInUseIsRefusedWithNothingOnStdout() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("out-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let journal = folder.appendingPathComponent("journal.sqlite").path
+        try await TenantSimulator.withRunning(logger: Logger(label: "sim", factory: { _ in SwiftLogNoOpLogHandler() })) { simulator, endpoints in
+            let start = [
+                "start", "--journal", journal, "--tenant", try simulator.tenantId(), "--org", "contoso.com", "--run", "r1",
+                "--simulator", endpoints.base, "--dns-port", "\(endpoints.dnsPort!)", "--max-idle-seconds", "0",
+            ]
+            #expect(try await onboardInBackground(start, environment: StartCommandTests.environment()).status == 3)
+            let again = try await onboardInBackground(start, environment: StartCommandTests.environment())
+            expectOneLineError(again, status: 7, containing: "already exists")
+        }
     }
 }
