@@ -177,3 +177,52 @@ struct JournalTests {
         #expect(crashed.map(\.taskID) == ["slow"])
     }
 }
+
+@Suite("The engine's concurrency permits come back on every path")
+struct PermitTests {
+    @Test func aRunWhoseCommitThrowsGivesItsPermitsBack() async throws {
+        let harness = try Harness(configuration: EngineConfiguration(maxConcurrentTasks: 2), clock: ManualClock())
+        defer { harness.remove() }
+        // Run A holds both permits with two tasks in flight; its lease is then taken, so the
+        // commit of their outcomes throws.
+        let release = Flag()
+        let running = Counter()
+        let held = (0..<2).map { index in
+            ClosureTask(id: TaskID("held\(index)")) { _ in
+                running.enter()
+                while !release.isSet { try await Task.sleep(for: .milliseconds(2)) }
+                return NoOutput()
+            }
+        }
+        let first = try TaskGraph(workflow: "held", tasks: held)
+        let engine = harness.engine
+        let lost = Task { try await engine.start(first, id: "a", input: Empty()) }
+        await eventually { running.peak == 2 }
+        try rawSQL(harness.temporary.path, "UPDATE runs SET lease_owner = 'another-host:1:x' WHERE id = 'a'")
+        release.set()
+        await #expect(throws: EngineError.self) { _ = try await lost.value }
+
+        // Run B needs both permits at once: each task waits until the other runs too.
+        let together = Counter()
+        let pair = (0..<2).map { index in
+            ClosureTask(id: TaskID("pair\(index)")) { _ in
+                together.enter()
+                defer { together.leave() }
+                for _ in 0..<2_000 where together.peak < 2 { try await Task.sleep(for: .milliseconds(1)) }
+                return NoOutput()
+            }
+        }
+        let second = try TaskGraph(workflow: "pair", tasks: pair)
+        let result = try await withThrowingTaskGroup(of: RunResult?.self) { group in
+            group.addTask { try await engine.start(second, id: "b", input: Empty()) }
+            group.addTask {
+                try await Task.sleep(for: .seconds(20))
+                return nil
+            }
+            defer { group.cancelAll() }
+            return try await group.next() ?? nil
+        }
+        #expect(result?.state == .succeeded, "the second run started at all: the permits came back")
+        #expect(together.peak == 2, "…and at full concurrency")
+    }
+}

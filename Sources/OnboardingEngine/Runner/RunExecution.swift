@@ -47,6 +47,9 @@ final class RunExecution {
     /// Mutating tasks that are runnable but wait for a change window.
     private var windowDeferred: [Int] = []
     private var inFlight = 0
+    /// Engine-wide permits this run holds: taken in ``selectStarts(now:)``, given back when an
+    /// attempt's outcome is handled, and all given back when the execution ends on any path.
+    private var permitsHeld = 0
     private var armedTimer: Date?
     private var waitingForPermit = false
     private var batch = JournalBatch()
@@ -102,7 +105,10 @@ final class RunExecution {
     // MARK: - The loop
 
     func execute() async throws -> RunResult {
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        // The group has awaited every attempt when it returns, so whatever permits are still held
+        // (a commit that threw, a lost lease, a cancelled call) belong to no one: give them back.
+        defer { releasePermits() }
+        return try await withThrowingTaskGroup(of: Void.self) { group in
             do {
                 let result = try await loop(&group)
                 group.cancelAll()
@@ -111,6 +117,13 @@ final class RunExecution {
                 group.cancelAll()
                 throw error
             }
+        }
+    }
+
+    private func releasePermits() {
+        while permitsHeld > 0 {
+            permitsHeld -= 1
+            engine.limiter.release()
         }
     }
 
@@ -225,6 +238,7 @@ final class RunExecution {
             waitingForPermit = false
         case .finished(let index, let outcome, let duration):
             inFlight -= 1
+            permitsHeld -= 1
             engine.limiter.release()
             engine.metrics.duration.recordNanoseconds(Int64(duration.seconds * 1e9))
             finish(index, outcome, now: now)
@@ -376,6 +390,7 @@ final class RunExecution {
                 }
                 break
             }
+            permitsHeld += 1
             var record = records[index]
             record.state = .running
             record.attempts += 1
