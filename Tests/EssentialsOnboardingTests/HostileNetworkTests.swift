@@ -232,6 +232,26 @@ struct HostileNetworkTests {
         }
     }
 
+    @Test func anExpiredSyncLinkRestartsTheSyncWhateverGraphCallsIt() async throws {
+        var configuration = SimulatedTenant.configuration
+        configuration.pageSize = 10
+        try await SimulatedTenant.with(configuration: configuration) { tenant in
+            try tenant.simulator.grantConsent(GraphPermission.allGraph)
+            tenant.updateSPF()
+            // Graph answers the second page with 410 and a code other than syncStateNotFound.
+            tenant.simulator.inject(
+                Fault(
+                    .graph, method: "GET", route: "/users/delta",
+                    kind: .answer(status: 410, body: #"{"error":{"code":"resyncRequired","message":"Resync required."}}"#),
+                    trigger: .times(1, after: 1)))
+            let result = try await tenant.engine.start(
+                tenant.graph, id: "r", input: tenant.input, options: RunOptions(maxIdleWait: .seconds(5)))
+            let output = try #require(try result.task("first-directory-sync")?.decodeOutput(as: FirstDirectorySync.Output.self))
+            #expect(output.users == 25, "counted once")
+            #expect(tenant.simulator.requestCount(.graph, "GET", "/users/delta") == 5, "started over: 1, 410, then 1, 2, 3")
+        }
+    }
+
     @Test func aSavedCursorForAnotherEndpointRestartsTheListing() async throws {
         var configuration = SimulatedTenant.configuration
         configuration.pageSize = 10

@@ -55,13 +55,13 @@ public struct FirstDirectorySync: OnboardingTask {
                 ?? Checkpoint(
                     usersNext: "/users/delta?$top=\(configuration.pageSize)", groupsNext: "/groups?$top=\(configuration.pageSize)",
                     progress: Output(users: 0, usersImported: 0, groups: 0, members: 0)))
-        /// Applies a finished page to the checkpoint and saves it durably.
+        /// Applies a finished page to the checkpoint and saves it durably, under the lock, so the
+        /// two sides' saves land in the order of their changes and the newest is the one kept.
         @Sendable func record(_ change: (inout Checkpoint) -> Void) throws {
-            let snapshot = checkpoint.withLock { state -> Checkpoint in
+            try checkpoint.update { state in
                 change(&state)
-                return state
+                try context.saveCheckpoint(state)
             }
-            try context.saveCheckpoint(snapshot)
         }
         do {
             // Users and groups are independent: read them side by side.
@@ -71,9 +71,7 @@ public struct FirstDirectorySync: OnboardingTask {
                         state.usersNext.map { ($0, state.usersPages ?? 0, state.progress.users) }
                     }) {
                         try await call { try limits.checkListing(of: "/users/delta", pages: pages, items: users, service: .graph) }
-                        let page = try await call(needing: GuidePermissions.userReadAll) {
-                            try await services.graph.page(link, of: GraphUser.self)
-                        }
+                        let page = try await self.page(link, of: GraphUser.self, needing: GuidePermissions.userReadAll)
                         let present = page.value.filter { $0.removed == nil }
                         let batch = present.compactMap { user -> (email: String, name: String?)? in
                             guard let mail = user.mail, let domain = mail.split(separator: "@").last,
@@ -99,9 +97,7 @@ public struct FirstDirectorySync: OnboardingTask {
                         state.groupsNext.map { ($0, state.groupsPages ?? 0, state.progress.groups) }
                     }) {
                         try await call { try limits.checkListing(of: "/groups", pages: pages, items: groups, service: .graph) }
-                        let page = try await call(needing: GuidePermissions.groupReadAll) {
-                            try await services.graph.page(link, of: GraphGroup.self)
-                        }
+                        let page = try await self.page(link, of: GraphGroup.self, needing: GuidePermissions.groupReadAll)
                         let members = try await memberCount(of: page.value)
                         try record {
                             $0.progress.groups += page.value.count
@@ -113,7 +109,7 @@ public struct FirstDirectorySync: OnboardingTask {
                 }
                 try await sides.waitForAll()
             }
-        } catch let interruption as TaskInterruption where interruption.code == "syncStateNotFound" {
+        } catch is DeltaLinkExpired {
             // The saved link expired: start the sync over rather than loop on it.
             try context.clearCheckpoint()
             throw TaskInterruption.retryable("The saved directory-sync link expired; the sync starts over.", code: "syncStateNotFound")
@@ -123,6 +119,23 @@ public struct FirstDirectorySync: OnboardingTask {
         }
         return checkpoint.withLock { $0.progress }
     }
+
+    /// One page of a listing; an expired delta or skip link (Graph's 410) is ``DeltaLinkExpired``,
+    /// any other service error the engine outcome it means.
+    private func page<Element: Decodable & Sendable>(
+        _ link: String, of type: Element.Type, needing permission: Permission
+    ) async throws -> GraphPage<Element> {
+        do {
+            return try await services.graph.page(link, of: type)
+        } catch let error as ServiceError where error.code == .syncStateNotFound {
+            throw DeltaLinkExpired()
+        } catch let error as ServiceError {
+            throw error.interruption(needing: permission)
+        }
+    }
+
+    /// Graph no longer knows a saved link: the sync must start over.
+    struct DeltaLinkExpired: Error {}
 
     /// Counts the members of `groups`, reading up to ``memberConcurrency`` groups at once.
     private func memberCount(of groups: [GraphGroup]) async throws -> Int {
@@ -150,6 +163,7 @@ public struct FirstDirectorySync: OnboardingTask {
         private let value: Mutex<Value>
         init(_ value: Value) { self.value = Mutex(value) }
         func withLock<T: Sendable>(_ body: (inout Value) -> T) -> T { value.withLock { body(&$0) } }
+        func update(_ body: (inout Value) throws -> Void) throws { try value.withLock { try body(&$0) } }
     }
 
     /// Groups whose members are read at once.
