@@ -22,7 +22,7 @@ struct GraphCommand: ParsableCommand {
     func run() throws {
         let renderer: GraphRenderer
         if let run = runID {
-            let journal = try journalOption.openExisting()
+            let journal = try journalOption.openForReading()
             let record = try journal.run(RunID(run))
             let states = Dictionary(uniqueKeysWithValues: try journal.tasks(of: record.id).map { ($0.id, $0.state) })
             renderer = GraphRenderer(

@@ -25,4 +25,19 @@ struct JournalOption: ParsableArguments {
     func openExisting() throws -> Journal {
         try Journal(path: try path(), options: JournalOptions(createIfMissing: false))
     }
+
+    /// Opens an existing journal read-only, for commands that only look (`runs`, `show`,
+    /// `graph`, `permissions`): a support person who may only read the file can use them. A
+    /// journal of an older schema is upgraded first when the file can be written.
+    func openForReading() throws -> Journal {
+        let path = try path()
+        let reading: Result<Journal, JournalError> = Result { () throws(JournalError) in
+            try Journal(path: path, options: .reading)
+        }
+        if case .failure(let error) = reading, error.code == .olderSchema, FileManager.default.isWritableFile(atPath: path) {
+            _ = try Journal(path: path, options: JournalOptions(createIfMissing: false))  // upgrades in place
+            return try Journal(path: path, options: .reading)
+        }
+        return try reading.get()
+    }
 }

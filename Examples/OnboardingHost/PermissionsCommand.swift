@@ -17,7 +17,7 @@ struct PermissionsCommand: ParsableCommand {
     func run() throws {
         let table: PermissionTable
         if let run = runID {
-            let journal = try journalOption.openExisting()
+            let journal = try journalOption.openForReading()
             let record = try journal.run(RunID(run))
             table = PermissionTable(
                 workflow: record.workflow, run: record.id, descriptors: try journal.graph(of: record.id))

@@ -23,7 +23,7 @@ struct RunsCommand: ParsableCommand {
     }
 
     func run() throws {
-        let journal = try journalOption.openExisting()
+        let journal = try journalOption.openForReading()
         let runs = try journal.runs(state: state.flatMap { RunState(rawValue: $0) })
         if json { return try JSONOutput.print(RunList(runs)) }
         if runs.isEmpty { print("No runs.") }

@@ -14,7 +14,7 @@ struct ShowCommand: ParsableCommand {
     @Flag(help: "Print JSON (schema: Docs/SupportTool.md).") var json = false
 
     func run() throws {
-        let journal = try journalOption.openExisting()
+        let journal = try journalOption.openForReading()
         let id = RunID(runID)
         let detail = RunDetail(
             run: try journal.run(id), tasks: try journal.tasks(of: id), events: try journal.events(of: id))

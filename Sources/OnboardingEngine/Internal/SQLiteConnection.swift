@@ -1,4 +1,5 @@
 import CSQLite
+import Foundation
 
 #if canImport(Glibc)
 import Glibc
@@ -19,13 +20,25 @@ final class SQLiteConnection: @unchecked Sendable {
     private var handle: OpaquePointer?
     private var statements: [String: OpaquePointer] = [:]
 
-    /// Opens an existing database (`create == false`) or creates it.
-    init(path: String, create: Bool) throws(JournalError) {
+    /// Opens an existing database (`create == false`) or creates it; `readOnly` opens it for
+    /// reading only, so a user who may only read the file can.
+    ///
+    /// `immutable` (read-only only) tells SQLite the file cannot change while it is open, so it
+    /// needs no `-shm` file: how a user who may not write the journal's folder reads a journal
+    /// that no process has open.
+    init(path: String, create: Bool, readOnly: Bool = false, immutable: Bool = false) throws(JournalError) {
         self.path = path
         var db: OpaquePointer?
-        var flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX
-        if create { flags |= SQLITE_OPEN_CREATE }
-        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        var flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_NOMUTEX
+        if create && !readOnly { flags |= SQLITE_OPEN_CREATE }
+        var name = path
+        if readOnly && immutable {
+            var allowed = CharacterSet.urlPathAllowed
+            allowed.remove(charactersIn: "?#%")
+            name = "file:\(path.addingPercentEncoding(withAllowedCharacters: allowed) ?? path)?immutable=1"
+            flags |= SQLITE_OPEN_URI
+        }
+        let rc = sqlite3_open_v2(name, &db, flags, nil)
         guard rc == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
             sqlite3_close_v2(db)
@@ -35,6 +48,18 @@ final class SQLiteConnection: @unchecked Sendable {
         }
         self.handle = db
         sqlite3_extended_result_codes(db, 1)
+        // The journal's checksum as an SQL function, for the migration that adds checksums.
+        sqlite3_create_function_v2(
+            db, "onboarding_crc32c", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nil,
+            { context, _, arguments in
+                guard let value = arguments?[0], sqlite3_value_type(value) != SQLITE_NULL else {
+                    sqlite3_result_null(context)
+                    return
+                }
+                let start = sqlite3_value_blob(value)  // blob first, then its size, as SQLite asks
+                let count = Int(sqlite3_value_bytes(value))
+                sqlite3_result_int64(context, Int64(CRC32C.checksum(UnsafeRawBufferPointer(start: start, count: count))))
+            }, nil, nil, nil)
     }
 
     deinit { close() }
@@ -183,6 +208,10 @@ enum SQLiteValue: Equatable {
     static func optionalText(_ value: String?) -> SQLiteValue { value.map(SQLiteValue.text) ?? .null }
     static func optionalDouble(_ value: Double?) -> SQLiteValue { value.map(SQLiteValue.double) ?? .null }
     static func optionalBlob(_ value: [UInt8]?) -> SQLiteValue { value.map(SQLiteValue.blob) ?? .null }
+    /// The journal's CRC-32C of `bytes`, as stored beside them.
+    static func checksum(of bytes: [UInt8]) -> SQLiteValue { .integer(Int64(CRC32C.checksum(bytes))) }
+    /// The journal's CRC-32C of `text`'s UTF-8, as stored beside it.
+    static func checksum(of text: String) -> SQLiteValue { .integer(Int64(CRC32C.checksum(text))) }
 
     var int: Int? { if case .integer(let v) = self { Int(v) } else { nil } }
     var string: String? { if case .text(let v) = self { v } else { nil } }

@@ -31,6 +31,11 @@ public final class Journal: Sendable {
 
     /// Opens the journal at `path`, creating it (mode 0600) when it does not exist.
     ///
+    /// A new journal is only ever created where no file was: it is built complete under a
+    /// temporary name beside `path` and linked into place, so no other process ever sees it half
+    /// made. A file that exists must already be a journal; an empty file, an empty SQLite
+    /// database or another program's database is refused and left as it is.
+    ///
     /// - Throws: ``JournalError`` with code `cannotOpen`, `notAJournal`, `corrupt` or `newerSchema`.
     public init(path: String, options: JournalOptions = JournalOptions()) throws(JournalError) {
         self.path = path
@@ -38,21 +43,55 @@ public final class Journal: Sendable {
             guard options.createIfMissing else {
                 throw JournalError(.cannotOpen, "There is no journal at \(path).", path: path)
             }
-            // Create the file ourselves so it is readable by its owner only; SQLite gives the
-            // -wal and -shm files the same mode.
-            let fd = open(path, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0o600)
-            if fd < 0 {
-                let reason = String(cString: strerror(errno))
-                throw JournalError(.cannotOpen, "Cannot create the journal file \(path): \(reason).", path: path)
-            }
-            close(fd)
+            try Journal.create(at: path, options: options)
         }
-        let db = try SQLiteConnection(path: path, create: false)
-        try Journal.prepare(db, options: options)
-        self.connection = Mutex(db)
+        self.connection = Mutex(try Journal.connect(path, options: options))
     }
 
-    private static func prepare(_ db: SQLiteConnection, options: JournalOptions) throws(JournalError) {
+    /// Opens and checks the file. Read-only, a journal that no process has open (no `-wal` file)
+    /// is read as immutable when SQLite cannot make its `-shm` file (a folder the user may not write).
+    private static func connect(_ path: String, options: JournalOptions) throws(JournalError) -> SQLiteConnection {
+        let db = try SQLiteConnection(path: path, create: false, readOnly: options.readOnly)
+        do {
+            try prepare(db, options: options, creating: false)
+            return db
+        } catch {
+            guard options.readOnly, error.code == .sqlite || error.code == .cannotOpen,
+                !FileManager.default.fileExists(atPath: path + "-wal")
+            else { throw error }
+            db.close()
+            let immutable = try SQLiteConnection(path: path, create: false, readOnly: true, immutable: true)
+            try prepare(immutable, options: options, creating: false)
+            return immutable
+        }
+    }
+
+    /// Builds a journal under a temporary name beside `path`, then links it to `path` unless a
+    /// file appeared there meanwhile (another process created it first: that one is used).
+    private static func create(at path: String, options: JournalOptions) throws(JournalError) {
+        let temporary = "\(path).creating-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        defer {
+            for suffix in ["", "-wal", "-shm", "-journal"] { unlink(temporary + suffix) }
+        }
+        // Created here so it is readable by its owner only; SQLite gives -wal and -shm the same mode.
+        let fd = open(temporary, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0o600)
+        if fd < 0 {
+            let reason = String(cString: strerror(errno))
+            throw JournalError(.cannotOpen, "Cannot create the journal file \(path): \(reason).", path: path)
+        }
+        close(fd)
+        do {
+            let db = try SQLiteConnection(path: temporary, create: false)
+            defer { db.close() }  // the last close folds the WAL into the file
+            try prepare(db, options: options, creating: true)
+        }
+        if link(temporary, path) != 0 && errno != EEXIST {
+            let reason = String(cString: strerror(errno))
+            throw JournalError(.cannotOpen, "Cannot create the journal file \(path): \(reason).", path: path)
+        }
+    }
+
+    private static func prepare(_ db: SQLiteConnection, options: JournalOptions, creating: Bool) throws(JournalError) {
         do {
             try db.execute("PRAGMA busy_timeout = \(options.busyTimeoutMilliseconds)")
             // Reading the header is the first thing that fails for a file that is not SQLite.
@@ -60,6 +99,15 @@ public final class Journal: Sendable {
             let version = try db.scalar("PRAGMA user_version")?.int ?? 0
             let objects = try db.scalar("SELECT count(*) FROM sqlite_schema")?.int ?? 0
             let isEmpty = applicationID == 0 && version == 0 && objects == 0
+            if isEmpty && !creating {
+                let size = (try? FileManager.default.attributesOfItem(atPath: db.path)[.size] as? Int) ?? 0
+                throw JournalError(
+                    .notAJournal,
+                    size == 0
+                        ? "The file is empty (0 bytes), not an onboarding journal. It was left untouched; pass the journal's path, or a path where no file exists to create one."
+                        : "The file is an empty SQLite database, not an onboarding journal. It was left untouched; pass the journal's path, or a path where no file exists to create one.",
+                    path: db.path)
+            }
             if !isEmpty && applicationID != Int(JournalSchema.applicationID) {
                 throw JournalError(
                     .notAJournal,
@@ -71,6 +119,22 @@ public final class Journal: Sendable {
                     .newerSchema,
                     "The journal was written by a newer version of the onboarding engine (schema \(version); this one reads up to \(JournalSchema.currentVersion)). Upgrade the tool; the file was left untouched.",
                     path: db.path)
+            }
+            let hasTables = try db.scalar("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'runs'") != nil
+            if !isEmpty && (version == 0 || !hasTables) {
+                throw JournalError(
+                    .corrupt,
+                    "The file is marked as an onboarding journal but has no journal tables: it was damaged or not made by this engine. It was left untouched.",
+                    path: db.path)
+            }
+            if options.readOnly {
+                guard version == JournalSchema.currentVersion else {
+                    throw JournalError(
+                        .olderSchema,
+                        "The journal has schema \(version) and must be upgraded to \(JournalSchema.currentVersion) before it can be read; open it once with write access (any command that changes it, such as a resume).",
+                        path: db.path)
+                }
+                return
             }
             let mode = try db.scalar("PRAGMA journal_mode = WAL")?.string?.lowercased()
             guard mode == "wal" else {
@@ -184,14 +248,16 @@ public final class Journal: Sendable {
     static func loadRun(_ db: SQLiteConnection, _ id: RunID) throws -> RunRecord {
         var record: RunRecord?
         let sql = """
-            SELECT workflow, fingerprint, NULL, input, options, state, created_at, updated_at,
-                   lease_owner, lease_expires_at, cancel_requested
+            SELECT workflow, fingerprint, graph, input, options, state, created_at, updated_at,
+                   lease_owner, lease_expires_at, cancel_requested, graph_crc, input_crc
             FROM runs WHERE id = ?
             """
         try db.query(sql, [.text(id.rawValue)]) { row in
+            // The graph is checked, not decoded: a resume decodes it only when the fingerprint differs.
+            _ = try verified(row.blob(2), checksum: row.value(11).int, "graph", run: id, db)
             record = RunRecord(
                 id: id, workflow: row.text(0) ?? "", fingerprint: row.text(1) ?? "",
-                input: row.blob(3) ?? [],
+                input: try verified(row.blob(3), checksum: row.value(12).int, "input", run: id, db) ?? [],
                 options: try decode(RunOptions.self, row.text(4), db),
                 state: try decodeState(RunState.self, row.text(5), db),
                 createdAt: Date(timeIntervalSince1970: row.double(6) ?? 0),
@@ -213,17 +279,21 @@ public final class Journal: Sendable {
     }
 
     static func loadGraph(_ db: SQLiteConnection, _ id: RunID) throws -> [TaskDescriptor] {
-        guard let text = try db.scalar("SELECT graph FROM runs WHERE id = ?", [.text(id.rawValue)])?.string else {
+        var bytes: [UInt8]?
+        try db.query("SELECT graph, graph_crc FROM runs WHERE id = ?", [.text(id.rawValue)]) { row in
+            bytes = try verified(row.blob(0), checksum: row.value(1).int, "graph", run: id, db) ?? []
+        }
+        guard let bytes else {
             throw EngineError(.unknownRun, "There is no run '\(id)' in this journal.", runID: id)
         }
-        return try decode([TaskDescriptor].self, text, db)
+        return try decode([TaskDescriptor].self, String(decoding: bytes, as: UTF8.self), db)
     }
 
     static func loadTasks(_ db: SQLiteConnection, _ id: RunID) throws -> [TaskRecord] {
         var tasks: [TaskRecord] = []
         let sql = """
             SELECT task_id, state, attempts, crashes, output, error, park, confirmation, observation,
-                   next_attempt_at, updated_at
+                   next_attempt_at, updated_at, output_crc
             FROM tasks WHERE run_id = ? ORDER BY position
             """
         try db.query(sql, [.text(id.rawValue)]) { row in
@@ -231,7 +301,7 @@ public final class Journal: Sendable {
             task.state = try decodeState(TaskState.self, row.text(1), db)
             task.attempts = row.int(2)
             task.consecutiveCrashes = row.int(3)
-            task.output = row.blob(4)
+            task.output = try verified(row.blob(4), checksum: row.value(11).int, "output of task '\(task.id)'", run: id, db)
             task.lastError = try decodeOptional(TaskErrorInfo.self, row.text(5), db)
             task.park = try decodeOptional(ParkReason.self, row.text(6), db)
             task.confirmation = try decodeOptional(Confirmation.self, row.text(7), db)
@@ -253,19 +323,21 @@ public final class Journal: Sendable {
                         .runExists, "A run with id '\(run.id)' already exists; resume it or choose another id.",
                         runID: run.id)
                 }
+                let graphJSON = JSONCoding.graphJSON(graph)
                 try db.run(
                     """
                     INSERT INTO runs (id, workflow, fingerprint, graph, input, options, state, dry_run,
-                                      created_at, updated_at, lease_owner, lease_expires_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                      created_at, updated_at, lease_owner, lease_expires_at, graph_crc, input_crc)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                     [
                         .text(run.id.rawValue), .text(run.workflow), .text(run.fingerprint),
-                        .text(JSONCoding.graphJSON(graph)), .blob(run.input),
+                        .text(graphJSON), .blob(run.input),
                         .text(try JSONCoding.string(run.options)), .text(run.state.rawValue),
                         .integer(run.options.dryRun ? 1 : 0), .double(run.createdAt.timeIntervalSince1970),
                         .double(run.updatedAt.timeIntervalSince1970), .optionalText(run.leaseOwner),
                         .optionalDouble(run.leaseExpiresAt?.timeIntervalSince1970),
+                        .checksum(of: graphJSON), .checksum(of: run.input),
                     ])
                 try Journal.insertTasks(db, run: run.id, ids: graph.map(\.id), from: 0, at: run.createdAt)
                 try Journal.insert(db, run: run.id, event)
@@ -401,13 +473,13 @@ public final class Journal: Sendable {
     static func update(_ db: SQLiteConnection, run: RunID, _ task: TaskRecord) throws {
         try db.run(
             """
-            UPDATE tasks SET state = ?, attempts = ?, crashes = ?, output = ?, error = ?, park = ?,
+            UPDATE tasks SET state = ?, attempts = ?, crashes = ?, output = ?, output_crc = ?, error = ?, park = ?,
                              confirmation = ?, observation = ?, next_attempt_at = ?, updated_at = ?
             WHERE run_id = ? AND task_id = ?
             """,
             [
                 .text(task.state.rawValue), .integer(Int64(task.attempts)), .integer(Int64(task.consecutiveCrashes)),
-                .optionalBlob(task.output), .optionalText(try task.lastError.map(JSONCoding.string)),
+                .optionalBlob(task.output), task.output.map { .checksum(of: $0) } ?? .null, .optionalText(try task.lastError.map(JSONCoding.string)),
                 .optionalText(try task.park.map(JSONCoding.string)),
                 .optionalText(try task.confirmation.map(JSONCoding.string)),
                 .optionalText(try task.observation.map(JSONCoding.string)),
@@ -456,8 +528,9 @@ public final class Journal: Sendable {
         try withConnection { db in
             var bytes: [UInt8]?
             try db.query(
-                "SELECT checkpoint FROM tasks WHERE run_id = ? AND task_id = ?", [.text(run.rawValue), .text(task.rawValue)]
-            ) { bytes = $0.blob(0) }
+                "SELECT checkpoint, checkpoint_crc FROM tasks WHERE run_id = ? AND task_id = ?",
+                [.text(run.rawValue), .text(task.rawValue)]
+            ) { bytes = try Journal.verified($0.blob(0), checksum: $0.value(1).int, "checkpoint of task '\(task)'", run: run, db) }
             return bytes
         }
     }
@@ -466,8 +539,11 @@ public final class Journal: Sendable {
     func saveCheckpoint(run: RunID, task: TaskID, _ bytes: [UInt8]?, at now: Date) throws {
         try withConnection { db in
             try db.run(
-                "UPDATE tasks SET checkpoint = ?, updated_at = ? WHERE run_id = ? AND task_id = ?",
-                [.optionalBlob(bytes), .double(now.timeIntervalSince1970), .text(run.rawValue), .text(task.rawValue)])
+                "UPDATE tasks SET checkpoint = ?, checkpoint_crc = ?, updated_at = ? WHERE run_id = ? AND task_id = ?",
+                [
+                    .optionalBlob(bytes), bytes.map { .checksum(of: $0) } ?? .null, .double(now.timeIntervalSince1970),
+                    .text(run.rawValue), .text(task.rawValue),
+                ])
         }
     }
 
@@ -476,13 +552,30 @@ public final class Journal: Sendable {
         try withConnection { db in
             var bytes: [UInt8]?
             try db.query(
-                "SELECT output FROM tasks WHERE run_id = ? AND task_id = ?", [.text(run.rawValue), .text(task.rawValue)]
-            ) { bytes = $0.blob(0) }
+                "SELECT output, output_crc FROM tasks WHERE run_id = ? AND task_id = ?", [.text(run.rawValue), .text(task.rawValue)]
+            ) { bytes = try Journal.verified($0.blob(0), checksum: $0.value(1).int, "output of task '\(task)'", run: run, db) }
             return bytes
         }
     }
 
     // MARK: - Decoding helpers
+
+    /// `bytes` when they match the checksum stored beside them.
+    ///
+    /// - Throws: ``JournalError`` `corrupt` naming the run and the value: a changed byte is
+    ///   reported, never used.
+    static func verified(_ bytes: [UInt8]?, checksum: Int?, _ what: String, run: RunID, _ db: SQLiteConnection) throws
+        -> [UInt8]?
+    {
+        guard let bytes else { return nil }
+        guard let checksum, UInt32(truncatingIfNeeded: checksum) == CRC32C.checksum(bytes) else {
+            throw JournalError(
+                .corrupt,
+                "The stored \(what) of run '\(run)' does not match its checksum: the journal file was damaged or edited by hand. It was not used and nothing was written; restore the journal from a backup.",
+                path: db.path)
+        }
+        return bytes
+    }
 
     private static func decode<T: Decodable>(_ type: T.Type, _ text: String?, _ db: SQLiteConnection) throws -> T {
         do {

@@ -18,6 +18,9 @@ public struct JournalError: Error, Sendable, CustomStringConvertible {
         public static let corrupt = Code("corrupt")
         /// The file was written by a newer schema than this library understands.
         public static let newerSchema = Code("newerSchema")
+        /// The file has an older schema, and was opened read-only, so it could not be upgraded.
+        /// Opening it once with write access upgrades it in place.
+        public static let olderSchema = Code("olderSchema")
         /// Another connection held the file locked for longer than the busy timeout.
         public static let busy = Code("busy")
         /// Any other SQLite failure; ``JournalError/sqliteCode`` has the extended result code.

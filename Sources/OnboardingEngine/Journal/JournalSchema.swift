@@ -59,6 +59,16 @@ enum JournalSchema {
             BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
         CREATE TRIGGER events_are_append_only_delete BEFORE DELETE ON events
             BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+        """,
+        // v2: a CRC-32C beside each stored graph, input, output and checkpoint, verified on read.
+        // `onboarding_crc32c` is registered on every connection the journal opens.
         """
+        ALTER TABLE runs ADD COLUMN graph_crc INTEGER;
+        ALTER TABLE runs ADD COLUMN input_crc INTEGER;
+        ALTER TABLE tasks ADD COLUMN output_crc INTEGER;
+        ALTER TABLE tasks ADD COLUMN checkpoint_crc INTEGER;
+        UPDATE runs SET graph_crc = onboarding_crc32c(graph), input_crc = onboarding_crc32c(input);
+        UPDATE tasks SET output_crc = onboarding_crc32c(output), checkpoint_crc = onboarding_crc32c(checkpoint);
+        """,
     ]
 }

@@ -41,9 +41,10 @@ extension OnboardingEngine {
                         events.append(
                             PendingEvent(at: now, actor: options.actor, action: "run.graph-changed", reason: diff.description))
                     }
+                    let graphJSON = JSONCoding.graphJSON(graph.descriptors)
                     try db.run(
-                        "UPDATE runs SET graph = ?, fingerprint = ? WHERE id = ?",
-                        [.text(JSONCoding.graphJSON(graph.descriptors)), .text(graph.fingerprint), .text(id.rawValue)])
+                        "UPDATE runs SET graph = ?, graph_crc = ?, fingerprint = ? WHERE id = ?",
+                        [.text(graphJSON), .checksum(of: graphJSON), .text(graph.fingerprint), .text(id.rawValue)])
                     run.fingerprint = graph.fingerprint
                 }
 
@@ -120,8 +121,9 @@ extension OnboardingEngine {
         for change in diff.changed {
             try db.run(
                 """
-                UPDATE tasks SET state = 'pending', attempts = 0, crashes = 0, output = NULL, error = NULL, park = NULL,
-                                 confirmation = NULL, observation = NULL, checkpoint = NULL, next_attempt_at = NULL,
+                UPDATE tasks SET state = 'pending', attempts = 0, crashes = 0, output = NULL, output_crc = NULL, error = NULL,
+                                 park = NULL, confirmation = NULL, observation = NULL, checkpoint = NULL,
+                                 checkpoint_crc = NULL, next_attempt_at = NULL,
                                  updated_at = ?
                 WHERE run_id = ? AND task_id = ?
                 """,

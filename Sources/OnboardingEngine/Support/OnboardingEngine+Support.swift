@@ -39,7 +39,7 @@ extension OnboardingEngine {
                 record.reset(at: now, clearOutput: true)
                 try Journal.update(db, run: run, record)
                 try db.run(
-                    "UPDATE tasks SET checkpoint = NULL WHERE run_id = ? AND task_id = ?",
+                    "UPDATE tasks SET checkpoint = NULL, checkpoint_crc = NULL WHERE run_id = ? AND task_id = ?",
                     [.text(run.rawValue), .text(record.id.rawValue)])
             }
             let names = affected.sorted().map(\.rawValue).joined(separator: ", ")
