@@ -87,6 +87,22 @@ struct HostileNetworkTests {
         }
     }
 
+    @Test(arguments: [
+        ("http://127.0.0.1:8080", "http://127.0.0.1:8080/graph/v1.0/users", true),
+        ("http://127.0.0.1:8080", "http://127.0.0.1:8080", true),
+        ("http://127.0.0.1:8080/graph", "http://127.0.0.1:8080/graph?x=1", true),
+        ("https://graph.microsoft.com", "https://GRAPH.microsoft.com:443/v1.0", true),
+        ("http://127.0.0.1:8080", "http://127.0.0.1:8080@evil.example/graph", false),
+        ("http://127.0.0.1:8080", "http://127.0.0.1:80801/graph", false),
+        ("http://127.0.0.1:8080", "http://user@127.0.0.1:8080/graph", false),
+        ("https://graph.microsoft.com", "http://graph.microsoft.com/v1.0", false),
+        ("https://graph.microsoft.com", "https://graph.microsoft.com.evil.example/v1.0", false),
+    ])
+    func theOneOriginCheckEveryRequestPasses(_ origin: String, _ url: String, _ allowed: Bool) throws {
+        let result = ServiceHTTP.isOnOrigin(try #require(URL(string: url)), try #require(URL(string: origin)))
+        #expect(result == allowed, "\(url) on \(origin)")
+    }
+
     @Test func echoedRequestsLeaveNoSecretInTheJournalTheErrorsOrTheLogs() async throws {
         let logs = CapturedLogs()
         var logger = Logger(label: "engine", factory: { _ in logs })

@@ -166,3 +166,4 @@ struct JournalIntegrityTests {
         #expect(try harness.journal.tasks(of: "r").first?.confirmation == nil, "the refused write changed nothing")
     }
 }
+

@@ -17,20 +17,24 @@ final class SecretRedactor: Sendable {
     /// How many tokens and assertions are remembered (the newest).
     static let rememberedSecrets = 64
 
+    /// The credentials' forms, worked out once.
     private let fixed: [String]
-    private let recent = Mutex<[String]>([])
+    /// Each remembered secret with its forms, newest last.
+    private let recent = Mutex<[(secret: String, forms: [String])]>([])
 
     /// A redactor for `secrets` (empty ones are ignored).
     init(secrets: [String]) {
-        fixed = secrets.filter { $0.count >= Self.shortestSecret }
+        fixed = secrets.filter { $0.count >= Self.shortestSecret }.flatMap(Self.encodings(of:))
     }
 
     /// Adds a secret used later (a token, a signed assertion).
     func remember(_ secret: String) {
         guard secret.count >= Self.shortestSecret else { return }
+        let known = recent.withLock { values in values.contains { $0.secret == secret } }
+        guard !known else { return }
+        let forms = Array(Self.encodings(of: secret))
         recent.withLock { values in
-            if values.contains(secret) { return }
-            values.append(secret)
+            values.append((secret, forms))
             if values.count > Self.rememberedSecrets { values.removeFirst(values.count - Self.rememberedSecrets) }
         }
     }
@@ -38,10 +42,8 @@ final class SecretRedactor: Sendable {
     /// `text` with every known secret and every secret-looking value replaced.
     func scrub(_ text: String) -> String {
         var text = text
-        for secret in fixed + recent.withLock({ $0 }) {
-            for form in Self.encodings(of: secret) where text.contains(form) {
-                text = text.replacingOccurrences(of: form, with: Self.mark)
-            }
+        for form in fixed + recent.withLock({ $0.flatMap(\.forms) }) where text.contains(form) {
+            text = text.replacingOccurrences(of: form, with: Self.mark)
         }
         return Self.scrubPatterns(text)
     }
@@ -84,11 +86,18 @@ final class SecretRedactor: Sendable {
     /// A JWT, or the start of one: a base64url JSON header (`eyJ…`) and up to two more parts.
     private static let jwt = #"eyJ[A-Za-z0-9_-]{4,}(?:\.[A-Za-z0-9_-]*){0,2}"#
 
+    /// The patterns, compiled once. `Regex` values are immutable and safe to share.
+    nonisolated(unsafe) private static let compiled: [Regex<AnyRegexOutput>] = [keyed, scheme].compactMap { try? Regex($0) }
+    nonisolated(unsafe) private static let compiledJWT = try? Regex(jwt)
+    /// Words without which no pattern can match: most texts skip the regular expressions.
+    private static let triggers = ["secret", "assertion", "token", "passw", "pwd", "key", "bearer", "basic", "eyj"]
+
     static func scrubPatterns(_ text: String) -> String {
+        let lowered = text.lowercased()
+        guard triggers.contains(where: { lowered.contains($0) }) else { return text }
         var text = text
-        for pattern in [keyed, scheme] {
+        for regex in compiled {
             // Both patterns capture the name and the separator; the keyed one also the value.
-            guard let regex = try? Regex(pattern) else { continue }
             text = text.replacing(regex) { match -> String in
                 let output = match.output
                 let name = String(output[1].substring ?? "")
@@ -100,7 +109,7 @@ final class SecretRedactor: Sendable {
                 return name + separator + quote + mark + quote
             }
         }
-        if let regex = try? Regex(jwt) { text = text.replacing(regex, with: mark) }
+        if let regex = compiledJWT { text = text.replacing(regex, with: mark) }
         return text
     }
 }

@@ -99,7 +99,7 @@ struct ServiceHTTP: Sendable {
         _ method: HTTPMethod, _ url: URL, headers: [(String, String)] = [], body: [UInt8]? = nil,
         service: ServiceError.Service, retryStatuses: Set<Int> = [429, 503]
     ) async throws -> HTTPAnswer {
-        guard let origin = origin(of: service), url.hasSameOrigin(as: origin) else {
+        guard let origin = origin(of: service), Self.isOnOrigin(url, origin) else {
             throw ServiceError(
                 .invalidResponse, service: service,
                 message: "A request for \(service.displayName) was addressed to \(redactor.excerpt(url.originDescription, limit: 120)), which is not its configured endpoint; it was not sent.")
@@ -140,6 +140,22 @@ struct ServiceHTTP: Sendable {
             }
             return answer
         }
+    }
+
+    /// Whether `url` is on `origin`'s scheme, host and port. Our own URLs start with the
+    /// endpoint's text, which is checked without parsing; anything else is parsed and compared.
+    static func isOnOrigin(_ url: URL, _ origin: URL) -> Bool {
+        let text = url.absoluteString
+        let prefix = origin.absoluteString
+        if text.hasPrefix(prefix), origin.user == nil && origin.password == nil {
+            // The endpoint's own text, then a path, query or nothing: the same scheme, host and port.
+            // (Anything else, such as "@other.host" or a longer port, is parsed below.)
+            let rest = text.utf8.dropFirst(prefix.utf8.count)
+            if prefix.hasSuffix("/") || rest.isEmpty || [UInt8(ascii: "/"), UInt8(ascii: "?"), UInt8(ascii: "#")].contains(rest.first!) {
+                return true
+            }
+        }
+        return url.hasSameOrigin(as: origin)
     }
 
     /// One exchange under the total deadline: the request, its answer's head and its whole body.

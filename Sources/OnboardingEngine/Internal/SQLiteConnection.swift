@@ -242,6 +242,14 @@ struct SQLiteRow {
         sqlite3_column_type(statement, column) == SQLITE_NULL ? nil : sqlite3_column_double(statement, column)
     }
 
+    /// The journal's CRC-32C of the column's bytes, read in place; `nil` for NULL.
+    func checksum(_ column: Int32) -> UInt32? {
+        guard sqlite3_column_type(statement, column) != SQLITE_NULL else { return nil }
+        let pointer = sqlite3_column_blob(statement, column)
+        let count = Int(sqlite3_column_bytes(statement, column))
+        return CRC32C.checksum(UnsafeRawBufferPointer(start: pointer, count: count))
+    }
+
     func blob(_ column: Int32) -> [UInt8]? {
         guard sqlite3_column_type(statement, column) != SQLITE_NULL else { return nil }
         let count = Int(sqlite3_column_bytes(statement, column))

@@ -253,8 +253,11 @@ public final class Journal: Sendable {
             FROM runs WHERE id = ?
             """
         try db.query(sql, [.text(id.rawValue)]) { row in
-            // The graph is checked, not decoded: a resume decodes it only when the fingerprint differs.
-            _ = try verified(row.blob(2), checksum: row.value(11).int, "graph", run: id, db)
+            // The graph is checked in place, not copied or decoded: a resume decodes it only when
+            // the fingerprint differs.
+            if let actual = row.checksum(2), row.value(11).int.map({ UInt32(truncatingIfNeeded: $0) }) != actual {
+                throw corrupt("graph", run: id, db)
+            }
             record = RunRecord(
                 id: id, workflow: row.text(0) ?? "", fingerprint: row.text(1) ?? "",
                 input: try verified(row.blob(3), checksum: row.value(12).int, "input", run: id, db) ?? [],
@@ -569,12 +572,17 @@ public final class Journal: Sendable {
     {
         guard let bytes else { return nil }
         guard let checksum, UInt32(truncatingIfNeeded: checksum) == CRC32C.checksum(bytes) else {
-            throw JournalError(
-                .corrupt,
-                "The stored \(what) of run '\(run)' does not match its checksum: the journal file was damaged or edited by hand. It was not used and nothing was written; restore the journal from a backup.",
-                path: db.path)
+            throw corrupt(what, run: run, db)
         }
         return bytes
+    }
+
+    /// The error for a stored value that does not match its checksum.
+    static func corrupt(_ what: String, run: RunID, _ db: SQLiteConnection) -> JournalError {
+        JournalError(
+            .corrupt,
+            "The stored \(what) of run '\(run)' does not match its checksum: the journal file was damaged or edited by hand. It was not used and nothing was written; restore the journal from a backup.",
+            path: db.path)
     }
 
     private static func decode<T: Decodable>(_ type: T.Type, _ text: String?, _ db: SQLiteConnection) throws -> T {
