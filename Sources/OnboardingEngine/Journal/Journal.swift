@@ -146,6 +146,8 @@ public final class Journal: Sendable {
             try db.execute("PRAGMA synchronous = \(options.durability.rawValue)")
             try db.execute("PRAGMA foreign_keys = ON")
             if isEmpty {
+                // Set before any table exists: pruned pages go back to the file system.
+                try db.execute("PRAGMA auto_vacuum = INCREMENTAL")
                 try db.transaction {
                     try db.execute("PRAGMA application_id = \(JournalSchema.applicationID)")
                 }

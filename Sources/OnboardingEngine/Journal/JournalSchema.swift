@@ -70,5 +70,12 @@ enum JournalSchema {
         UPDATE runs SET graph_crc = onboarding_crc32c(graph), input_crc = onboarding_crc32c(input);
         UPDATE tasks SET output_crc = onboarding_crc32c(output), checkpoint_crc = onboarding_crc32c(checkpoint);
         """,
+        // v3: an ended run's events may be deleted (pruning); a live run's never.
+        """
+        DROP TRIGGER events_are_append_only_delete;
+        CREATE TRIGGER events_are_append_only_delete BEFORE DELETE ON events
+            WHEN coalesce((SELECT state FROM runs WHERE id = OLD.run_id), '') NOT IN ('succeeded', 'cancelled', 'failed')
+            BEGIN SELECT RAISE(ABORT, 'the event log is append-only while its run is live'); END;
+        """,
     ]
 }
