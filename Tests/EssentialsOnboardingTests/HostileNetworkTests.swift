@@ -366,10 +366,8 @@ final class CapturedLogs: LogHandler, Sendable {
         set {}
     }
 
-    func log(
-        level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String,
-        function: String, line: UInt
-    ) {
-        storage.withLock { $0.append("\(level) \(message) \(metadata ?? [:])") }
+    func log(event: LogEvent) {
+        let error = event.error.map { " \($0)" } ?? ""
+        storage.withLock { $0.append("\(event.level) \(event.message) \(event.metadata ?? [:])\(error)") }
     }
 }
