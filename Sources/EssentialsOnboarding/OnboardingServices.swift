@@ -1,3 +1,4 @@
+import Logging
 import OnboardingEngine
 
 /// The real clients for one tenant's onboarding, built by the host with its credentials.
@@ -30,15 +31,22 @@ public struct OnboardingServices: Sendable {
     ///   - clock: the engine's clock, for short in-call retries.
     ///   - limits: the deadline and size of each exchange and the length of a listing.
     ///   - exchangePropagationRetry: how long to wait after Exchange refuses the app while its roles take effect.
+    ///   - logger: where the clients say what the engine cannot see: throttling and `Retry-After`
+    ///     waits, retried calls, token requests, Exchange not yet accepting the app, refused
+    ///     redirects. Constant messages with metadata; never a secret. Silent by default.
     /// - Throws: ``ServiceError`` `insecureEndpoint`.
     public init(
         transport: ServiceTransport = .shared, endpoints: ServiceEndpoints, credentials: OnboardingCredentials,
         tenantID: String, clock: any EngineClock = SystemClock(), limits: ServiceLimits = .standard,
-        exchangePropagationRetry: Duration = .seconds(60)
+        exchangePropagationRetry: Duration = .seconds(60),
+        logger: Logger = Logger(label: "onboarding.services", factory: { _ in SwiftLogNoOpLogHandler() })
     ) throws {
         try endpoints.validate()
         let redactor = SecretRedactor(secrets: [credentials.clientSecret, credentials.essentialsPassword])
-        let http = ServiceHTTP(transport: transport, endpoints: endpoints, clock: clock, limits: limits, redactor: redactor)
+        var logger = logger
+        logger[metadataKey: "tenant.id"] = "\(tenantID)"
+        let http = ServiceHTTP(
+            transport: transport, endpoints: endpoints, clock: clock, limits: limits, redactor: redactor, logger: logger)
         let identity = IdentityClient(http: http, endpoints: endpoints, tenant: tenantID, credentials: credentials)
         self.identity = identity
         self.graph = GraphClient(http: http, identity: identity, endpoints: endpoints)

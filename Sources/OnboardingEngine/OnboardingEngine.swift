@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Metrics
 import Synchronization
+import Tracing
 
 /// Runs graphs of idempotent onboarding tasks, journaling every step so any interrupted run
 /// resumes exactly where it stopped.
@@ -28,6 +29,7 @@ public final class OnboardingEngine: Sendable {
     let broadcaster = EventBroadcaster()
     let limiter: ConcurrencyLimiter
     let metrics: EngineMetrics
+    let tracer: any Tracer
     let unitRandom: @Sendable () -> Double
     /// Controls of the runs this engine is executing, so `cancel` can reach them.
     let activeRuns = Mutex<[RunID: RunControl]>([:])
@@ -39,14 +41,19 @@ public final class OnboardingEngine: Sendable {
     ///   - configuration: global concurrency, lease and crash settings.
     ///   - clock: the source of time; tests pass a manual clock.
     ///   - logger: the host's logger. The engine logs with constant messages and metadata.
+    ///   - tracer: where spans go: one `onboarding.run` span per execution of a run, one
+    ///     `onboarding.task` span per attempt nested in it (the clients' HTTP spans nest in
+    ///     those). `nil` uses the process's bootstrapped tracer (`InstrumentationSystem.tracer`).
     ///   - unitRandom: random numbers in `0..<1` for retry jitter; injectable for tests.
     public init(
         journal: Journal,
         configuration: EngineConfiguration = EngineConfiguration(),
         clock: any EngineClock = SystemClock(),
         logger: Logger,
+        tracer: (any Tracer)? = nil,
         unitRandom: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
     ) {
+        self.tracer = tracer ?? InstrumentationSystem.tracer
         self.journal = journal
         self.configuration = configuration
         self.clock = clock
@@ -165,6 +172,17 @@ public final class OnboardingEngine: Sendable {
     /// Supervises one run: the runner executes it while this task renews the lease every third
     /// of its duration and stops the runner when a person cancels or the lease is lost.
     private func execute(graph: TaskGraph, run: RunRecord, records: [TaskRecord]) async throws -> RunResult {
+        try await tracer.withSpan("onboarding.run", ofKind: .internal) { span in
+            span.attributes["onboarding.run.id"] = run.id.rawValue
+            span.attributes["onboarding.workflow"] = run.workflow
+            let result = try await supervise(graph: graph, run: run, records: records)
+            span.attributes["onboarding.run.state"] = result.state.rawValue
+            if result.state == .failed { span.setStatus(SpanStatus(code: .error, message: "the run failed")) }
+            return result
+        }
+    }
+
+    private func supervise(graph: TaskGraph, run: RunRecord, records: [TaskRecord]) async throws -> RunResult {
         let control = RunControl()
         activeRuns.withLock { $0[run.id] = control }
         defer { _ = activeRuns.withLock { $0.removeValue(forKey: run.id) } }
@@ -236,16 +254,20 @@ public final class OnboardingEngine: Sendable {
 /// The engine's swift-metrics instruments, created once per engine.
 ///
 /// Labels: `onboarding_task_attempts_total`, `onboarding_tasks_total{outcome=succeeded|failed|retrying|parked}`,
-/// `onboarding_task_duration` (a timer), `onboarding_journal_commits_total`, `onboarding_runs_total`.
+/// `onboarding_task_duration{task=…}` (a timer per task id), `onboarding_journal_commits_total`,
+/// `onboarding_runs_total`.
 struct EngineMetrics: Sendable {
     let started: Counter
     let succeeded: Counter
     let failed: Counter
     let retried: Counter
     let parked: Counter
-    let duration: Metrics.Timer
+    private let durations: TaskTimers
     let commits: Counter
     let runsFinished: Counter
+
+    /// The duration timer of `task`'s attempts (`onboarding_task_duration{task=…}`).
+    func duration(of task: TaskID) -> Metrics.Timer { durations.timer(for: task) }
 
     init(factory: any MetricsFactory) {
         func outcome(_ name: String) -> Counter {
@@ -256,8 +278,25 @@ struct EngineMetrics: Sendable {
         failed = outcome("failed")
         retried = outcome("retrying")
         parked = outcome("parked")
-        duration = Metrics.Timer(label: "onboarding_task_duration", factory: factory)
+        durations = TaskTimers(factory: factory)
         commits = Counter(label: "onboarding_journal_commits_total", factory: factory)
         runsFinished = Counter(label: "onboarding_runs_total", factory: factory)
+    }
+}
+
+/// One duration timer per task id, made on first use.
+final class TaskTimers: Sendable {
+    private let factory: any MetricsFactory
+    private let timers = Mutex<[TaskID: Metrics.Timer]>([:])
+
+    init(factory: any MetricsFactory) { self.factory = factory }
+
+    func timer(for task: TaskID) -> Metrics.Timer {
+        timers.withLock { timers in
+            if let timer = timers[task] { return timer }
+            let timer = Metrics.Timer(label: "onboarding_task_duration", dimensions: [("task", task.rawValue)], factory: factory)
+            timers[task] = timer
+            return timer
+        }
     }
 }

@@ -153,6 +153,26 @@ struct HostileNetworkTests {
         }
     }
 
+    @Test func theClientsSayWhatTheEngineCannotSee() async throws {
+        let logs = CapturedLogs()
+        var logger = Logger(label: "services", factory: { _ in logs })
+        logger.logLevel = .trace
+        try await SimulatedTenant.with(Self.seed, credentials: Self.credentials, logger: logger) { tenant in
+            try tenant.simulator.grantConsent(GraphPermission.allGraph)
+            tenant.simulator.inject(Fault(.graph, method: "GET", route: "/domains", kind: .throttle(retryAfterSeconds: 1)))
+            tenant.simulator.inject(Fault(.graph, method: "GET", route: "/domains", kind: .throttle(retryAfterSeconds: 999)))
+            _ = try? await tenant.services.graph.domains()
+            let lines = logs.lines
+            #expect(lines.contains { $0.contains("token acquired") && $0.contains("graph.microsoft.com") }, "\(lines)")
+            #expect(lines.contains { $0.contains("service throttled, waiting") && $0.contains("retry_after_s=1.0") }, "\(lines)")
+            #expect(lines.contains { $0.contains("service throttled, retrying later") && $0.contains("retry_after_s=999.0") }, "\(lines)")
+            #expect(lines.allSatisfy { $0.contains("tenant.id=") }, "every line names the tenant: \(lines)")
+            for line in lines {
+                #expect(!line.contains(Self.clientSecret) && !line.contains(Self.essentialsPassword))
+            }
+        }
+    }
+
     @Test func aTrickledAnswerIsCutOffAtTheDeadline() async throws {
         let limits = ServiceLimits(requestDeadline: .milliseconds(500))
         try await SimulatedTenant.with(limits: limits) { tenant in
@@ -348,26 +368,27 @@ struct HostileNetworkTests {
     }
 }
 
-/// A log handler that keeps every line it is given, metadata included.
-final class CapturedLogs: LogHandler, Sendable {
-    private let storage = Mutex<[String]>([])
-    var lines: [String] { storage.withLock { $0 } }
+/// A log handler that keeps every line it is given, as `level message key=value …`, the
+/// logger's own metadata included. Copies share the lines.
+struct CapturedLogs: LogHandler, Sendable {
+    private final class Lines: Sendable {
+        let storage = Mutex<[String]>([])
+    }
 
-    var logLevel: Logger.Level {
-        get { .trace }
-        set {}
-    }
-    var metadata: Logger.Metadata {
-        get { [:] }
-        set {}
-    }
+    private let captured = Lines()
+    var lines: [String] { captured.storage.withLock { $0 } }
+    var logLevel: Logger.Level = .trace
+    var metadata: Logger.Metadata = [:]
+
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { nil }
-        set {}
+        get { metadata[key] }
+        set { metadata[key] = newValue }
     }
 
     func log(event: LogEvent) {
-        let error = event.error.map { " \($0)" } ?? ""
-        storage.withLock { $0.append("\(event.level) \(event.message) \(event.metadata ?? [:])\(error)") }
+        let all = metadata.merging(event.metadata ?? [:]) { $1 }
+        let fields = all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        let error = event.error.map { " error=\($0)" } ?? ""
+        captured.storage.withLock { $0.append("\(event.level) \(event.message) \(fields)\(error)") }
     }
 }

@@ -42,7 +42,8 @@ struct SimulatedTenant {
             defer { journal.remove() }
             let serviceEndpoints = ServiceEndpoints.simulator(at: URL(string: endpoints.base)!, dnsPort: endpoints.dnsPort)
             let tenantID = try simulator.tenantId()
-            let services = try Self.services(serviceEndpoints, tenantID: tenantID, credentials: credentials, limits: limits)
+            let services = try Self.services(
+                serviceEndpoints, tenantID: tenantID, credentials: credentials, limits: limits, logger: logger)
             let engine = OnboardingEngine(journal: journal.journal, logger: logger)
             let tenant = SimulatedTenant(
                 simulator: simulator, endpoints: endpoints, serviceEndpoints: serviceEndpoints, services: services,
@@ -56,11 +57,12 @@ struct SimulatedTenant {
     /// The clients for `tenantID` at `endpoints`, signing in with `credentials`.
     static func services(
         _ endpoints: ServiceEndpoints, tenantID: String, credentials: OnboardingCredentials = credentials,
-        clock: any EngineClock = SystemClock(), limits: ServiceLimits = .standard
+        clock: any EngineClock = SystemClock(), limits: ServiceLimits = .standard,
+        logger: Logger = Logger(label: "services", factory: { _ in SwiftLogNoOpLogHandler() })
     ) throws -> OnboardingServices {
         try OnboardingServices(
             endpoints: endpoints, credentials: credentials, tenantID: tenantID, clock: clock, limits: limits,
-            exchangePropagationRetry: .milliseconds(100))
+            exchangePropagationRetry: .milliseconds(100), logger: logger)
     }
 
     /// The workflow's graph (fast re-checks) for `tenantID` at `endpoints`.

@@ -53,9 +53,15 @@ public struct ExchangeClient: Sendable {
                 body: body, service: .exchange)
             if answer.status == 401 && !fresh {
                 fresh = true  // the role may have been granted since this token was issued
+                http.logger.debug("exchange refused the token, renewing it", metadata: ["cmdlet": "\(cmdlet)"])
                 continue
             }
             guard (200..<300).contains(answer.status) else {
+                if answer.status == 401 || answer.status == 403 {
+                    http.logger.info(
+                        "exchange does not accept the application yet",
+                        metadata: ["cmdlet": "\(cmdlet)", "http.status": "\(answer.status)", "retry_after_s": "\(propagationRetry.seconds)"])
+                }
                 throw ExchangeClient.error(answer, cmdlet: cmdlet, propagationRetry: propagationRetry, redactor: http.redactor)
             }
             struct Output: Decodable {

@@ -164,6 +164,7 @@ public struct GraphClient: Sendable {
             // A token that expired mid-run (or whose roles changed) is renewed once.
             if answer.status == 401 && !fresh {
                 fresh = true
+                http.logger.debug("graph refused the token, renewing it", metadata: ["url.path": "\(url.path)"])
                 continue
             }
             throw error

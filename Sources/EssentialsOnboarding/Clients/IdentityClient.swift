@@ -65,6 +65,9 @@ public final class IdentityClient: Sendable {
         struct TokenAnswer: Decodable { var access_token: String; var expires_in: Int }
         let decoded = try answer.decode(TokenAnswer.self, service: .identity, redactor: http.redactor)
         http.redactor.remember(decoded.access_token)
+        http.logger.debug(
+            "token acquired",
+            metadata: ["resource": "\(resource.rawValue)", "expires_in_s": "\(decoded.expires_in)", "fresh": "\(fresh)"])
         let token = AccessToken(
             value: decoded.access_token, expiresAt: now.addingTimeInterval(TimeInterval(decoded.expires_in)),
             roles: AccessToken.roles(of: decoded.access_token))

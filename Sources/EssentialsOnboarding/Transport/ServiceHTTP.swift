@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import Logging
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
@@ -81,6 +82,9 @@ struct ServiceHTTP: Sendable {
     let clock: any EngineClock
     let limits: ServiceLimits
     let redactor: SecretRedactor
+    /// Retries, throttling and refusals, with constant messages and metadata (never a secret:
+    /// paths without queries, statuses, waits).
+    let logger: Logger
     var maxAttempts = 3
     var maxInlineWait: Duration = .seconds(10)
 
@@ -99,7 +103,11 @@ struct ServiceHTTP: Sendable {
         _ method: HTTPMethod, _ url: URL, headers: [(String, String)] = [], body: [UInt8]? = nil,
         service: ServiceError.Service, retryStatuses: Set<Int> = [429, 503]
     ) async throws -> HTTPAnswer {
+        let metadata: Logger.Metadata = [
+            "service": "\(service.rawValue)", "http.method": "\(method.rawValue)", "url.path": "\(url.path)",
+        ]
         guard let origin = origin(of: service), Self.isOnOrigin(url, origin) else {
+            logger.warning("request to another origin refused", metadata: metadata.merging(["url.origin": "\(url.originDescription)"]) { $1 })
             throw ServiceError(
                 .invalidResponse, service: service,
                 message: "A request for \(service.displayName) was addressed to \(redactor.excerpt(url.originDescription, limit: 120)), which is not its configured endpoint; it was not sent.")
@@ -113,15 +121,19 @@ struct ServiceHTTP: Sendable {
             } catch let error as ServiceError {
                 throw error
             } catch let error where !(error is CancellationError) {
+                let reason = Self.describe(error, limits: limits)
                 guard attempt < maxAttempts else {
+                    logger.info("service unreachable, retrying later", metadata: metadata.merging(["reason": "\(reason)", "attempt": "\(attempt)"]) { $1 })
                     throw ServiceError(
                         .transient, service: service,
-                        message: "\(service.displayName) could not be reached (\(Self.describe(error, limits: limits))); it will be tried again.")
+                        message: "\(service.displayName) could not be reached (\(reason)); it will be tried again.")
                 }
+                logger.debug("service call failed, retrying", metadata: metadata.merging(["reason": "\(reason)", "attempt": "\(attempt)"]) { $1 })
                 try await pause(.milliseconds(200 * attempt))
                 continue
             }
             if (300..<400).contains(answer.status) {
+                logger.warning("redirect refused", metadata: metadata.merging(["http.status": "\(answer.status)"]) { $1 })
                 let target = answer.headers.first(name: "Location").map { redactor.excerpt($0, limit: 200) } ?? "no Location"
                 throw ServiceError(
                     .invalidResponse, service: service, status: answer.status,
@@ -129,10 +141,16 @@ struct ServiceHTTP: Sendable {
             }
             if retryStatuses.contains(answer.status) {
                 let wait = answer.retryAfter ?? .milliseconds(250 * attempt)
+                var throttled = metadata
+                throttled["http.status"] = "\(answer.status)"
+                throttled["retry_after_s"] = "\(wait.seconds)"
+                throttled["attempt"] = "\(attempt)"
                 if attempt < maxAttempts && wait <= maxInlineWait {
+                    logger.info("service throttled, waiting", metadata: throttled)
                     try await pause(wait)
                     continue
                 }
+                logger.info("service throttled, retrying later", metadata: throttled)
                 throw ServiceError(
                     .transient, service: service, status: answer.status,
                     message: "\(service.displayName) is throttling or unavailable (HTTP \(answer.status)); it will be tried again.",

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Tracing
 
 /// What the runner's mailbox receives.
 enum RunMessage: Sendable {
@@ -16,6 +17,37 @@ enum AttemptOutcome: Sendable {
     case interrupted(TaskInterruption)
     case error(String)
     case cancelled
+}
+
+extension AttemptOutcome {
+    /// Sets the attempt span's outcome attributes (and its status when it failed).
+    func describe(on span: any Span) {
+        let outcome: String
+        switch self {
+        case .succeeded: outcome = "succeeded"
+        case .observed: outcome = "observed"
+        case .cancelled: outcome = "cancelled"
+        case .error(let message):
+            outcome = "retryable"
+            span.setStatus(SpanStatus(code: .error, message: message))
+        case .interrupted(let interruption):
+            switch interruption.kind {
+            case .retryable: outcome = "retryable"
+            case .permanent: outcome = "failed"
+            case .blocked: outcome = "blocked"
+            case .waitingForPerson: outcome = "waiting"
+            case .waitingForCondition: outcome = "waiting"
+            }
+            if case .waitingForPerson = interruption.kind { span.attributes["onboarding.park.reason"] = "person" }
+            if case .waitingForCondition = interruption.kind { span.attributes["onboarding.park.reason"] = "condition" }
+            if case .blocked = interruption.kind { span.attributes["onboarding.park.reason"] = "permissions" }
+            if let code = interruption.code { span.attributes["onboarding.error.code"] = code }
+            if outcome == "failed" || outcome == "retryable" {
+                span.setStatus(SpanStatus(code: .error, message: interruption.message))
+            }
+        }
+        span.attributes["onboarding.task.outcome"] = outcome
+    }
 }
 
 /// Executes one run: the scheduling loop, its journal batches and its child tasks.
@@ -190,7 +222,21 @@ final class RunExecution {
             dependencies: task.dependencySet, input: run.input,
             store: JournalContextStore(journal: engine.journal, runID: run.id, taskID: task.id, clock: engine.clock))
         let dryRun = run.options.dryRun
-        return (index, { await RunExecution.attempt(task, context: context, dryRun: dryRun) })
+        let tracer = engine.tracer
+        let (runID, attempt) = (run.id, record.attempts)
+        return (
+            index,
+            {
+                await tracer.withSpan("onboarding.task", ofKind: .internal) { span in
+                    span.attributes["onboarding.run.id"] = runID.rawValue
+                    span.attributes["onboarding.task.id"] = task.id.rawValue
+                    span.attributes["onboarding.task.attempt"] = attempt
+                    let outcome = await RunExecution.attempt(task, context: context, dryRun: dryRun)
+                    outcome.describe(on: span)
+                    return outcome
+                }
+            }
+        )
     }
 
     private func launch(_ index: Int, group: inout ThrowingTaskGroup<Void, any Error>, now: Date) {
@@ -240,7 +286,7 @@ final class RunExecution {
             inFlight -= 1
             permitsHeld -= 1
             engine.limiter.release()
-            engine.metrics.duration.recordNanoseconds(Int64(duration.seconds * 1e9))
+            engine.metrics.duration(of: graph.tasks[index].id).recordNanoseconds(Int64(duration.seconds * 1e9))
             finish(index, outcome, now: now)
         }
     }
