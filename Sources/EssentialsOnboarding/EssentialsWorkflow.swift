@@ -20,7 +20,7 @@ public enum EssentialsWorkflow {
             ServicePrincipals(services: services, configuration: configuration),
             ExchangeAppRole(services: services, configuration: configuration),
             ExchangeAdministratorRole(services: services, configuration: configuration),
-            ImportDomains(services: services),
+            ImportDomains(services: services, configuration: configuration),
             EnableRelay(services: services),
             DirectorySyncSettings(services: services),
             DirectorySyncSchedule(services: services),

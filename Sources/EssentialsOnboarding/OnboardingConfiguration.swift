@@ -38,6 +38,12 @@ public struct OnboardingConfiguration: Sendable, Hashable {
     public var pageSize: Int
     /// How Exchange steps are retried while the application's Exchange roles take effect (minutes).
     public var exchangeRetry: RetryPolicy
+    /// Whether the tenant's `*.onmicrosoft.com` domains are imported (relayed and SPF-gated) too.
+    /// Off by default: Microsoft owns their DNS, so nobody can add Essentials to their SPF record
+    /// and the SPF gate would wait forever; mail for them keeps flowing through Microsoft.
+    public var importMicrosoftDomains: Bool
+    /// How Exchange finds the real sender behind Essentials (Enhanced Filtering for Connectors).
+    public var enhancedFiltering: EnhancedFiltering
 
     /// Creates a configuration; every parameter defaults to `DOMAIN.md`'s value.
     public init(
@@ -59,8 +65,12 @@ public struct OnboardingConfiguration: Sendable, Hashable {
         replicationRetry: Duration = .seconds(15),
         spfRecheck: Duration = .seconds(900),
         pageSize: Int = 999,
-        exchangeRetry: RetryPolicy = RetryPolicy(maxAttempts: 30, initialDelay: .seconds(10), maxDelay: .seconds(300))
+        exchangeRetry: RetryPolicy = RetryPolicy(maxAttempts: 30, initialDelay: .seconds(10), maxDelay: .seconds(300)),
+        importMicrosoftDomains: Bool = false,
+        enhancedFiltering: EnhancedFiltering = .skipEssentialsRanges
     ) {
+        self.importMicrosoftDomains = importMicrosoftDomains
+        self.enhancedFiltering = enhancedFiltering
         self.essentialsRegion = essentialsRegion
         self.senderIPRanges = senderIPRanges
         self.outboundSmartHosts = outboundSmartHosts

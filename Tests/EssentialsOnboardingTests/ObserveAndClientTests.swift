@@ -13,8 +13,8 @@ struct ObserveAndClientTests {
             func observation(_ plan: Plan, _ id: TaskID) -> Observation? { plan.entries.first { $0.id == id }?.observation }
             #expect(observation(before, "feature-entitlement") == .satisfied)
             #expect(observation(before, "import-domains")?.changes.sorted() == [
-                "add domain contoso.onmicrosoft.com to Essentials (relay off)", "add domain mail.contoso.com to Essentials (relay off)",
-            ])  // the org's primary domain is there already
+                "add domain mail.contoso.com to Essentials (relay off)"
+            ])  // the org's primary domain is there already; contoso.onmicrosoft.com is Microsoft's
             #expect(observation(before, "directory-sync-schedule")?.changes == ["set directory sync every 12 h"])
             // Before the app holds its Exchange roles, Exchange cannot be read: the plan says so.
             #expect(observation(before, "inbound-connector")?.status == .unknown)

@@ -70,7 +70,7 @@ struct SimulatedTenant {
         try EssentialsWorkflow.graph(services: try services(endpoints, tenantID: tenantID), configuration: configuration)
     }
 
-    static let importedDomains = ["contoso.com", "mail.contoso.com", "contoso.onmicrosoft.com"]
+    static let importedDomains = ["contoso.com", "mail.contoso.com"]  // not contoso.onmicrosoft.com: Microsoft owns its DNS
 
     /// What a person does for the manual steps: relay on for every imported domain, confirm,
     /// and an SPF record that includes Essentials.

@@ -70,7 +70,7 @@ struct StartCommandTests {
 
             // A fresh process resumes; the run parks on the relay confirmation.
             #expect(try await Self.status(["resume", "r1", "--journal", journal]) == 3)
-            for domain in ["contoso.com", "mail.contoso.com", "contoso.onmicrosoft.com"] {
+            for domain in ["contoso.com", "mail.contoso.com"] {
                 var request = URLRequest(url: URL(string: "\(endpoints.essentials)/api/v1/orgs/contoso.com/domains/\(domain)")!)
                 request.httpMethod = "PUT"
                 request.setValue("admin@msp.example", forHTTPHeaderField: "X-User")

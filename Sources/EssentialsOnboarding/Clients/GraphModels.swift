@@ -40,9 +40,18 @@ public struct GraphDomain: Codable, Sendable, Hashable {
     public var isVerified: Bool
     /// The services it is set up for, e.g. `Email`.
     public var supportedServices: [String]?
+    /// Whether it is the tenant's initial domain (`contoso.onmicrosoft.com`).
+    public var isInitial: Bool?
 
     /// Verified and used for mail: the domains the guide imports.
     public var isMailDomain: Bool { isVerified && (supportedServices ?? []).contains("Email") }
+
+    /// A domain whose DNS Microsoft owns: the initial domain, or any `*.onmicrosoft.com`. Nobody
+    /// can point its MX at Essentials or add Essentials to its SPF record, so it is not imported
+    /// by default (``OnboardingConfiguration/importMicrosoftDomains``).
+    public var isMicrosoftOwned: Bool {
+        isInitial == true || id.lowercased().hasSuffix(".onmicrosoft.com")
+    }
 }
 
 /// A user, as directory sync reads it.

@@ -1,6 +1,11 @@
 import OnboardingEngine
 
 /// The tenant's verified mail domains are in the Essentials org, with relay off (guide: "domains will not be enabled for mail relay").
+///
+/// `*.onmicrosoft.com` domains (Graph's `isInitial`, or the suffix) are left out unless
+/// ``OnboardingConfiguration/importMicrosoftDomains``: Microsoft owns their DNS, so their MX
+/// cannot point at Essentials and their SPF record cannot include it. Importing them would gate
+/// the outbound connector on a change nobody can make.
 public struct ImportDomains: OnboardingTask {
     /// The imported domains.
     public struct Output: Codable, Sendable, Hashable {
@@ -11,7 +16,10 @@ public struct ImportDomains: OnboardingTask {
     }
 
     let services: OnboardingServices
+    let configuration: OnboardingConfiguration
 
+    /// 2: `*.onmicrosoft.com` domains are no longer imported by default.
+    public var version: Int { 2 }
     public var id: TaskID { "import-domains" }
     public var dependencies: [TaskID] { ["admin-consent"] }
     public var requiredPermissions: Set<Permission> { [GuidePermissions.domainReadAll, GuidePermissions.essentialsAdmin] }
@@ -34,7 +42,8 @@ public struct ImportDomains: OnboardingTask {
     /// The tenant's mail domains, and those the org lacks.
     private func difference(org: String) async throws -> (wanted: [String], missing: [String]) {
         let domains = try await call(needing: GuidePermissions.domainReadAll) { try await services.graph.domains() }
-        let wanted = domains.filter(\.isMailDomain).map(\.id).sorted()
+        let wanted = domains.filter { $0.isMailDomain && (configuration.importMicrosoftDomains || !$0.isMicrosoftOwned) }
+            .map(\.id).sorted()
         let present = Set(try await call { try await services.essentials.domains(org: org) }.map { $0.name.lowercased() })
         return (wanted, wanted.filter { !present.contains($0.lowercased()) })
     }

@@ -1,21 +1,42 @@
 import OnboardingEngine
 
-/// The inbound connector that accepts mail from Essentials' sending ranges only.
+/// The inbound connector for mail from Essentials, with Enhanced Filtering for Connectors so
+/// Exchange evaluates the real sender, not Essentials' relays.
+///
+/// It does not restrict the tenant's inbound mail to Essentials' ranges
+/// (`RestrictDomainsToIPAddresses` is `false`): while the domains' MX records still point at
+/// Microsoft, that restriction would reject every message the tenant receives. Locking inbound
+/// mail to Essentials belongs after MX points at Essentials, as a separate, gated step.
 public struct InboundConnector: OnboardingTask {
     let services: OnboardingServices
     let configuration: OnboardingConfiguration
 
+    /// 2: no IP restriction; Enhanced Filtering for Connectors.
+    public var version: Int { 2 }
     public var id: TaskID { "inbound-connector" }
     public var dependencies: [TaskID] { ["exchange-app-role", "exchange-admin-role"] }
     public var requiredPermissions: Set<Permission> { [GuidePermissions.exchangeManageAsApp] }
     public var retryPolicy: RetryPolicy { configuration.exchangeRetry }
 
     var object: ExchangeObject {
-        let properties: [String: JSONValue] = [
-            "ConnectorType": "Partner", "SenderDomains": ["*"],
-            "SenderIPAddresses": .array(configuration.connectorIPRanges.map(JSONValue.string)),
-            "RestrictDomainsToIPAddresses": true, "RequireTls": true, "Enabled": true,
+        let ranges = JSONValue.array(configuration.connectorIPRanges.map(JSONValue.string))
+        var properties: [String: JSONValue] = [
+            "ConnectorType": "Partner", "SenderDomains": ["*"], "SenderIPAddresses": ranges,
+            "RestrictDomainsToIPAddresses": false, "RequireTls": true, "Enabled": true,
         ]
+        switch configuration.enhancedFiltering {
+        case .skipEssentialsRanges:
+            properties["EFSkipLastIP"] = false
+            properties["EFSkipIPs"] = ranges
+            properties["EFUsers"] = []  // everyone
+        case .skipLastIP:
+            properties["EFSkipIPs"] = []
+            properties["EFSkipLastIP"] = true
+            properties["EFUsers"] = []
+        case .off:
+            properties["EFSkipIPs"] = []
+            properties["EFSkipLastIP"] = false
+        }
         return ExchangeObject(
             services: services, noun: "InboundConnector", name: configuration.inboundConnectorName, created: properties,
             corrected: properties)

@@ -10,8 +10,37 @@ extension World {
 
     static let multiValuedParameters: Set<String> = [
         "SenderIPAddresses", "SmartHosts", "SenderDomains", "RecipientDomains", "SenderIpRanges",
-        "TlsSenderCertificateName",
+        "TlsSenderCertificateName", "EFSkipIPs", "EFUsers", "EFSkipMailGateway", "AssociatedAcceptedDomains",
     ]
+
+    /// The parameters `New-`/`Set-` accept per connector type; Exchange refuses any other name
+    /// (a misspelled parameter must not pass silently). Transport rules take hundreds: not checked.
+    static let connectorParameters: [ExchangeCollection: Set<String>] = [
+        .inboundConnector: [
+            "Name", "Identity", "AssociatedAcceptedDomains", "CloudServicesMailEnabled", "Comment", "ConnectorSource",
+            "ConnectorType", "EFSkipIPs", "EFSkipLastIP", "EFSkipMailGateway", "EFTestMode", "EFUsers", "Enabled",
+            "RequireTls", "RestrictDomainsToCertificate", "RestrictDomainsToIPAddresses", "ScanAndDropRecipients",
+            "SenderDomains", "SenderIPAddresses", "TlsSenderCertificateName", "TreatMessagesAsInternal",
+            "TrustedOrganizations", "Confirm", "WhatIf",
+        ],
+        .outboundConnector: [
+            "Name", "Identity", "AllAcceptedDomains", "CloudServicesMailEnabled", "Comment", "ConnectorSource",
+            "ConnectorType", "Enabled", "IsTransportRuleScoped", "LinkForModifiedConnector", "RecipientDomains",
+            "RouteAllMessagesViaOnPremises", "SenderRewritingEnabled", "SmartHosts", "TestMode", "TlsDomain",
+            "TlsSettings", "UseMXRecord", "ValidationRecipients", "Confirm", "WhatIf",
+        ],
+    ]
+
+    /// Exchange's answer to a parameter name the cmdlet does not have, or `nil`.
+    func unknownParameter(_ collection: ExchangeCollection, _ parameters: [String: JSONValue]) -> SimReply? {
+        guard let known = Self.connectorParameters[collection],
+            let name = parameters.keys.sorted().first(where: { !known.contains($0) })
+        else { return nil }
+        return exchangeError(
+            400, code: "BadRequest",
+            detail:
+                "|System.Management.Automation.ParameterBindingException|A parameter cannot be found that matches parameter name '\(name)'.")
+    }
 
     /// The cmdlet name of an InvokeCommand body, for route keys; `InvokeCommand` when unreadable.
     static func cmdletName(_ body: [UInt8]) -> String {
@@ -199,12 +228,18 @@ extension World {
         }
         switch collection {
         case .inboundConnector:
-            for entry in object["SenderIPAddresses"]?.arrayValue ?? [] {
-                let text = entry.stringValue ?? entry.serialized()
-                if !isAcceptedSenderAddress(text) {
-                    return
-                        "|System.ArgumentException|The value \"\(text)\" of property SenderIPAddresses is invalid. Only IPv4 addresses and CIDR ranges from /24 to /32 are supported."
+            for property in ["SenderIPAddresses", "EFSkipIPs"] {
+                for entry in object[property]?.arrayValue ?? [] {
+                    let text = entry.stringValue ?? entry.serialized()
+                    if !isAcceptedSenderAddress(text) {
+                        return
+                            "|System.ArgumentException|The value \"\(text)\" of property \(property) is invalid. Only IPv4 addresses and CIDR ranges from /24 to /32 are supported."
+                    }
                 }
+            }
+            if object["EFSkipLastIP"]?.boolValue == true && !(object["EFSkipIPs"]?.arrayValue ?? []).isEmpty {
+                return
+                    "|Microsoft.Exchange.Data.DataValidationException|EFSkipIPs and EFSkipLastIP can't both be set: skip either the listed addresses or the last hop."
             }
         case .outboundConnector:
             let useMX = object["UseMXRecord"]?.boolValue ?? true
@@ -240,6 +275,7 @@ extension World {
     private mutating func newObject(_ key: String, _ collection: ExchangeCollection, _ parameters: [String: JSONValue])
         -> SimReply
     {
+        if let refused = unknownParameter(collection, parameters) { return refused }
         guard let name = parameters["Name"]?.stringValue, !name.isEmpty else { return missingParameter("Name") }
         var all = objects(key, collection)
         if index(of: name, in: all) != nil {
@@ -276,6 +312,7 @@ extension World {
         -> SimReply
     {
         guard let identity = identityParameter(parameters) else { return missingParameter("Identity") }
+        if let refused = unknownParameter(collection, parameters) { return refused }
         if collection == .transportRule, let name = ["Enabled", "State"].first(where: { parameters[$0] != nil }) {
             // Set-TransportRule has no state parameter: Enable-/Disable-TransportRule change it.
             return exchangeError(

@@ -1,0 +1,89 @@
+import EssentialsOnboarding
+import Foundation
+import OnboardingEngine
+import Testing
+import TenantSimulator
+
+/// What the guide leaves out and the field needs: no gate on a change nobody can make, no step
+/// that cuts a tenant's inbound mail.
+@Suite("Field safety: Microsoft's own domains and a safe inbound connector", .timeLimit(.minutes(2)))
+struct FieldSafetyTests {
+    @Test func aTenantWithOnlyItsOnMicrosoftDomainCompletesWithNoDNSWait() async throws {
+        var seed = SimulatorConfiguration.default
+        seed.tenants[0].domains = [SimulatedDomain(name: "contoso.onmicrosoft.com", isDefault: true, isInitial: true)]
+        try await SimulatedTenant.with(seed) { tenant in
+            try tenant.simulator.grantConsent(GraphPermission.allGraph)
+            // No SPF record includes Essentials anywhere, and nobody confirms anything.
+            let result = try await tenant.engine.start(
+                tenant.graph, id: "r", input: tenant.input, options: RunOptions(maxIdleWait: .seconds(5)))
+            #expect(result.state == .succeeded, "\(result.tasks.filter { $0.state != .succeeded }.map { "\($0.id) \($0.state) \($0.park?.message ?? "")" })")
+            #expect(try result.task("import-domains")?.decodeOutput(as: ImportDomains.Output.self)?.domains == [])
+            #expect((tenant.simulator.snapshot().routeCounts["dns QUERY TXT"] ?? 0) == 0, "no SPF lookup for a domain nobody can change")
+        }
+    }
+
+    @Test func microsoftDomainsAreImportedWhenTheHostAsks() async throws {
+        var configuration = SimulatedTenant.configuration
+        configuration.importMicrosoftDomains = true
+        try await SimulatedTenant.with(configuration: configuration) { tenant in
+            try tenant.simulator.grantConsent(GraphPermission.allGraph)
+            let plan = try await tenant.engine.plan(tenant.graph, input: tenant.input)
+            let changes = plan.entries.first { $0.id == "import-domains" }?.observation?.changes ?? []
+            #expect(changes.contains("add domain contoso.onmicrosoft.com to Essentials (relay off)"), "\(changes)")
+        }
+    }
+
+    @Test(arguments: [EnhancedFiltering.skipEssentialsRanges, .skipLastIP])
+    func theInboundConnectorNeverRestrictsInboundMailAndFiltersTheRealSender(_ filtering: EnhancedFiltering) async throws {
+        var configuration = SimulatedTenant.configuration
+        configuration.enhancedFiltering = filtering
+        try await SimulatedTenant.with(configuration: configuration) { tenant in
+            try tenant.simulator.grantConsent(GraphPermission.allGraph)
+            let parked = try await tenant.engine.start(
+                tenant.graph, id: "r", input: tenant.input, options: RunOptions(maxIdleWait: .zero))
+            #expect(parked.task("inbound-connector")?.state == .succeeded)
+            let connector = { tenant.simulator.snapshot().tenants[0].inboundConnectors.first ?? [:] }
+            #expect(connector()["RestrictDomainsToIPAddresses"]?.boolValue == false, "inbound mail is not locked to Essentials")
+            switch filtering {
+            case .skipEssentialsRanges:
+                #expect(connector()["EFSkipLastIP"]?.boolValue == false)
+                #expect((connector()["EFSkipIPs"]?.arrayValue ?? []).count == configuration.connectorIPRanges.count)
+            default:
+                #expect(connector()["EFSkipLastIP"]?.boolValue == true)
+                #expect((connector()["EFSkipIPs"]?.arrayValue ?? []).isEmpty)
+            }
+            #expect((connector()["EFUsers"]?.arrayValue ?? []).isEmpty, "every recipient")
+
+            // An admin (or an earlier version) locks it down before MX points at Essentials: a
+            // re-run lifts the lock, as it corrects any drift.
+            _ = try await tenant.services.exchange.invoke(
+                "Set-InboundConnector",
+                ["Identity": .string(configuration.inboundConnectorName), "RestrictDomainsToIPAddresses": true, "EFSkipIPs": []])
+            try tenant.engine.retry(from: "inbound-connector", in: "r", actor: "support")
+            _ = try await tenant.engine.resume("r", graph: tenant.graph, options: ResumeOptions(maxIdleWait: .zero))
+            #expect(connector()["RestrictDomainsToIPAddresses"]?.boolValue == false)
+            if filtering == .skipEssentialsRanges {
+                #expect((connector()["EFSkipIPs"]?.arrayValue ?? []).count == configuration.connectorIPRanges.count)
+            }
+        }
+    }
+
+    @Test func exchangeRefusesWhatRealExchangeRefuses() async throws {
+        try await SimulatedTenant.with { tenant in
+            try tenant.simulator.grantConsent(GraphPermission.allGraph)
+            _ = try await tenant.engine.start(tenant.graph, id: "r", input: tenant.input, options: RunOptions(maxIdleWait: .zero))
+            let misspelled = try await #require(throws: ServiceError.self) {
+                _ = try await tenant.services.exchange.invoke(
+                    "New-InboundConnector", ["Name": "X", "ConnectorType": "Partner", "SenderIPAdresses": ["1.2.3.4"]])
+            }
+            #expect(misspelled.message.contains("SenderIPAdresses"), "\(misspelled)")
+            let both = try await #require(throws: ServiceError.self) {
+                _ = try await tenant.services.exchange.invoke(
+                    "New-InboundConnector",
+                    ["Name": "Y", "ConnectorType": "Partner", "EFSkipIPs": ["1.2.3.0/24"], "EFSkipLastIP": true])
+            }
+            #expect(both.message.contains("EFSkipLastIP"), "\(both)")
+            #expect(tenant.simulator.snapshot().tenants[0].inboundConnectors.count == 1, "only the workflow's own")
+        }
+    }
+}
