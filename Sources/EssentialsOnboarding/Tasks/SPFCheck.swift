@@ -1,39 +1,45 @@
 import OnboardingEngine
 
-/// Every imported domain's SPF record includes Essentials. Waits, re-checking DNS on a schedule,
-/// until a person has updated the records: the outbound connector must never be enabled before.
+/// Every imported domain's SPF record authorizes Essentials and will pass at receivers (see
+/// ``SPFLint``): exactly one record, Essentials' mechanism in it, at most ten DNS lookups
+/// counting nested includes, no loop, and a restrictive `all`. Waits, re-checking DNS on a
+/// schedule, until a person has fixed the records: the outbound connector must never be enabled before.
 public struct SPFCheck: OnboardingTask {
     let services: OnboardingServices
     let configuration: OnboardingConfiguration
 
+    /// 2: lints the whole record (one record, lookups, loops, `all`), not only the include.
+    public var version: Int { 2 }
     public var id: TaskID { "spf-check" }
     public var dependencies: [TaskID] { ["import-domains"] }
     public var effect: TaskEffect { .readOnly }
 
     public func run(_ context: TaskContext) async throws -> NoOutput {
-        let missing = try await domainsWithoutEssentials(context)
-        guard missing.isEmpty else {
+        let problems = try await problems(context)
+        guard problems.isEmpty else {
+            let perDomain = problems.map { domain, found in "\(domain): \(found.joined(separator: "; "))." }
             throw TaskInterruption.waitingForCondition(
-                "Add \(configuration.spfMechanisms[0]) to the SPF (TXT) record of \(missing.joined(separator: ", ")). The outbound connector stays disabled until then; DNS is re-checked every \(Int(configuration.spfRecheck.components.seconds)) s.",
+                "The SPF (TXT) records need changes before outbound mail can go through Essentials. \(perDomain.joined(separator: " ")) The outbound connector stays disabled until then; DNS is re-checked every \(Int(configuration.spfRecheck.components.seconds)) s.",
                 recheckAfter: configuration.spfRecheck)
         }
         return NoOutput()
     }
 
     public func observe(_ context: TaskContext) async throws -> Observation {
-        let missing = try await domainsWithoutEssentials(context)
-        return .wouldChange(missing.map { "wait for the SPF record of \($0) to include Essentials" })
+        let problems = try await problems(context)
+        return .wouldChange(problems.map { domain, _ in "wait for the SPF record of \(domain) to authorize Essentials and pass at receivers" })
     }
 
-    private func domainsWithoutEssentials(_ context: TaskContext) async throws -> [String] {
+    /// Each imported domain whose record has problems, in the imported order.
+    private func problems(_ context: TaskContext) async throws -> [(String, [String])] {
         let domains = try context.output(of: "import-domains", as: ImportDomains.Output.self).domains
-        var missing: [String] = []
+        let dns = services.dns
+        let lint = SPFLint(essentialsMechanisms: configuration.spfMechanisms) { try await dns.txtRecords($0) }
+        var problems: [(String, [String])] = []
         for domain in domains {
-            let records = try await call { try await services.dns.txtRecords(domain) }
-            let spf = records.filter { $0.lowercased().hasPrefix("v=spf1") }
-            let terms = Set(spf.flatMap { $0.lowercased().split(separator: " ").map(String.init) })
-            if !configuration.spfMechanisms.contains(where: { terms.contains($0.lowercased()) }) { missing.append(domain) }
+            let found = try await call { try await lint.problems(of: domain) }
+            if !found.isEmpty { problems.append((domain, found)) }
         }
-        return missing
+        return problems
     }
 }

@@ -97,6 +97,7 @@ struct PersistedWorld: Codable {
         world.timeOffset = timeOffset
         world.idCounter = idCounter
         world.dnsRecords = dnsRecords
+        world.addProviderRecords()
         for (key, saved) in tenants {
             world.tenants[key]!.consentRefusal = saved.consentRefusal
             world.tenants[key]!.appServicePrincipalId = saved.appServicePrincipalId

@@ -52,6 +52,25 @@ struct World: Sendable {
                 dnsRecords[Self.dnsKey(domain.name)] = domain.resolvedTXTRecords
             }
         }
+        addProviderRecords()
+    }
+
+    /// The SPF records of the names tenants include (Microsoft's and Essentials'), as their
+    /// owners publish them in shape: one record each, `ip4:`/`ip6:` ranges, `-all`, so nested
+    /// includes resolve and count as they do at receivers.
+    static let providerRecords: [String: [String]] = [
+        "spf.protection.outlook.com": [
+            "v=spf1 ip4:40.92.0.0/15 ip4:40.107.0.0/16 ip4:52.100.0.0/15 ip4:52.102.0.0/16 ip4:104.47.0.0/17 ip6:2a01:111:f400::/48 ip6:2a01:111:f403::/49 -all"
+        ],
+        "_spf-us.ppe-hosted.com": [
+            "v=spf1 ip4:67.231.152.0/24 ip4:67.231.153.0/24 ip4:67.231.154.0/24 ip4:67.231.155.0/24 ip4:67.231.156.0/24 ip4:148.163.128.0/19 -all"
+        ],
+        "_spf-eu.ppe-hosted.com": ["v=spf1 ip4:185.132.180.0/22 ip4:185.183.28.0/22 -all"],
+    ]
+
+    /// Adds ``providerRecords`` for names that have none (a state file from before they existed).
+    mutating func addProviderRecords() {
+        for (name, records) in Self.providerRecords where dnsRecords[name] == nil { dnsRecords[name] = records }
     }
 
     static func dnsKey(_ name: String) -> String {
