@@ -140,6 +140,14 @@ let package = Package(
             // A journal made by schema 1, read by path in the upgrade test.
             exclude: ["Fixtures"]
         ),
+        // Every code sample of README.md and Docs/, compiled, and the sample tests run.
+        .testTarget(
+            name: "DocSamplesTests",
+            dependencies: [
+                "OnboardingEngine", "OnboardingEngineTesting", "EssentialsOnboarding", "TenantSimulator",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "OnboardingHostTests",
             dependencies: [
