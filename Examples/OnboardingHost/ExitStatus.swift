@@ -68,7 +68,11 @@ enum ExitStatus {
                 case .invalidState, .outputRequired, .invalidValue, .runExists: refused
                 default: internalError
                 }
-            return (oneLine(error.message), status)
+            // The library's words, then the command that helps (the library names no command).
+            var hint = ""
+            if error.code == .unknownRun { hint = " List runs with `onboard runs`." }
+            if error.code == .unknownTask, let run = error.runID { hint = " `onboard show \(run)` lists its tasks." }
+            return (oneLine(error.message) + hint, status)
         case let error as JournalError:
             let place = error.path.flatMap { error.message.contains($0) ? nil : " (journal: \($0))" } ?? ""
             return (oneLine("\(error.message)\(place)"), journalError)

@@ -48,7 +48,7 @@ enum WorkflowBenchmarks {
             let input = OnboardingInput(tenantID: try simulator.tenantId(), essentialsOrg: "contoso.com")
             let start = ContinuousClock.now
             let result = try await engine.start(graph, input: input)
-            let seconds = (ContinuousClock.now - start).secondsValue
+            let seconds = (ContinuousClock.now - start).timeInterval
             let output = try result.task("first-directory-sync")?.decodeOutput(as: FirstDirectorySync.Output.self)
             precondition(result.state == .succeeded && output?.users == users, "sync did not finish: \(result.tasks)")
             return (seconds, Double(users) / seconds)
@@ -116,7 +116,7 @@ enum WorkflowBenchmarks {
                 }
                 try await group.waitForAll()
             }
-            return (ContinuousClock.now - start).secondsValue
+            return (ContinuousClock.now - start).timeInterval
     }
 
     /// The process's peak resident memory in MiB (`VmHWM`), simulator included.
@@ -127,8 +127,4 @@ enum WorkflowBenchmarks {
         else { return 0 }
         return kilobytes / 1024
     }
-}
-
-extension Duration {
-    var secondsValue: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

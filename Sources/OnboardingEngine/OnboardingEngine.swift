@@ -65,7 +65,8 @@ public final class OnboardingEngine: Sendable {
 
     /// A stream of everything this engine does from now on, for progress displays.
     ///
-    /// Each call returns a new subscription; it ends when the caller stops iterating.
+    /// Each call returns a new subscription; it ends when the caller stops iterating or the engine
+    /// is released. A subscriber that falls more than 4,096 events behind loses the oldest.
     public func events() -> AsyncStream<EngineEvent> { broadcaster.subscribe() }
 
     /// Starts a new run of `graph` and executes it until it finishes or parks.

@@ -69,9 +69,7 @@ public final class ManualClock: EngineClock, Sendable {
 
     /// Moves the clock forward by `duration`, waking every sleeper whose deadline has passed.
     public func advance(by duration: Duration) {
-        let components = duration.components
-        let seconds = Double(components.seconds) + Double(components.attoseconds) / 1e18
-        advance(to: now().addingTimeInterval(seconds))
+        advance(to: now().addingTimeInterval(duration.timeInterval))
     }
 
     /// Moves the clock to `date` (never backwards), waking every sleeper whose deadline has passed.

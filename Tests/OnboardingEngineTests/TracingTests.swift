@@ -76,3 +76,21 @@ struct TracingTests {
         }
     }
 }
+
+@Suite("Event streams", .timeLimit(.minutes(1)))
+struct EventStreamTests {
+    @Test func aSubscriberThatDoesNotReadKeepsOnlyTheNewestEventsAndItsStreamEndsWithTheEngine() async throws {
+        let temporary = try TemporaryJournal()
+        defer { temporary.remove() }
+        var engine: OnboardingEngine? = OnboardingEngine(
+            journal: temporary.journal, logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let events = engine!.events()
+        // 3,000 tasks: about 6,000 events (started, succeeded) while nobody reads.
+        let tasks = (0..<3_000).map { step(TaskID("t\($0)")) }
+        _ = try await engine!.start(try TaskGraph(workflow: "many", tasks: tasks), id: "r", input: Empty())
+        engine = nil  // the stream ends once the engine is gone
+        var received = 0
+        for await _ in events { received += 1 }
+        #expect(received == 4_096, "bounded: the oldest were dropped (\(received))")
+    }
+}

@@ -60,7 +60,7 @@ public struct ExchangeClient: Sendable {
                 if answer.status == 401 || answer.status == 403 {
                     http.logger.info(
                         "exchange does not accept the application yet",
-                        metadata: ["cmdlet": "\(cmdlet)", "http.status": "\(answer.status)", "retry_after_s": "\(propagationRetry.seconds)"])
+                        metadata: ["cmdlet": "\(cmdlet)", "http.status": "\(answer.status)", "retry_after_s": "\(propagationRetry.timeInterval)"])
                 }
                 throw ExchangeClient.error(answer, cmdlet: cmdlet, propagationRetry: propagationRetry, redactor: http.redactor)
             }

@@ -143,7 +143,7 @@ struct ServiceHTTP: Sendable {
                 let wait = answer.retryAfter ?? .milliseconds(250 * attempt)
                 var throttled = metadata
                 throttled["http.status"] = "\(answer.status)"
-                throttled["retry_after_s"] = "\(wait.seconds)"
+                throttled["retry_after_s"] = "\(wait.timeInterval)"
                 throttled["attempt"] = "\(attempt)"
                 if attempt < maxAttempts && wait <= maxInlineWait {
                     logger.info("service throttled, waiting", metadata: throttled)
@@ -192,7 +192,7 @@ struct ServiceHTTP: Sendable {
         let clock = clock
         return try await withThrowingTaskGroup(of: HTTPAnswer?.self) { group in
             group.addTask {
-                let deadline = NIODeadline.now() + .nanoseconds(Int64(limits.requestDeadline.seconds * 1e9))
+                let deadline = NIODeadline.now() + .nanoseconds(Int64(limits.requestDeadline.timeInterval * 1e9))
                 let response = try await client.execute(request, deadline: deadline)
                 let buffer: ByteBuffer
                 do {
@@ -222,7 +222,7 @@ struct ServiceHTTP: Sendable {
     /// A transport failure in words, without the error's type name.
     static func describe(_ error: any Error, limits: ServiceLimits) -> String {
         if error is DeadlineExceeded {
-            return "no complete answer within \(Int(limits.requestDeadline.seconds)) s, the limit set by ServiceLimits.requestDeadline"
+            return "no complete answer within \(Int(limits.requestDeadline.timeInterval)) s, the limit set by ServiceLimits.requestDeadline"
         }
         if let error = error as? HTTPClientError {
             switch error {
@@ -238,15 +238,7 @@ struct ServiceHTTP: Sendable {
     }
 
     private func pause(_ duration: Duration) async throws {
-        try await clock.sleep(until: clock.now().addingTimeInterval(duration.seconds))
-    }
-}
-
-extension Duration {
-    /// The duration in seconds.
-    var seconds: Double {
-        let components = components
-        return Double(components.seconds) + Double(components.attoseconds) / 1e18
+        try await clock.sleep(until: clock.now().addingTimeInterval(duration.timeInterval))
     }
 }
 

@@ -1,13 +1,19 @@
 import Synchronization
 
 /// Fans engine events out to every current subscriber.
+///
+/// Each subscriber buffers at most ``bufferLimit`` events: one that stops reading loses the oldest
+/// rather than growing the engine's memory without bound. Streams end when the engine goes away.
 final class EventBroadcaster: Sendable {
+    /// The most events a subscriber that does not keep up holds.
+    static let bufferLimit = 4_096
+
     private let subscribers = Mutex<[Int: AsyncStream<EngineEvent>.Continuation]>([:])
     private let nextID = Atomic<Int>(0)
     private let count = Atomic<Int>(0)
 
     func subscribe() -> AsyncStream<EngineEvent> {
-        let (stream, continuation) = AsyncStream.makeStream(of: EngineEvent.self, bufferingPolicy: .unbounded)
+        let (stream, continuation) = AsyncStream.makeStream(of: EngineEvent.self, bufferingPolicy: .bufferingNewest(Self.bufferLimit))
         let id = nextID.add(1, ordering: .relaxed).newValue
         subscribers.withLock { $0[id] = continuation }
         count.add(1, ordering: .relaxed)
@@ -27,6 +33,8 @@ final class EventBroadcaster: Sendable {
         let targets = subscribers.withLock { Array($0.values) }
         for continuation in targets { for event in events { continuation.yield(event) } }
     }
+
+    deinit { finishAll() }
 
     func finishAll() {
         let targets = subscribers.withLock { Array($0.values) }

@@ -273,7 +273,7 @@ public final class Journal: Sendable {
         }
         guard let record else {
             throw EngineError(
-                .unknownRun, "There is no run '\(id)' in this journal. List runs with `onboard runs`.", runID: id)
+                .unknownRun, "There is no run '\(id)' in this journal.", runID: id)
         }
         return record
     }

@@ -191,7 +191,7 @@ extension OnboardingEngine {
 }
 
 func unknownTask(_ task: TaskID, _ run: RunID) -> EngineError {
-    EngineError(.unknownTask, "Run '\(run)' has no task '\(task)'. `onboard show \(run)` lists its tasks.", runID: run, taskIDs: [task])
+    EngineError(.unknownTask, "Run '\(run)' has no task '\(task)'.", runID: run, taskIDs: [task])
 }
 
 extension TaskRecord {

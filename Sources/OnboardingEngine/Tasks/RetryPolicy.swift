@@ -58,9 +58,13 @@ public struct RetryPolicy: Sendable, Hashable, Codable {
 }
 
 extension Duration {
-    /// The duration in seconds as a floating-point number.
-    var seconds: Double {
+    /// The duration in seconds as a `TimeInterval`, for `Date` arithmetic: the one conversion
+    /// the engine, the workflow and their tests share.
+    public var timeInterval: TimeInterval {
         let parts = components
         return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
     }
+
+    /// The duration in seconds as a floating-point number.
+    var seconds: Double { timeInterval }
 }
