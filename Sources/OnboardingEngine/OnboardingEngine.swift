@@ -96,7 +96,7 @@ public final class OnboardingEngine: Sendable {
             id: runID, workflow: graph.workflow, fingerprint: graph.fingerprint, input: inputBytes, options: options,
             state: .running, createdAt: now, updatedAt: now, leaseOwner: configuration.ownerID,
             leaseExpiresAt: now.addingTimeInterval(configuration.leaseDuration.seconds), cancelRequested: false)
-        try journal.createRun(
+        try await journal.createRun(
             run, graph: graph.descriptors,
             event: PendingEvent(
                 at: now, actor: configuration.actor, action: "run.started",
@@ -218,22 +218,22 @@ public final class OnboardingEngine: Sendable {
                             control.stop(.cancelled(actor: actor, reason: reason))
                             group.cancelAll()
                         case .renewLease:
-                            renewLease(run.id, control: control, cancelChildren: { group.cancelAll() })
+                            await renewLease(run.id, control: control, cancelChildren: { group.cancelAll() })
                         }
                     }
                 }
             }
         } catch {
             // Best effort: let another engine take over at once instead of waiting for expiry.
-            _ = try? journal.write(JournalBatch(releaseLease: true), run: run.id, owner: configuration.ownerID)
+            _ = try? await journal.write(JournalBatch(releaseLease: true), run: run.id, owner: configuration.ownerID)
             throw error
         }
     }
 
-    private func renewLease(_ run: RunID, control: RunControl, cancelChildren: () -> Void) {
+    private func renewLease(_ run: RunID, control: RunControl, cancelChildren: () -> Void) async {
         do {
             let until = clock.now().addingTimeInterval(configuration.leaseDuration.seconds)
-            if try journal.renewLease(run: run, owner: configuration.ownerID, until: until) {
+            if try await journal.renewLease(run: run, owner: configuration.ownerID, until: until) {
                 control.stop(.cancelled(actor: "support", reason: "a cancel was requested through the journal"))
                 cancelChildren()
             }

@@ -254,7 +254,7 @@ struct HostileNetworkTests {
             let sync = try #require(failed.task("first-directory-sync"))
             #expect(sync.state == .failed)
             #expect(sync.lastError?.code == "invalidResponse")
-            let saved = try #require(try tenant.journal.journal.checkpoint(run: "r", task: "first-directory-sync"))
+            let saved = try #require(try await tenant.journal.journal.checkpoint(run: "r", task: "first-directory-sync"))
             let text = String(decoding: saved, as: UTF8.self)
             #expect(!text.contains("elsewhere"), "the checkpoint keeps the last good cursor: \(text)")
             #expect(text.contains("skiptoken"), "…which is the second page's: \(text)")
@@ -303,7 +303,7 @@ struct HostileNetworkTests {
                 options: RunOptions(maxIdleWait: .zero))
             #expect(failed.state != .running)
             try tenant.engine.retry(from: "first-directory-sync", in: "r", actor: "support")
-            try tenant.journal.journal.saveCheckpoint(
+            try await tenant.journal.journal.saveCheckpoint(
                 run: "r", task: "first-directory-sync", try JSONEncoder().encode(stale).map { $0 }, at: Date())
             let resumed = try await tenant.engine.resume("r", graph: tenant.graph, options: ResumeOptions(maxIdleWait: .zero))
             let output = try #require(try resumed.task("first-directory-sync")?.decodeOutput(as: FirstDirectorySync.Output.self))

@@ -21,7 +21,7 @@ private let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler
 /// The tasks the checked-in v1 journal was made with (Fixtures/journal-v1.sqlite).
 private func fixtureGraph() throws -> TaskGraph {
     let fetch = ClosureTask(id: "fetch", output: [String].self) { context in
-        try context.saveCheckpoint(["page": 2])
+        try await context.saveCheckpoint(["page": 2])
         return ["contoso.com", "mail.contoso.com"]
     }
     let approve = ClosureTask(id: "approve", dependencies: ["fetch"]) { context in

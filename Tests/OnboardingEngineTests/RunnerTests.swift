@@ -196,10 +196,10 @@ struct RunnerTests {
         let seen = Counter()
         let paging = ClosureTask(id: "paging", retryPolicy: RetryPolicy(initialDelay: .seconds(1), jitter: 0), output: Int.self) {
             context in
-            let cursor = try context.checkpoint(as: Int.self) ?? 0
+            let cursor = try await context.checkpoint(as: Int.self) ?? 0
             seen.record("start at \(cursor)")
             for page in cursor..<5 {
-                try context.saveCheckpoint(page + 1)
+                try await context.saveCheckpoint(page + 1)
                 if page == 2 && context.attempt == 1 { throw TaskInterruption.retryable("connection reset") }
             }
             return 5

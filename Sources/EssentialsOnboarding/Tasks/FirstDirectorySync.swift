@@ -1,5 +1,4 @@
 import OnboardingEngine
-import Synchronization
 
 /// The first directory sync: users (a full delta round, whose delta link is kept for later
 /// incremental syncs), groups and their members (read side by side with the users), with
@@ -40,34 +39,31 @@ public struct FirstDirectorySync: OnboardingTask {
     public func run(_ context: TaskContext) async throws -> Output {
         let input = try context.input(as: OnboardingInput.self)
         let domains = Set(try context.output(of: "import-domains", as: ImportDomains.Output.self).domains.map { $0.lowercased() })
-        var saved = try context.checkpoint(as: Checkpoint.self)
+        var saved = try await context.checkpoint(as: Checkpoint.self)
         if let cursors = saved.map({ [$0.usersNext, $0.groupsNext].compactMap { $0 } }),
             !cursors.allSatisfy(services.graph.canFollow)
         {
             // A cursor that can no longer be followed (saved before links were checked, or for
             // another endpoint): the listing starts over cleanly rather than failing for good.
-            try context.clearCheckpoint()
+            try await context.clearCheckpoint()
             saved = nil
         }
         let limits = services.limits
-        let checkpoint = Shared(
+        let checkpoint = Progress(
             saved
                 ?? Checkpoint(
                     usersNext: "/users/delta?$top=\(configuration.pageSize)", groupsNext: "/groups?$top=\(configuration.pageSize)",
-                    progress: Output(users: 0, usersImported: 0, groups: 0, members: 0)))
-        /// Applies a finished page to the checkpoint and saves it durably, under the lock, so the
-        /// two sides' saves land in the order of their changes and the newest is the one kept.
-        @Sendable func record(_ change: (inout Checkpoint) -> Void) throws {
-            try checkpoint.update { state in
-                change(&state)
-                try context.saveCheckpoint(state)
-            }
+                    progress: Output(users: 0, usersImported: 0, groups: 0, members: 0)),
+            context: context)
+        /// Applies a finished page to the checkpoint and saves it durably.
+        @Sendable func record(_ change: @escaping @Sendable (inout Checkpoint) -> Void) async throws {
+            try await checkpoint.record(change)
         }
         do {
             // Users and groups are independent: read them side by side.
             try await withThrowingTaskGroup(of: Void.self) { sides in
                 sides.addTask {
-                    while let (link, pages, users) = checkpoint.withLock({ state in
+                    while let (link, pages, users) = await checkpoint.read({ state in
                         state.usersNext.map { ($0, state.usersPages ?? 0, state.progress.users) }
                     }) {
                         try await call { try limits.checkListing(of: "/users/delta", pages: pages, items: users, service: .graph) }
@@ -83,7 +79,7 @@ public struct FirstDirectorySync: OnboardingTask {
                             // One call per page; a page sent again after a crash only finds its users there.
                             _ = try await call { try await services.essentials.addUsers(org: input.essentialsOrg, batch) }
                         }
-                        try record {
+                        try await record {
                             $0.progress.users += present.count
                             $0.progress.usersImported += batch.count
                             $0.usersNext = page.nextLink
@@ -93,13 +89,13 @@ public struct FirstDirectorySync: OnboardingTask {
                     }
                 }
                 sides.addTask {
-                    while let (link, pages, groups) = checkpoint.withLock({ state in
+                    while let (link, pages, groups) = await checkpoint.read({ state in
                         state.groupsNext.map { ($0, state.groupsPages ?? 0, state.progress.groups) }
                     }) {
                         try await call { try limits.checkListing(of: "/groups", pages: pages, items: groups, service: .graph) }
                         let page = try await self.page(link, of: GraphGroup.self, needing: GuidePermissions.groupReadAll)
                         let members = try await memberCount(of: page.value)
-                        try record {
+                        try await record {
                             $0.progress.groups += page.value.count
                             $0.progress.members += members
                             $0.groupsNext = page.nextLink
@@ -111,13 +107,13 @@ public struct FirstDirectorySync: OnboardingTask {
             }
         } catch is DeltaLinkExpired {
             // The saved link expired: start the sync over rather than loop on it.
-            try context.clearCheckpoint()
+            try await context.clearCheckpoint()
             throw TaskInterruption.retryable("The saved directory-sync link expired; the sync starts over.", code: "syncStateNotFound")
         }
         try await call {
             try await services.essentials.updateAzureSettings(org: input.essentialsOrg, ["first_sync_done": true])
         }
-        return checkpoint.withLock { $0.progress }
+        return await checkpoint.read { $0.progress }
     }
 
     /// One page of a listing; an expired delta or skip link (Graph's 410) is ``DeltaLinkExpired``,
@@ -158,12 +154,30 @@ public struct FirstDirectorySync: OnboardingTask {
         return members.count
     }
 
-    /// A value both sides of the sync update under a lock.
-    final class Shared<Value: Sendable>: Sendable {
-        private let value: Mutex<Value>
-        init(_ value: Value) { self.value = Mutex(value) }
-        func withLock<T: Sendable>(_ body: (inout Value) -> T) -> T { value.withLock { body(&$0) } }
-        func update(_ body: (inout Value) throws -> Void) throws { try value.withLock { try body(&$0) } }
+    /// The sync's progress, which both sides update. Each save waits for the one before it, so
+    /// the checkpoints reach the journal in the order of the changes and the newest lands last.
+    actor Progress {
+        private var state: Checkpoint
+        private let context: TaskContext
+        private var lastSave: Task<Void, any Error>?
+
+        init(_ state: Checkpoint, context: TaskContext) {
+            self.state = state
+            self.context = context
+        }
+
+        func read<T: Sendable>(_ body: @Sendable (Checkpoint) -> T) -> T { body(state) }
+
+        func record(_ change: @Sendable (inout Checkpoint) -> Void) async throws {
+            change(&state)
+            let (snapshot, previous, context) = (state, lastSave, context)
+            let save = Task {
+                _ = try? await previous?.value
+                try await context.saveCheckpoint(snapshot)
+            }
+            lastSave = save
+            try await save.value
+        }
     }
 
     /// Groups whose members are read at once.

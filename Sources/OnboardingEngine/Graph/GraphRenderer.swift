@@ -1,5 +1,3 @@
-import OnboardingEngine
-
 /// Renders task descriptors as a Mermaid flowchart or a Graphviz digraph, dependencies first.
 ///
 /// ```swift

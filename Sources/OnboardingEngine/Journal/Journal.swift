@@ -28,6 +28,7 @@ public final class Journal: Sendable {
     public let path: String
     private let connection: Mutex<SQLiteConnection>
     private let groupCommit = Mutex(GroupCommit())
+    private let executor = JournalExecutor(label: "onboarding.journal")
 
     /// Opens the journal at `path`, creating it (mode 0600) when it does not exist.
     ///
@@ -168,9 +169,16 @@ public final class Journal: Sendable {
         }
     }
 
-    /// Runs `body` with exclusive use of the connection.
+    /// Runs `body` with exclusive use of the connection, on the calling thread (for the
+    /// synchronous reads and support actions hosts call).
     func withConnection<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
         try connection.withLock { db in try body(db) }
+    }
+
+    /// Runs `body` with exclusive use of the connection on the journal's own queue, off the
+    /// cooperative pool: what the engine uses while it runs runs.
+    func perform<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        try await executor.run { try self.withConnection(body) }
     }
 
     // MARK: - Reading
@@ -320,8 +328,8 @@ public final class Journal: Sendable {
     // MARK: - Writing
 
     /// Inserts a new run, its pending tasks and its first event, and takes its lease, atomically.
-    func createRun(_ run: RunRecord, graph: [TaskDescriptor], event: PendingEvent) throws {
-        try withConnection { db in
+    func createRun(_ run: RunRecord, graph: [TaskDescriptor], event: PendingEvent) async throws {
+        try await perform { db in
             try db.transaction {
                 if try db.scalar("SELECT 1 FROM runs WHERE id = ?", [.text(run.id.rawValue)]) != nil {
                     throw EngineError(
@@ -363,8 +371,8 @@ public final class Journal: Sendable {
     /// When `owner` is given, the transaction first checks that this engine still holds the run's
     /// lease, and reports whether a cancel was requested.
     @discardableResult
-    func write(_ batch: JournalBatch, run: RunID, owner: String?) throws -> Bool {
-        try withConnection { db in
+    func write(_ batch: JournalBatch, run: RunID, owner: String?) async throws -> Bool {
+        try await perform { db in
             try db.transaction { try Journal.apply(batch, run: run, owner: owner, db: db) }
         }
     }
@@ -386,7 +394,7 @@ public final class Journal: Sendable {
             state.pending.append((entry, nil))
             return true
         }
-        if leadNow { return try leadGroupCommit(for: entry.id) }
+        if leadNow { return try await leadGroupCommit(for: entry.id) }
         let outcome: GroupCommit.Outcome = await withCheckedContinuation { continuation in
             let lead = groupCommit.withLock { state -> Bool in
                 if state.leading {
@@ -401,21 +409,23 @@ public final class Journal: Sendable {
         }
         switch outcome {
         case .done(let result): return try result.get()
-        case .lead: return try leadGroupCommit(for: entry.id)
+        case .lead: return try await leadGroupCommit(for: entry.id)
         }
     }
 
     /// Commits everything pending as one transaction, wakes the waiters, and passes the lead on.
-    private func leadGroupCommit(for id: Int) throws -> Bool {
+    private func leadGroupCommit(for id: Int) async throws -> Bool {
         let group = groupCommit.withLock { state in
             defer { state.pending.removeAll(keepingCapacity: true) }
             return state.pending
         }
-        var results = [Result<Bool, any Error>](repeating: .success(false), count: group.count)
+        let entries = group.map(\.entry)
+        var results: [Result<Bool, any Error>]
         do {
-            try withConnection { db in
+            results = try await perform { db in
+                var results = [Result<Bool, any Error>](repeating: .success(false), count: entries.count)
                 try db.transaction {
-                    for (index, (entry, _)) in group.enumerated() {
+                    for (index, entry) in entries.enumerated() {
                         try db.run("SAVEPOINT run_batch")
                         do {
                             results[index] = .success(try Journal.apply(entry.batch, run: entry.run, owner: entry.owner, db: db))
@@ -427,6 +437,7 @@ public final class Journal: Sendable {
                         }
                     }
                 }
+                return results
             }
         } catch {
             results = Array(repeating: .failure(error), count: group.count)
@@ -509,8 +520,8 @@ public final class Journal: Sendable {
     /// Extends this engine's lease on `run` to `until`; returns whether a cancel was requested.
     ///
     /// - Throws: ``EngineError`` `runLeased` when another engine holds the lease now.
-    func renewLease(run: RunID, owner: String, until: Date) throws -> Bool {
-        try withConnection { db in
+    func renewLease(run: RunID, owner: String, until: Date) async throws -> Bool {
+        try await perform { db in
             var cancelRequested: Bool?
             try db.query(
                 "UPDATE runs SET lease_expires_at = ? WHERE id = ? AND lease_owner = ? RETURNING cancel_requested",
@@ -529,8 +540,8 @@ public final class Journal: Sendable {
     // MARK: - Checkpoints and outputs
 
     /// The checkpoint a task saved, if any.
-    func checkpoint(run: RunID, task: TaskID) throws -> [UInt8]? {
-        try withConnection { db in
+    func checkpoint(run: RunID, task: TaskID) async throws -> [UInt8]? {
+        try await perform { db in
             var bytes: [UInt8]?
             try db.query(
                 "SELECT checkpoint, checkpoint_crc FROM tasks WHERE run_id = ? AND task_id = ?",
@@ -541,8 +552,8 @@ public final class Journal: Sendable {
     }
 
     /// Durably saves a task's checkpoint.
-    func saveCheckpoint(run: RunID, task: TaskID, _ bytes: [UInt8]?, at now: Date) throws {
-        try withConnection { db in
+    func saveCheckpoint(run: RunID, task: TaskID, _ bytes: [UInt8]?, at now: Date) async throws {
+        try await perform { db in
             try db.run(
                 "UPDATE tasks SET checkpoint = ?, checkpoint_crc = ?, updated_at = ? WHERE run_id = ? AND task_id = ?",
                 [

@@ -219,7 +219,7 @@ final class RunExecution {
         let context = TaskContext(
             runID: run.id, taskID: task.id, attempt: record.attempts, isDryRun: run.options.dryRun,
             confirmation: record.confirmation, logger: logger, clock: engine.clock,
-            dependencies: task.dependencySet, input: run.input,
+            dependencies: task.dependencySet, outputs: dependencyOutputs(of: index), input: run.input,
             store: JournalContextStore(journal: engine.journal, runID: run.id, taskID: task.id, clock: engine.clock))
         let dryRun = run.options.dryRun
         let tracer = engine.tracer
@@ -237,6 +237,15 @@ final class RunExecution {
                 }
             }
         )
+    }
+
+    /// The outputs of task `index`'s dependencies, from the records this execution holds.
+    private func dependencyOutputs(of index: Int) -> [TaskID: [UInt8]] {
+        var outputs: [TaskID: [UInt8]] = [:]
+        for dependency in graph.dependencyIndices[index] {
+            if let output = records[dependency].output { outputs[records[dependency].id] = output }
+        }
+        return outputs
     }
 
     private func launch(_ index: Int, group: inout ThrowingTaskGroup<Void, any Error>, now: Date) {

@@ -11,10 +11,14 @@ extension OnboardingEngine {
     ///   - input: the input for a new run (ignored when `run` is given).
     public func plan<Input: Encodable & Sendable>(_ graph: TaskGraph, run: RunID? = nil, input: Input) async throws -> Plan {
         var states: [TaskID: TaskState] = [:]
+        var outputs: [TaskID: [UInt8]] = [:]
         var inputBytes = try JSONCoding.encode(input)
         if let run {
             inputBytes = try journal.run(run).input
-            for record in try journal.tasks(of: run) { states[record.id] = record.state }
+            for record in try journal.tasks(of: run) {
+                states[record.id] = record.state
+                outputs[record.id] = record.output
+            }
         }
         var entries: [Plan.Entry] = []
         for task in graph.tasks {
@@ -24,8 +28,9 @@ extension OnboardingEngine {
             if !done {
                 let context = TaskContext(
                     runID: run ?? RunID("plan"), taskID: task.id, attempt: 0, isDryRun: true, confirmation: nil,
-                    logger: logger, clock: clock, dependencies: Set(task.dependencies), input: inputBytes,
-                    store: run.map { PlanContextStore(journal: journal, runID: $0, taskID: task.id) })
+                    logger: logger, clock: clock, dependencies: Set(task.dependencies),
+                    outputs: outputs.filter { task.dependencies.contains($0.key) }, input: inputBytes,
+                    store: run.map { JournalContextStore(journal: journal, runID: $0, taskID: task.id, clock: clock) })
                 do {
                     observation = try await task.observe(context)
                 } catch let error as EngineError {
@@ -58,15 +63,4 @@ extension OnboardingEngine {
         let required = entries.reduce(into: Set<Permission>()) { $0.formUnion($1.required) }
         return PermissionReport(granted: granted, required: required, entries: entries)
     }
-}
-
-/// Reads outputs of a journaled run for a plan; never writes.
-struct PlanContextStore: TaskContextStore {
-    let journal: Journal
-    let runID: RunID
-    let taskID: TaskID
-
-    func output(of task: TaskID) throws -> [UInt8]? { try journal.output(run: runID, task: task) }
-    func checkpoint() throws -> [UInt8]? { try journal.checkpoint(run: runID, task: taskID) }
-    func saveCheckpoint(_ bytes: [UInt8]?) throws {}
 }

@@ -20,12 +20,15 @@ public struct TaskContext: Sendable {
     public let clock: any EngineClock
 
     let dependencies: Set<TaskID>
+    /// The dependencies' outputs, as the runner holds them (no journal read per call).
+    let outputs: [TaskID: [UInt8]]
     let input: [UInt8]
-    let store: (any TaskContextStore)?
+    let store: JournalContextStore?
 
     init(
         runID: RunID, taskID: TaskID, attempt: Int, isDryRun: Bool, confirmation: Confirmation?, logger: Logger,
-        clock: any EngineClock, dependencies: Set<TaskID>, input: [UInt8], store: (any TaskContextStore)?
+        clock: any EngineClock, dependencies: Set<TaskID>, outputs: [TaskID: [UInt8]], input: [UInt8],
+        store: JournalContextStore?
     ) {
         self.runID = runID
         self.taskID = taskID
@@ -39,6 +42,7 @@ public struct TaskContext: Sendable {
         self.logger = logger
         self.clock = clock
         self.dependencies = dependencies
+        self.outputs = outputs
         self.input = input
         self.store = store
     }
@@ -68,7 +72,7 @@ public struct TaskContext: Sendable {
                 "Task '\(taskID)' read the output of '\(id)', which is not one of its dependencies; add it to `dependencies`.",
                 runID: runID, taskIDs: [taskID, id])
         }
-        guard let bytes = try store?.output(of: id) else {
+        guard let bytes = outputs[id] else {
             throw EngineError(
                 .outputUnavailable, "Task '\(id)' has no output for '\(taskID)' to read (it has not run, or was skipped without one).",
                 runID: runID, taskIDs: [taskID, id])
@@ -88,8 +92,10 @@ public struct TaskContext: Sendable {
     }
 
     /// The checkpoint this task saved in an earlier attempt, if any.
-    public func checkpoint<C: Decodable>(as type: C.Type = C.self) throws -> C? {
-        guard let bytes = try store?.checkpoint() else { return nil }
+    ///
+    /// Read from the journal on its own queue, off the cooperative pool.
+    public func checkpoint<C: Decodable>(as type: C.Type = C.self) async throws -> C? {
+        guard let bytes = try await store?.checkpoint() else { return nil }
         do {
             return try JSONCoding.decode(type, from: bytes)
         } catch {
@@ -101,35 +107,31 @@ public struct TaskContext: Sendable {
 
     /// Durably saves a checkpoint (a cursor, a delta link) that a later attempt reads back with
     /// ``checkpoint(as:)``. In a dry run nothing is saved.
-    public func saveCheckpoint<C: Encodable>(_ value: C) throws {
+    ///
+    /// The write (and its fsync) happens on the journal's own queue, off the cooperative pool;
+    /// saves land in the order they were made.
+    public func saveCheckpoint<C: Encodable>(_ value: C) async throws {
         guard !isDryRun else { return }
-        try store?.saveCheckpoint(try JSONCoding.encode(value))
+        try await store?.saveCheckpoint(try JSONCoding.encode(value))
     }
 
     /// Clears the checkpoint.
-    public func clearCheckpoint() throws {
+    public func clearCheckpoint() async throws {
         guard !isDryRun else { return }
-        try store?.saveCheckpoint(nil)
+        try await store?.saveCheckpoint(nil)
     }
 }
 
-/// Where a context reads outputs and keeps checkpoints: the journal, for a given run and task.
-protocol TaskContextStore: Sendable {
-    func output(of task: TaskID) throws -> [UInt8]?
-    func checkpoint() throws -> [UInt8]?
-    func saveCheckpoint(_ bytes: [UInt8]?) throws
-}
-
-/// The journal-backed store used by real runs and plans of journaled runs.
-struct JournalContextStore: TaskContextStore {
+/// Where a context keeps its task's checkpoint: the journal, for one run and task. Plans and dry
+/// runs read through it and never write (``TaskContext/isDryRun``).
+struct JournalContextStore: Sendable {
     let journal: Journal
     let runID: RunID
     let taskID: TaskID
     let clock: any EngineClock
 
-    func output(of task: TaskID) throws -> [UInt8]? { try journal.output(run: runID, task: task) }
-    func checkpoint() throws -> [UInt8]? { try journal.checkpoint(run: runID, task: taskID) }
-    func saveCheckpoint(_ bytes: [UInt8]?) throws {
-        try journal.saveCheckpoint(run: runID, task: taskID, bytes, at: clock.now())
+    func checkpoint() async throws -> [UInt8]? { try await journal.checkpoint(run: runID, task: taskID) }
+    func saveCheckpoint(_ bytes: [UInt8]?) async throws {
+        try await journal.saveCheckpoint(run: runID, task: taskID, bytes, at: clock.now())
     }
 }
