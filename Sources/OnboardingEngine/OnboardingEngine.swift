@@ -92,6 +92,8 @@ public final class OnboardingEngine: Sendable {
         } catch {
             throw EngineError(.invalidValue, "The run's input could not be encoded as JSON: \(error).", underlying: error)
         }
+        let control = try claim(runID)
+        defer { release(runID, control) }
         let run = RunRecord(
             id: runID, workflow: graph.workflow, fingerprint: graph.fingerprint, input: inputBytes, options: options,
             state: .running, createdAt: now, updatedAt: now, leaseOwner: configuration.ownerID,
@@ -104,8 +106,35 @@ public final class OnboardingEngine: Sendable {
         logger.info("run started", metadata: ["run.id": "\(runID)", "workflow": "\(graph.workflow)"])
         broadcaster.publish([EngineEvent(runID: runID, kind: .runStarted, at: now)])
         let records = graph.tasks.map { TaskRecord(id: $0.id, at: now) }
-        return try await execute(graph: graph, run: run, records: records)
+        return try await execute(graph: graph, run: run, records: records, control: control)
     }
+
+    /// Makes this engine the one executor of run `id` in this process until ``release(_:_:)``.
+    ///
+    /// - Throws: ``EngineError`` `runLeased` when this engine is executing (or preparing) it
+    ///   already: a second call never starts a second execution.
+    private func claim(_ id: RunID) throws -> RunControl {
+        try activeRuns.withLock { active in
+            guard active[id] == nil else {
+                throw EngineError(
+                    .runLeased,
+                    "Run '\(id)' is being run by this engine right now; wait for it to finish or park, or cancel it.",
+                    runID: id)
+            }
+            let control = RunControl()
+            active[id] = control
+            return control
+        }
+    }
+
+    private func release(_ id: RunID, _ control: RunControl) {
+        activeRuns.withLock { active in
+            if active[id] === control { active[id] = nil }
+        }
+    }
+
+    /// Whether this engine is executing run `id` now.
+    func isExecuting(_ id: RunID) -> Bool { activeRuns.withLock { $0[id] != nil } }
 
     /// Starts run `id`, or continues it when the journal already has it: an idempotent start,
     /// for hosts that fan out runs (one per child organization, one per tenant of a batch) and
@@ -161,32 +190,35 @@ public final class OnboardingEngine: Sendable {
     /// - Throws: ``EngineError`` `unknownRun`, `runLeased` (naming the owner), `graphChanged`
     ///   (with ``EngineError/graphDiff``), `invalidState` for a cancelled run; ``JournalError``.
     public func resume(_ id: RunID, graph: TaskGraph, options: ResumeOptions = ResumeOptions()) async throws -> RunResult {
+        let control = try claim(id)
+        defer { release(id, control) }
         let prepared = try prepareResume(id, graph: graph, options: options)
         guard let run = prepared.run else {
             return RunResult(runID: id, state: .succeeded, tasks: prepared.records)
         }
         logger.info("run resumed", metadata: ["run.id": "\(id)", "actor": "\(options.actor)"])
         broadcaster.publish([EngineEvent(runID: id, kind: .runResumed, at: run.updatedAt, message: options.reason)])
-        return try await execute(graph: graph, run: run, records: prepared.records)
+        return try await execute(graph: graph, run: run, records: prepared.records, control: control)
     }
 
     /// Supervises one run: the runner executes it while this task renews the lease every third
     /// of its duration and stops the runner when a person cancels or the lease is lost.
-    private func execute(graph: TaskGraph, run: RunRecord, records: [TaskRecord]) async throws -> RunResult {
+    private func execute(graph: TaskGraph, run: RunRecord, records: [TaskRecord], control: RunControl) async throws
+        -> RunResult
+    {
         try await tracer.withSpan("onboarding.run", ofKind: .internal) { span in
             span.attributes["onboarding.run.id"] = run.id.rawValue
             span.attributes["onboarding.workflow"] = run.workflow
-            let result = try await supervise(graph: graph, run: run, records: records)
+            let result = try await supervise(graph: graph, run: run, records: records, control: control)
             span.attributes["onboarding.run.state"] = result.state.rawValue
             if result.state == .failed { span.setStatus(SpanStatus(code: .error, message: "the run failed")) }
             return result
         }
     }
 
-    private func supervise(graph: TaskGraph, run: RunRecord, records: [TaskRecord]) async throws -> RunResult {
-        let control = RunControl()
-        activeRuns.withLock { $0[run.id] = control }
-        defer { _ = activeRuns.withLock { $0.removeValue(forKey: run.id) } }
+    private func supervise(graph: TaskGraph, run: RunRecord, records: [TaskRecord], control: RunControl) async throws
+        -> RunResult
+    {
         let clock = self.clock
         let renewEvery = configuration.leaseDuration.seconds / 3
         do {

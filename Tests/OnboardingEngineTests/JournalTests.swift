@@ -228,3 +228,59 @@ struct PermitTests {
         #expect(together.peak == 2, "…and at full concurrency")
     }
 }
+
+@Suite("One execution per run inside a process", .timeLimit(.minutes(1)))
+struct OneOwnerTests {
+    @Test func aSecondResumeOfARunThisEngineIsRunningIsRefusedAndTheTaskRunsOnce() async throws {
+        let harness = try Harness(clock: ManualClock())
+        defer { harness.remove() }
+        let release = Flag()
+        let runs = Counter()
+        let slow = ClosureTask(id: "slow") { _ in
+            runs.increment()
+            while !release.isSet { try await Task.sleep(for: .milliseconds(2)) }
+            return NoOutput()
+        }
+        let graph = try TaskGraph(workflow: "one", tasks: [slow])
+        let engine = harness.engine
+        let first = Task { try await engine.start(graph, id: "r", input: Empty()) }
+        await eventually { runs.value == 1 }
+        let error = await #expect(throws: EngineError.self) { _ = try await engine.resume("r", graph: graph) }
+        #expect(error?.code == .runLeased, "\(String(describing: error))")
+        let again = await #expect(throws: EngineError.self) {
+            _ = try await engine.startOrResume(graph, id: "r", input: Empty())
+        }
+        #expect(again?.code == .runLeased)
+        release.set()
+        #expect(try await first.value.state == .succeeded)
+        #expect(runs.value == 1, "never a second execution")
+    }
+
+    @Test func aSupportActionOnARunThisEngineIsRunningIsRefusedNotLost() async throws {
+        let harness = try Harness(clock: ManualClock())
+        defer { harness.remove() }
+        let release = Flag()
+        let started = Flag()
+        let slow = ClosureTask(id: "slow") { _ in
+            started.set()
+            while !release.isSet { try await Task.sleep(for: .milliseconds(2)) }
+            return NoOutput()
+        }
+        let approve = ClosureTask(id: "approve", output: NoOutput.self) { context in
+            guard context.confirmation != nil else { throw TaskInterruption.waitingForPerson(action: "Approve.") }
+            return NoOutput()
+        }
+        let graph = try TaskGraph(workflow: "one", tasks: [slow, approve])
+        let engine = harness.engine
+        let running = Task { try await engine.start(graph, id: "r", input: Empty(), options: RunOptions(maxIdleWait: .zero)) }
+        await eventually { started.isSet }
+        await eventually { (try? harness.journal.tasks(of: "r").first { $0.id == "approve" }?.state) == .waiting }
+        let error = #expect(throws: EngineError.self) { try engine.confirm("approve", in: "r", actor: "admin") }
+        #expect(error?.code == .runLeased)
+        release.set()
+        #expect(try await running.value.state == .waiting)
+        // Parked now: the confirmation is taken, and the run finishes with it.
+        try engine.confirm("approve", in: "r", actor: "admin")
+        #expect(try await engine.resume("r", graph: graph).state == .succeeded)
+    }
+}

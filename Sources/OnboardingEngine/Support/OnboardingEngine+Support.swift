@@ -155,6 +155,13 @@ extension OnboardingEngine {
         _ run: RunID, actor: String,
         _ body: (SQLiteConnection, Date, [TaskRecord]) throws -> [PendingEvent]
     ) throws {
+        // The runner holds the run's rows in memory and would write over the change.
+        if isExecuting(run) {
+            throw EngineError(
+                .runLeased,
+                "Run '\(run)' is being run by this engine right now; support actions apply once it finishes or parks (or cancel it).",
+                runID: run)
+        }
         let now = clock.now()
         try journal.withConnection { db in
             try db.transaction {
