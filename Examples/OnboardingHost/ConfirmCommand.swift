@@ -31,7 +31,7 @@ struct ConfirmCommand: AsyncParsableCommand {
             if run.state == .cancelled || record?.state != .waiting || record?.park?.kind == .person {
                 try session.engine.confirm(task, in: run.id, actor: actorOption.name, note: note)
             }
-            try await DemoTenant.run(demo) { tenant in try await tenant.admin.perform(action) }
+            try await DemoTenant.run(demo) { tenant in try await tenant.admin.perform(action, park: record?.park) }
             print("Did the admin's part of '\(task)' in the demo tenant.")
         } else {
             try session.engine.confirm(task, in: run.id, actor: actorOption.name, note: note)

@@ -49,12 +49,18 @@ struct DemoAdmin: Sendable {
     }
 
     /// Does `action` in the demo tenant, saying what they do.
-    func perform(_ action: Action) async throws {
+    ///
+    /// - Parameter park: why the task waits; for consent, its message holds the run's consent
+    ///   link (with the run's own `state`), which the admin opens as a person would.
+    func perform(_ action: Action, park: ParkReason?) async throws {
         let org = DemoTenant.organization
         switch action {
         case .consent:
-            let url = tenant.services.identity.adminConsentURL(
-                redirectURI: URL(string: "https://localhost/consent")!, state: "onboarding")
+            guard let link = park.flatMap({ Self.consentLink(in: $0.message) }), let url = URL(string: link),
+                let state = URLComponents(url: url, resolvingAgainstBaseURL: false)?.queryItems?.first(where: { $0.name == "state" })?.value
+            else {
+                throw ValidationFailure("The run does not wait for admin consent (no consent link to open).")
+            }
             print("👤 admin: opening the consent link and accepting")
             let client = HTTPClient(
                 eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
@@ -63,7 +69,7 @@ struct DemoAdmin: Sendable {
             guard let location = response.headers.first(name: "location").flatMap(URL.init(string:)) else {
                 throw ValidationFailure("The demo tenant's consent page answered \(response.status) without a redirect.")
             }
-            _ = try IdentityClient.checkConsentRedirect(location, expectedState: "onboarding")
+            _ = try IdentityClient.checkConsentRedirect(location, expectedState: state)
         case .relay:
             let off = try await tenant.services.essentials.domains(org: org).filter { $0.is_relay != true }.map(\.name)
             print("👤 admin: enabling relay for \(off.joined(separator: ", ")) in the Essentials portal")
@@ -83,6 +89,11 @@ struct DemoAdmin: Sendable {
         }
     }
 
+    /// The consent link in a park message ("… open https://…/adminconsent?… and accept …").
+    static func consentLink(in message: String) -> String? {
+        message.split(separator: " ").first { $0.contains("/adminconsent?") }.map(String.init)
+    }
+
     /// Runs `body` (a start or resume of `run`) with progress, playing the admin: each time the
     /// run stops waiting on a step this admin does (consent, relay, SPF), they do it (confirming
     /// the relay step, which waits for a person) and resume the run, whose re-checks then see it.
@@ -100,7 +111,7 @@ struct DemoAdmin: Sendable {
             let fresh = due.filter { performed.first($0.0) }
             guard !fresh.isEmpty else { break }
             for (action, task) in fresh {
-                try await perform(action)
+                try await perform(action, park: task.park)
                 if task.park?.kind == .person && task.confirmation == nil {
                     try engine.confirm(task.id, in: run, actor: "demo-admin", note: "done in the demo tenant")
                 }

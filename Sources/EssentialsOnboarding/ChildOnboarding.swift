@@ -56,7 +56,8 @@ public enum ChildOnboarding {
                 runID: RunID("\(parent.runID)/\(organization)"), organization: organization,
                 input: OnboardingInput(
                     tenantID: organization, essentialsOrg: organization, syncFrequencyHours: input.syncFrequencyHours,
-                    consentRedirectURI: input.consentRedirectURI, consentState: "\(input.consentState):\(organization)"))
+                    consentRedirectURI: input.consentRedirectURI,
+                    consentState: input.consentState.isEmpty ? "" : "\(input.consentState):\(organization)"))
         }
     }
 

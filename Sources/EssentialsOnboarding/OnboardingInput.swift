@@ -8,7 +8,9 @@ public struct OnboardingInput: Codable, Sendable, Hashable {
     public var syncFrequencyHours: Int
     /// Where the admin-consent redirect goes.
     public var consentRedirectURI: String
-    /// The `state` sent with the consent link and checked on the redirect.
+    /// The `state` sent with the consent link and checked on the redirect. Empty (the default):
+    /// a random nonce per run, made by `admin-consent` on its first attempt and kept in its
+    /// checkpoint, so a forged or stale redirect for another run does not match.
     public var consentState: String
     /// Whether this org is a parent whose customers should be allowed to use integrations.
     public var isParentOrg: Bool
@@ -16,7 +18,7 @@ public struct OnboardingInput: Codable, Sendable, Hashable {
     /// Creates an input.
     public init(
         tenantID: String, essentialsOrg: String, syncFrequencyHours: Int = 24,
-        consentRedirectURI: String = "https://localhost/consent", consentState: String = "onboarding",
+        consentRedirectURI: String = "https://localhost/consent", consentState: String = "",
         isParentOrg: Bool = false
     ) {
         self.tenantID = tenantID

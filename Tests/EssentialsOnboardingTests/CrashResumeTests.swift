@@ -53,7 +53,7 @@ struct CrashResumeTests {
                 try tenant.simulator.grantConsent(GraphPermission.allGraph)
                 tenant.updateSPF()
                 // A little latency on every call stretches the run, so random kills land inside it.
-                _ = tenant.simulator.inject(Fault(match: FaultMatch(), kind: .latency(.milliseconds(4)), trigger: .always))
+                _ = tenant.simulator.inject(Fault(match: FaultMatch(), kind: .latency(.milliseconds(8)), trigger: .always))
                 let process = WorkflowProcess(
                     journal: tenant.journal.path, endpoints: tenant.endpoints, tenantID: try tenant.simulator.tenantId())
                 let first = try process.launch("start")

@@ -87,3 +87,33 @@ struct FieldSafetyTests {
         }
     }
 }
+
+@Suite("Admin consent: a state of its own per run", .timeLimit(.minutes(1)))
+struct ConsentStateTests {
+    /// The consent link's `state` in a parked admin-consent's message.
+    static func state(_ result: RunResult) throws -> String {
+        let message = try #require(result.task("admin-consent")?.park?.message)
+        let link = try #require(message.split(separator: " ").first { $0.contains("/adminconsent?") })
+        let items = URLComponents(string: String(link))?.queryItems ?? []
+        return try #require(items.first { $0.name == "state" }?.value)
+    }
+
+    @Test func eachRunHasItsOwnNonceKeptAcrossReChecksAndAnotherRunsRedirectIsRefused() async throws {
+        try await SimulatedTenant.with { tenant in
+            // No consent yet: both runs wait on admin-consent.
+            let first = try await tenant.engine.start(tenant.graph, id: "a", input: tenant.input, options: RunOptions(maxIdleWait: .zero))
+            let second = try await tenant.engine.start(tenant.graph, id: "b", input: tenant.input, options: RunOptions(maxIdleWait: .zero))
+            let a = try Self.state(first)
+            let b = try Self.state(second)
+            #expect(a != b, "a state per run")
+            #expect(a.count >= 16 && a != "onboarding", "a random nonce: \(a)")
+            let again = try await tenant.engine.resume("a", graph: tenant.graph, options: ResumeOptions(maxIdleWait: .zero))
+            #expect(try Self.state(again) == a, "the same link on every re-check")
+            // A redirect carrying run b's state is not accepted for run a.
+            let forged = try #require(URL(string: "https://localhost/consent?tenant=t&admin_consent=True&state=\(b)"))
+            #expect(throws: ServiceError.self) { _ = try IdentityClient.checkConsentRedirect(forged, expectedState: a) }
+            let genuine = try #require(URL(string: "https://localhost/consent?tenant=t&admin_consent=True&state=\(a)"))
+            #expect(try IdentityClient.checkConsentRedirect(genuine, expectedState: a) == "t")
+        }
+    }
+}

@@ -11,6 +11,8 @@ public struct AdminConsent: OnboardingTask {
     let services: OnboardingServices
     let configuration: OnboardingConfiguration
 
+    /// 2: the consent link's `state` is a random nonce per run unless the host sets one.
+    public var version: Int { 2 }
     public var id: TaskID { "admin-consent" }
     public var dependencies: [TaskID] { ["feature-entitlement"] }
     public var effect: TaskEffect { .readOnly }
@@ -21,7 +23,7 @@ public struct AdminConsent: OnboardingTask {
         guard missing.isEmpty else {
             let url = services.identity.adminConsentURL(
                 redirectURI: URL(string: input.consentRedirectURI) ?? URL(string: "https://localhost/consent")!,
-                state: input.consentState)
+                state: try await consentState(context, input: input))
             throw TaskInterruption.waitingForCondition(
                 "A Global Admin of the tenant must grant admin consent: open \(url.absoluteString) and accept. Still missing: \(missing.sorted().joined(separator: ", ")).",
                 recheckAfter: configuration.consentRecheck)
@@ -33,6 +35,20 @@ public struct AdminConsent: OnboardingTask {
         let missing = try await missingRoles()
         return missing.isEmpty ? .satisfied : .wouldChange(["wait for admin consent to: \(missing.sorted().joined(separator: ", "))"])
     }
+
+    /// The consent link's `state`: the host's, or this run's random nonce, made on the first
+    /// attempt and kept in the checkpoint so every re-check shows the same link.
+    private func consentState(_ context: TaskContext, input: OnboardingInput) async throws -> String {
+        if !input.consentState.isEmpty { return input.consentState }
+        if let saved = try await context.checkpoint(as: ConsentCheckpoint.self) { return saved.state }
+        var generator = SystemRandomNumberGenerator()
+        let state = (0..<4).map { _ in String(generator.next() as UInt32, radix: 16) }.joined(separator: "-")
+        try await context.saveCheckpoint(ConsentCheckpoint(state: state))
+        return state
+    }
+
+    /// What admin-consent keeps between attempts.
+    struct ConsentCheckpoint: Codable, Sendable { var state: String }
 
     /// The Graph permissions a fresh token lacks; all of them when no token can be had yet.
     private func missingRoles() async throws -> Set<String> {
