@@ -33,6 +33,17 @@ struct HostileNetworkTests {
         ) { elsewhere, endpoints in try await body(elsewhere, endpoints.base) }
     }
 
+    /// A consented tenant with its DNS ready and Graph pages of 10 (25 users: three pages).
+    static func withPagedTenant(_ body: (SimulatedTenant) async throws -> Void) async throws {
+        var configuration = SimulatedTenant.configuration
+        configuration.pageSize = 10
+        try await SimulatedTenant.with(configuration: configuration) { tenant in
+            try tenant.simulator.grantConsent(GraphPermission.allGraph)
+            tenant.updateSPF()
+            try await body(tenant)
+        }
+    }
+
     enum Redirected: String, CaseIterable, Sendable {
         case essentials, token, graph, exchange
     }
@@ -238,11 +249,7 @@ struct HostileNetworkTests {
     }
 
     @Test func aRefusedLinkIsNeverCheckpointedSoRetryFinishesTheSync() async throws {
-        var configuration = SimulatedTenant.configuration
-        configuration.pageSize = 10  // 25 users: three pages
-        try await SimulatedTenant.with(configuration: configuration) { tenant in
-            try tenant.simulator.grantConsent(GraphPermission.allGraph)
-            tenant.updateSPF()
+        try await Self.withPagedTenant { tenant in
             // The second page of users links to another host.
             tenant.simulator.inject(
                 Fault(
@@ -269,11 +276,7 @@ struct HostileNetworkTests {
     }
 
     @Test func anExpiredSyncLinkRestartsTheSyncWhateverGraphCallsIt() async throws {
-        var configuration = SimulatedTenant.configuration
-        configuration.pageSize = 10
-        try await SimulatedTenant.with(configuration: configuration) { tenant in
-            try tenant.simulator.grantConsent(GraphPermission.allGraph)
-            tenant.updateSPF()
+        try await Self.withPagedTenant { tenant in
             // Graph answers the second page with 410 and a code other than syncStateNotFound.
             tenant.simulator.inject(
                 Fault(
@@ -289,11 +292,7 @@ struct HostileNetworkTests {
     }
 
     @Test func aSavedCursorForAnotherEndpointRestartsTheListing() async throws {
-        var configuration = SimulatedTenant.configuration
-        configuration.pageSize = 10
-        try await SimulatedTenant.with(configuration: configuration) { tenant in
-            try tenant.simulator.grantConsent(GraphPermission.allGraph)
-            tenant.updateSPF()
+        try await Self.withPagedTenant { tenant in
             // A checkpoint saved before cursors were checked, or by a simulator on another port.
             let stale = FirstDirectorySync.Checkpoint(
                 usersNext: "http://127.0.0.1:1/graph/v1.0/users/delta?$skiptoken=old", groupsNext: nil,

@@ -189,17 +189,24 @@ struct StartCommandTests {
 
 @Suite("onboard start's output: line by line into a file, nothing on stdout when refused", .serialized, .timeLimit(.minutes(2)))
 struct StartOutputTests {
-    @Test func progressReachesARedirectedStdoutWhileTheProcessRuns() async throws {
+    /// A simulator (no consent granted) and the `onboard start` arguments for run `r1` against it
+    /// in a fresh journal, with `maxIdleSeconds`.
+    static func withStart(maxIdleSeconds: Int, _ body: ([String]) async throws -> Void) async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("out-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let journal = folder.appendingPathComponent("journal.sqlite").path
         try await TenantSimulator.withRunning(logger: Logger(label: "sim", factory: { _ in SwiftLogNoOpLogHandler() })) { simulator, endpoints in
-            // No consent: the run waits in the process, re-checking, for up to a minute.
-            let start = [
+            try await body([
                 "start", "--journal", journal, "--tenant", try simulator.tenantId(), "--org", "contoso.com", "--run", "r1",
-                "--simulator", endpoints.base, "--dns-port", "\(endpoints.dnsPort!)", "--max-idle-seconds", "60",
-            ]
+                "--simulator", endpoints.base, "--dns-port", "\(endpoints.dnsPort!)", "--max-idle-seconds", "\(maxIdleSeconds)",
+            ])
+        }
+    }
+
+    @Test func progressReachesARedirectedStdoutWhileTheProcessRuns() async throws {
+        // No consent: the run waits in the process, re-checking, for up to a minute.
+        try await Self.withStart(maxIdleSeconds: 60) { start in
             let seen = Mutex<String?>(nil)
             let result = try await onboardInBackground(start, environment: StartCommandTests.environment()) { process, stdout in
                 if stdout.contains("admin-consent waiting") {
@@ -214,15 +221,7 @@ struct StartOutputTests {
     }
 
     @Test func aRunIdInUseIsRefusedWithNothingOnStdout() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("out-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let journal = folder.appendingPathComponent("journal.sqlite").path
-        try await TenantSimulator.withRunning(logger: Logger(label: "sim", factory: { _ in SwiftLogNoOpLogHandler() })) { simulator, endpoints in
-            let start = [
-                "start", "--journal", journal, "--tenant", try simulator.tenantId(), "--org", "contoso.com", "--run", "r1",
-                "--simulator", endpoints.base, "--dns-port", "\(endpoints.dnsPort!)", "--max-idle-seconds", "0",
-            ]
+        try await Self.withStart(maxIdleSeconds: 0) { start in
             #expect(try await onboardInBackground(start, environment: StartCommandTests.environment()).status == 3)
             let again = try await onboardInBackground(start, environment: StartCommandTests.environment())
             expectOneLineError(again, status: 7, containing: "already exists")
