@@ -192,7 +192,7 @@ public final class OnboardingEngine: Sendable {
     public func resume(_ id: RunID, graph: TaskGraph, options: ResumeOptions = ResumeOptions()) async throws -> RunResult {
         let control = try claim(id)
         defer { release(id, control) }
-        let prepared = try prepareResume(id, graph: graph, options: options)
+        let prepared = try await prepareResume(id, graph: graph, options: options)
         guard let run = prepared.run else {
             return RunResult(runID: id, state: .succeeded, tasks: prepared.records)
         }

@@ -7,12 +7,13 @@ extension OnboardingEngine {
     /// Returns `run == nil` when the run already succeeded and there is nothing to do.
     func prepareResume(
         _ id: RunID, graph: TaskGraph, options: ResumeOptions
-    ) throws -> (run: RunRecord?, records: [TaskRecord]) {
+    ) async throws -> (run: RunRecord?, records: [TaskRecord]) {
         let now = clock.now()
         let owner = configuration.ownerID
         let maxCrashes = configuration.maxConsecutiveCrashes
         let actor = configuration.actor
-        return try journal.withConnection { db in
+        // On the journal's queue: reading a large run and writing its recovery stays off the pool.
+        return try await journal.perform { [self] db in
             try db.transaction {
                 var run = try Journal.loadRun(db, id)
                 if run.state == .cancelled {
