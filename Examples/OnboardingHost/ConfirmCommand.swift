@@ -1,4 +1,5 @@
 import ArgumentParser
+import EssentialsOnboarding
 import Foundation
 import OnboardingEngine
 
@@ -26,7 +27,10 @@ struct ConfirmCommand: AsyncParsableCommand {
         let run = try session.run(runID)
         let task = TaskID(taskID)
         let record = try session.journal.tasks(of: run.id).first { $0.id == task }
-        if let demo = try session.input(of: run.id).demo, let action = DemoAdmin.Action(task: task) {
+        // Another host's run: only recording the confirmation (--no-resume) is possible here.
+        let hosted = run.workflow == EssentialsWorkflow.name
+        if !hosted && !resumeOption.noResume { _ = try session.input(of: run) }
+        if hosted, let demo = try session.input(of: run).demo, let action = DemoAdmin.Action(task: task) {
             try demo.requireStateFile()
             if run.state == .cancelled || record?.state != .waiting || record?.park?.kind == .person {
                 try session.engine.confirm(task, in: run.id, actor: actorOption.name, note: note)

@@ -21,6 +21,8 @@ struct RetryCommand: AsyncParsableCommand {
         let session = try SupportSession(journalOption)
         let run = try session.run(runID)
         let task = TaskID(taskID)
+        // Resuming needs the run's workflow: refuse one onboard does not host before writing anything.
+        if !resumeOption.noResume { _ = try session.input(of: run) }
         if from {
             try session.engine.retry(from: task, in: run.id, actor: actorOption.name, reason: reason)
             print("Marked '\(task)' and everything after it to run again.")
