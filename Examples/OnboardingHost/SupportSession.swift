@@ -28,7 +28,7 @@ struct SupportSession {
     func input(of record: RunRecord) throws -> M365Host.RunInput {
         guard record.workflow == EssentialsWorkflow.name else {
             throw ValidationFailure(
-                "Run '\(record.id)' follows workflow '\(record.workflow)', which onboard does not host: resume it from the host that runs that workflow (support actions with --no-resume are recorded for it).")
+                "Run '\(record.id)' follows workflow '\(record.workflow)', which onboard does not host: resume it from the host that runs that workflow (retry and confirm with --no-resume are recorded for it).")
         }
         return try record.decodeInput(as: M365Host.RunInput.self)
     }
