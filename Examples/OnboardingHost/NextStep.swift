@@ -49,8 +49,9 @@ struct NextStep: Codable, Equatable, Sendable {
                 steps.append(
                     NextStep(task: name, kind: "grant", instruction: instruction, command: "onboard resume \(id)"))
             case (.pending, _):
-                // A retry scheduled for later (a server's Retry-After, or backoff): say when, and how to try now.
-                guard let next = task.nextAttemptAt, next > now else { continue }
+                // A retry scheduled well ahead (a server's Retry-After, a long backoff): say when, and
+                // how to try now. Retries due within a minute are left to the engine.
+                guard let next = task.nextAttemptAt, next > now.addingTimeInterval(60) else { continue }
                 var instruction = "Next attempt at \(next.formatted(.iso8601)) when the run is resumed"
                 if let error = task.lastError?.message {
                     instruction += ", after: \(error.trimmingCharacters(in: CharacterSet(charactersIn: ". ")))"

@@ -86,10 +86,17 @@ public final class Journal: Sendable {
             defer { db.close() }  // the last close folds the WAL into the file
             try prepare(db, options: options, creating: true)
         }
-        if link(temporary, path) != 0 && errno != EEXIST {
-            let reason = String(cString: strerror(errno))
-            throw JournalError(.cannotOpen, "Cannot create the journal file \(path): \(reason).", path: path)
+        guard link(temporary, path) != 0 else { return }
+        let code = errno
+        if code == EEXIST { return }  // another process created it first: that journal is used
+        // A file system without hard links: rename, unless a file appeared there meanwhile.
+        if [EPERM, ENOTSUP, EOPNOTSUPP, EMLINK, ENOSYS].contains(code), !FileManager.default.fileExists(atPath: path),
+            rename(temporary, path) == 0
+        {
+            return
         }
+        let reason = String(cString: strerror(code))
+        throw JournalError(.cannotOpen, "Cannot create the journal file \(path): \(reason).", path: path)
     }
 
     private static func prepare(_ db: SQLiteConnection, options: JournalOptions, creating: Bool) throws(JournalError) {
