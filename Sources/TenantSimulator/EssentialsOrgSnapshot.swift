@@ -9,16 +9,16 @@ public struct EssentialsOrgSnapshot: Sendable, Hashable {
     /// The listed features.
     public var features: [String]
     /// Domains as `GET /orgs/{domain}/domains` lists them.
-    public var domains: [JSONValue]
+    public var domains: [SimulatorJSON]
     /// Users as `GET /orgs/{domain}/users` lists them.
-    public var users: [JSONValue]
+    public var users: [SimulatorJSON]
     /// The Azure sync settings.
-    public var azureSettings: JSONValue
+    public var azureSettings: SimulatorJSON
     /// The integrations setting (`allow_customers_to_use_integrations`).
-    public var integrationSettings: JSONValue
+    public var integrationSettings: SimulatorJSON
 
     /// The snapshot as JSON.
-    public var json: JSONValue {
+    public var json: SimulatorJSON {
         [
             "domain": .string(domain), "region": .string(region),
             "parentDomain": parentDomain.map { .string($0) } ?? .null,

@@ -27,7 +27,7 @@ public struct SimulatorSnapshot: Sendable, Hashable {
     }
 
     /// The snapshot as JSON (what `GET /_simulator/state` answers).
-    public var json: JSONValue {
+    public var json: SimulatorJSON {
         [
             "now": .string(ISO8601DateFormatter().string(from: now)),
             "activeFaults": .integer(activeFaults),

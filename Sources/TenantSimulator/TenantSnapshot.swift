@@ -11,22 +11,22 @@ public struct TenantSnapshot: Sendable, Hashable {
     /// Names of the Graph permissions granted to the application.
     public var grantedPermissions: [String]
     /// App role assignments as Graph lists them (including those not yet visible to reads).
-    public var appRoleAssignments: [JSONValue]
+    public var appRoleAssignments: [SimulatorJSON]
     /// Directory role assignments as Graph lists them.
-    public var directoryRoleAssignments: [JSONValue]
+    public var directoryRoleAssignments: [SimulatorJSON]
     /// Exchange inbound connectors as `Get-InboundConnector` returns them.
-    public var inboundConnectors: [JSONValue]
+    public var inboundConnectors: [SimulatorJSON]
     /// Exchange outbound connectors.
-    public var outboundConnectors: [JSONValue]
+    public var outboundConnectors: [SimulatorJSON]
     /// Exchange transport rules.
-    public var transportRules: [JSONValue]
+    public var transportRules: [SimulatorJSON]
     /// Users in the directory now.
     public var userCount: Int
     /// Groups in the directory.
     public var groupCount: Int
 
     /// The snapshot as JSON.
-    public var json: JSONValue {
+    public var json: SimulatorJSON {
         [
             "tenantId": .string(tenantId), "name": .string(name), "domains": .array(domains.map { .string($0) }),
             "servicePrincipalId": servicePrincipalId.map { .string($0) } ?? .null,

@@ -81,7 +81,7 @@ struct RecordedOutput: Codable, Sendable {
     init(bytes: [UInt8]) { self.bytes = bytes }
     init(from decoder: any Decoder) throws { bytes = [] }
     func encode(to encoder: any Encoder) throws {
-        let value = try JSONDecoder().decode(EssentialsOnboarding.JSONValue.self, from: Data(bytes))
+        let value = try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
         try value.encode(to: encoder)
     }
 }

@@ -4,7 +4,7 @@ import Testing
 
 @Suite("Exchange Online admin API", .timeLimit(.minutes(2)))
 struct ExchangeTests {
-    static let inbound: JSONValue = [
+    static let inbound: SimulatorJSON = [
         "Name": "Proofpoint Essentials Inbound", "ConnectorType": "Partner", "SenderDomains": ["*"],
         "SenderIPAddresses": ["67.231.144.0/24", "67.231.145.0/24"], "RestrictDomainsToIPAddresses": true,
         "RequireTls": true, "Enabled": true,
@@ -82,7 +82,7 @@ struct ExchangeTests {
                 tooWide.json?["error"]?["details"]?.arrayValue?.first?["message"]?.stringValue?.hasPrefix(
                     "|System.ArgumentException|") == true)
 
-            let outbound: JSONValue = [
+            let outbound: SimulatorJSON = [
                 "Name": "Proofpoint Essentials Outbound", "ConnectorType": "Partner", "RecipientDomains": ["*"],
                 "UseMXRecord": false, "Enabled": false,
             ]
@@ -117,9 +117,9 @@ struct ExchangeTests {
         try await Harness.run { harness async throws in
             let token = try await harness.exchangeReadyToken()
             let name = "Bypass Spam Filtering for Proofpoint Essentials"
-            let rule: JSONValue = ["Name": .string(name), "SenderIpRanges": ["67.231.144.0/24"], "SetSCL": -1]
+            let rule: SimulatorJSON = ["Name": .string(name), "SenderIpRanges": ["67.231.144.0/24"], "SetSCL": -1]
             #expect(try await harness.exchange("New-TransportRule", rule, token: token).status == 200)
-            let state = { () async throws -> JSONValue? in
+            let state = { () async throws -> SimulatorJSON? in
                 try await harness.exchange("Get-TransportRule", ["Identity": .string(name)], token: token).json?[
                     "value"]?.arrayValue?.first?["State"]
             }

@@ -211,7 +211,7 @@ struct GraphTests {
             let filter = "/servicePrincipals?$filter=appId%20eq%20'00000002-0000-0ff1-ce00-000000000000'"
             let exo = try #require(
                 try await harness.graph(filter, token: token).json?["value"]?.arrayValue?.first?["id"]?.stringValue)
-            let body: JSONValue = [
+            let body: SimulatorJSON = [
                 "principalId": .string(ours), "resourceId": .string(exo),
                 "appRoleId": "dc50a0fb-09a3-484d-be87-e023b12c6440",
             ]
@@ -234,7 +234,7 @@ struct GraphTests {
         try await Harness.run { harness async throws in
             let token = try await harness.consentedGraphToken()
             let ours = try #require(harness.simulator.snapshot().tenants[0].servicePrincipalId)
-            let body: JSONValue = [
+            let body: SimulatorJSON = [
                 "principalId": .string(ours), "roleDefinitionId": "29232cdf-9323-42fd-ade2-1d097af3e4de",
                 "directoryScopeId": "/",
             ]

@@ -12,7 +12,7 @@ struct Harness {
         var status: Int
         var headers: HTTPHeaders
         var text: String
-        var json: JSONValue? { JSONValue.parse(Array(text.utf8)) }
+        var json: SimulatorJSON? { SimulatorJSON.parse(Array(text.utf8)) }
     }
 
     let simulator: TenantSimulator
@@ -83,8 +83,8 @@ struct Harness {
             body: body)
     }
 
-    func exchange(_ cmdlet: String, _ parameters: JSONValue = [:], token: String) async throws -> Answer {
-        let body: JSONValue = ["CmdletInput": ["CmdletName": .string(cmdlet), "Parameters": parameters]]
+    func exchange(_ cmdlet: String, _ parameters: SimulatorJSON = [:], token: String) async throws -> Answer {
+        let body: SimulatorJSON = ["CmdletInput": ["CmdletName": .string(cmdlet), "Parameters": parameters]]
         return try await exchangeRaw(body.serialized(), token: token)
     }
 
@@ -117,7 +117,7 @@ struct Harness {
         let graphToken = try await consentedGraphToken()
         try simulator.grantConsent([.exchangeManageAsApp])
         let principal = try #require(simulator.snapshot().tenants.first?.servicePrincipalId)
-        let body: JSONValue = [
+        let body: SimulatorJSON = [
             "principalId": .string(principal), "roleDefinitionId": "29232cdf-9323-42fd-ade2-1d097af3e4de",
             "directoryScopeId": "/",
         ]
@@ -128,13 +128,13 @@ struct Harness {
     }
 
     /// The decoded payload of a JWT-shaped token.
-    static func claims(_ token: String) -> JSONValue? {
+    static func claims(_ token: String) -> SimulatorJSON? {
         let parts = token.split(separator: ".")
         guard parts.count == 3 else { return nil }
         var base64 = parts[1].replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while base64.count % 4 != 0 { base64 += "=" }
         guard let data = Data(base64Encoded: base64) else { return nil }
-        return JSONValue.parse(Array(data))
+        return SimulatorJSON.parse(Array(data))
     }
 }
 

@@ -33,8 +33,8 @@ enum ClientAssertion {
     ) -> (code: Int, description: String)? {
         let parts = assertion.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let headerBytes = Base64URL.decode(parts[0]), let claimBytes = Base64URL.decode(parts[1]),
-            let signature = Base64URL.decode(parts[2]), let header = JSONValue.parse(headerBytes),
-            let claims = JSONValue.parse(claimBytes)
+            let signature = Base64URL.decode(parts[2]), let header = SimulatorJSON.parse(headerBytes),
+            let claims = SimulatorJSON.parse(claimBytes)
         else {
             return (50027, "JWT token is invalid or malformed.")
         }

@@ -2,15 +2,15 @@
 struct EssentialsState: Sendable {
     struct Org: Sendable {
         var seed: EssentialsOrgSeed
-        var domains: [[String: JSONValue]] = []
-        var users: [[String: JSONValue]] = []
+        var domains: [[String: SimulatorJSON]] = []
+        var users: [[String: SimulatorJSON]] = []
         /// Lower-cased addresses of `users`, so adding 100,000 users stays linear.
         var userEmails: Set<String> = []
-        var azureSettings: JSONValue = [
+        var azureSettings: SimulatorJSON = [
             "enabled": false, "tenant_id": nil, "sync_users": true, "sync_groups": true, "sync_frequency_hours": 24,
             "first_sync_done": false,
         ]
-        var integrationSettings: JSONValue = ["allow_customers_to_use_integrations": false]
+        var integrationSettings: SimulatorJSON = ["allow_customers_to_use_integrations": false]
     }
 
     var orgs: [String: Org] = [:]

@@ -1,6 +1,6 @@
-/// A small JSON parser (RFC 8259) straight into ``JSONValue``.
+/// A small JSON parser (RFC 8259) straight into ``SimulatorJSON``.
 ///
-/// Request bodies are parsed on every call; decoding `JSONValue` through `JSONDecoder` tries each
+/// Request bodies are parsed on every call; decoding `SimulatorJSON` through `JSONDecoder` tries each
 /// case in turn and pays for every failed attempt, which dominated a 100,000-user sync.
 struct JSONParser {
     private let bytes: [UInt8]
@@ -8,7 +8,7 @@ struct JSONParser {
     private var depth = 0
 
     /// Parses `bytes`, or returns `nil` for anything that is not exactly one JSON value.
-    static func parse(_ bytes: some Collection<UInt8>) -> JSONValue? {
+    static func parse(_ bytes: some Collection<UInt8>) -> SimulatorJSON? {
         var parser = JSONParser(bytes: Array(bytes))
         guard let value = parser.value() else { return nil }
         parser.skipSpace()
@@ -21,13 +21,13 @@ struct JSONParser {
         while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
     }
 
-    private mutating func value() -> JSONValue? {
+    private mutating func value() -> SimulatorJSON? {
         skipSpace()
         guard index < bytes.count else { return nil }
         switch bytes[index] {
         case UInt8(ascii: "{"): return object()
         case UInt8(ascii: "["): return array()
-        case UInt8(ascii: "\""): return string().map(JSONValue.string)
+        case UInt8(ascii: "\""): return string().map(SimulatorJSON.string)
         case UInt8(ascii: "t"): return literal("true", .bool(true))
         case UInt8(ascii: "f"): return literal("false", .bool(false))
         case UInt8(ascii: "n"): return literal("null", .null)
@@ -35,19 +35,19 @@ struct JSONParser {
         }
     }
 
-    private mutating func literal(_ word: String, _ value: JSONValue) -> JSONValue? {
+    private mutating func literal(_ word: String, _ value: SimulatorJSON) -> SimulatorJSON? {
         let utf8 = Array(word.utf8)
         guard index + utf8.count <= bytes.count, Array(bytes[index..<index + utf8.count]) == utf8 else { return nil }
         index += utf8.count
         return value
     }
 
-    private mutating func object() -> JSONValue? {
+    private mutating func object() -> SimulatorJSON? {
         depth += 1
         defer { depth -= 1 }
         guard depth < 256 else { return nil }
         index += 1
-        var members: [String: JSONValue] = [:]
+        var members: [String: SimulatorJSON] = [:]
         skipSpace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
@@ -74,12 +74,12 @@ struct JSONParser {
         }
     }
 
-    private mutating func array() -> JSONValue? {
+    private mutating func array() -> SimulatorJSON? {
         depth += 1
         defer { depth -= 1 }
         guard depth < 256 else { return nil }
         index += 1
-        var elements: [JSONValue] = []
+        var elements: [SimulatorJSON] = []
         skipSpace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
             index += 1
@@ -155,7 +155,7 @@ struct JSONParser {
         return value
     }
 
-    private mutating func number() -> JSONValue? {
+    private mutating func number() -> SimulatorJSON? {
         let start = index
         if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
         var isInteger = true

@@ -13,11 +13,11 @@ struct PersistedWorld: Codable {
         var appServicePrincipalCreatedAt: Date?
         var appRoleAssignments: [TenantState.AppRoleAssignment]
         var directoryRoleAssignments: [TenantState.DirectoryRoleAssignment]
-        var inboundConnectors: [[String: JSONValue]]
-        var outboundConnectors: [[String: JSONValue]]
-        var transportRules: [[String: JSONValue]]
+        var inboundConnectors: [[String: SimulatorJSON]]
+        var outboundConnectors: [[String: SimulatorJSON]]
+        var transportRules: [[String: SimulatorJSON]]
         var messages: [String: TenantState.Message]
-        var addedUsers: [String: JSONValue]
+        var addedUsers: [String: SimulatorJSON]
         var addedUserOrder: [String]
         var removedUsers: Set<String>
         var userChanges: [TenantState.Change]
@@ -26,10 +26,10 @@ struct PersistedWorld: Codable {
     }
 
     struct Organization: Codable {
-        var domains: [[String: JSONValue]]
-        var users: [[String: JSONValue]]
-        var azureSettings: JSONValue
-        var integrationSettings: JSONValue
+        var domains: [[String: SimulatorJSON]]
+        var users: [[String: SimulatorJSON]]
+        var azureSettings: SimulatorJSON
+        var integrationSettings: SimulatorJSON
     }
 
     var format: String

@@ -11,7 +11,7 @@ struct SimReply: Error, Sendable {
     var trickle: Duration?
     var fault: String?
 
-    static func json(_ status: Int, _ value: JSONValue, headers: [(String, String)] = []) -> SimReply {
+    static func json(_ status: Int, _ value: SimulatorJSON, headers: [(String, String)] = []) -> SimReply {
         SimReply(
             status: status, headers: [("Content-Type", "application/json; charset=utf-8")] + headers,
             body: Array(value.serialized().utf8))

@@ -41,11 +41,11 @@ struct TenantState: Sendable {
     var appServicePrincipalCreatedAt: Date?
     var appRoleAssignments: [AppRoleAssignment] = []
     var directoryRoleAssignments: [DirectoryRoleAssignment] = []
-    var inboundConnectors: [[String: JSONValue]] = []
-    var outboundConnectors: [[String: JSONValue]] = []
-    var transportRules: [[String: JSONValue]] = []
+    var inboundConnectors: [[String: SimulatorJSON]] = []
+    var outboundConnectors: [[String: SimulatorJSON]] = []
+    var transportRules: [[String: SimulatorJSON]] = []
     var messages: [String: Message] = [:]
-    var addedUsers: [String: JSONValue] = [:]
+    var addedUsers: [String: SimulatorJSON] = [:]
     var addedUserOrder: [String] = []
     var removedUsers: Set<String> = []
     var userChanges: [Change] = []
@@ -98,7 +98,7 @@ struct TenantState: Sendable {
         return index
     }
 
-    func seededUser(_ index: Int) -> JSONValue {
+    func seededUser(_ index: Int) -> SimulatorJSON {
         let mixed = SeededRandom.mix(seed.seed &+ UInt64(index))
         let given = Self.givenNames[Int(mixed % UInt64(Self.givenNames.count))]
         let surname = Self.surnames[Int((mixed >> 8) % UInt64(Self.surnames.count))]
@@ -110,7 +110,7 @@ struct TenantState: Sendable {
         ]
     }
 
-    func user(id: String) -> JSONValue? {
+    func user(id: String) -> SimulatorJSON? {
         let lowered = id.lowercased()
         if removedUsers.contains(lowered) { return nil }
         if let index = userIndex(lowered) { return seededUser(index) }
@@ -124,8 +124,8 @@ struct TenantState: Sendable {
     }
 
     /// Users from the cursor position on (seeded then added), skipping removed ones.
-    func users(from cursor: Int, limit: Int) -> (users: [JSONValue], next: Int?) {
-        var result: [JSONValue] = []
+    func users(from cursor: Int, limit: Int) -> (users: [SimulatorJSON], next: Int?) {
+        var result: [SimulatorJSON] = []
         var position = cursor
         let total = seed.userCount + addedUserOrder.count
         while position < total && result.count < limit {
@@ -142,7 +142,7 @@ struct TenantState: Sendable {
 
     func groupIndex(_ id: String) -> Int? { index(of: id, kind: "group", count: seed.groupCount) }
 
-    func group(_ index: Int) -> JSONValue {
+    func group(_ index: Int) -> SimulatorJSON {
         let name = "\(Self.groupNames[index % Self.groupNames.count]) \(index)"
         let nickname = name.lowercased().replacingOccurrences(of: " ", with: "")
         return [

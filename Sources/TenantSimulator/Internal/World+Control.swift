@@ -20,7 +20,7 @@ extension World {
             }
             return SimReply(status: 204)
         }
-        guard let body = JSONValue.parse(request.body)?.objectValue else {
+        guard let body = SimulatorJSON.parse(request.body)?.objectValue else {
             return Self.controlError(400, "The body must be a JSON object.")
         }
         switch segments[1] {
@@ -48,7 +48,7 @@ extension World {
         }
     }
 
-    static func number(_ value: JSONValue?) -> Double? {
+    static func number(_ value: SimulatorJSON?) -> Double? {
         switch value {
         case .integer(let number): return Double(number)
         case .number(let number) where number.isFinite: return number
@@ -56,7 +56,7 @@ extension World {
         }
     }
 
-    private mutating func updateTimings(_ body: [String: JSONValue]) -> SimReply {
+    private mutating func updateTimings(_ body: [String: SimulatorJSON]) -> SimReply {
         let fields: [(String, WritableKeyPath<SimulatorTimings, Duration>)] = [
             ("servicePrincipalReplicationLagSeconds", \.servicePrincipalReplicationLag),
             ("appRoleAssignmentReadLagSeconds", \.appRoleAssignmentReadLag),
@@ -84,7 +84,7 @@ extension World {
                     uniqueKeysWithValues: fields.map { ($0.0, .number(timings[keyPath: $0.1].simulatorSeconds)) })))
     }
 
-    private mutating func armFault(_ body: [String: JSONValue]) -> SimReply {
+    private mutating func armFault(_ body: [String: SimulatorJSON]) -> SimReply {
         let retryAfter = body["retryAfterSeconds"]?.intValue
         let kind: FaultKind
         switch body["kind"]?.stringValue {

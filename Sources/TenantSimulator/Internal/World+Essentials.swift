@@ -68,7 +68,7 @@ extension World {
         case ("GET", 2, "settings") where rest[1] == "azure":
             return .json(200, essentials.orgs[key]!.azureSettings)
         case ("PUT", 2, "settings") where rest[1] == "azure":
-            guard let body = JSONValue.parse(request.body)?.objectValue else {
+            guard let body = SimulatorJSON.parse(request.body)?.objectValue else {
                 return essentialsError(400, "Malformed JSON body.")
             }
             var merged = essentials.orgs[key]!.azureSettings.objectValue ?? [:]
@@ -78,7 +78,7 @@ extension World {
         case ("GET", 2, "settings") where rest[1] == "integrations":
             return .json(200, essentials.orgs[key]!.integrationSettings)
         case ("PUT", 2, "settings") where rest[1] == "integrations":
-            guard let body = JSONValue.parse(request.body)?.objectValue else {
+            guard let body = SimulatorJSON.parse(request.body)?.objectValue else {
                 return essentialsError(400, "Malformed JSON body.")
             }
             guard let allow = body["allow_customers_to_use_integrations"]?.boolValue else {
@@ -91,11 +91,11 @@ extension World {
         }
     }
 
-    static func named(_ object: [String: JSONValue], _ field: String, _ value: String) -> Bool {
+    static func named(_ object: [String: SimulatorJSON], _ field: String, _ value: String) -> Bool {
         object[field]?.stringValue?.lowercased() == value.lowercased()
     }
 
-    func orgJSON(_ key: String) -> JSONValue {
+    func orgJSON(_ key: String) -> SimulatorJSON {
         let org = essentials.orgs[key]!.seed
         return [
             "primary_domain": .string(org.domain), "name": .string(org.name), "region": .string(org.region),
@@ -105,7 +105,7 @@ extension World {
     }
 
     private mutating func addDomain(_ key: String, _ bytes: [UInt8]) -> SimReply {
-        guard let body = JSONValue.parse(bytes)?.objectValue else {
+        guard let body = SimulatorJSON.parse(bytes)?.objectValue else {
             return essentialsError(400, "Malformed JSON body.")
         }
         guard let name = body["name"]?.stringValue, !name.isEmpty else {
@@ -117,7 +117,7 @@ extension World {
         guard !essentials.orgs[key]!.domains.contains(where: { Self.named($0, "name", name) }) else {
             return essentialsError(409, "Domain '\(name)' already exists.")
         }
-        let domain: [String: JSONValue] = [
+        let domain: [String: SimulatorJSON] = [
             "name": .string(name.lowercased()), "is_relay": body["is_relay"] ?? false,
             "is_active": body["is_active"] ?? true, "is_primary": false,
         ]
@@ -129,7 +129,7 @@ extension World {
         guard let index = essentials.orgs[key]!.domains.firstIndex(where: { Self.named($0, "name", name) }) else {
             return essentialsError(404, "Domain '\(name)' not found.")
         }
-        guard let body = JSONValue.parse(bytes)?.objectValue else {
+        guard let body = SimulatorJSON.parse(bytes)?.objectValue else {
             return essentialsError(400, "Malformed JSON body.")
         }
         for field in ["is_relay", "is_active"] {
@@ -144,7 +144,7 @@ extension World {
     /// Adds one user (`{"primary_email", …}`, 201 or 409), or many at once (`{"users": [{…}, …]}`: 200 with
     /// `{"created", "existing"}`; the bulk form is the simulator's choice, `DOMAIN.md` does not confirm one).
     private mutating func addUser(_ key: String, _ bytes: [UInt8]) -> SimReply {
-        guard let body = JSONValue.parse(bytes)?.objectValue else {
+        guard let body = SimulatorJSON.parse(bytes)?.objectValue else {
             return essentialsError(400, "Malformed JSON body.")
         }
         if let batch = body["users"]?.arrayValue {
@@ -168,7 +168,7 @@ extension World {
     }
 
     /// Adds a user unless one with that address exists; returns whether it was added.
-    private mutating func insertUser(_ key: String, _ body: [String: JSONValue], email: String) -> Bool {
+    private mutating func insertUser(_ key: String, _ body: [String: SimulatorJSON], email: String) -> Bool {
         guard essentials.orgs[key]!.userEmails.insert(email.lowercased()).inserted else { return false }
         var user = body
         user["primary_email"] = .string(email.lowercased())

@@ -32,7 +32,7 @@ extension World {
     ]
 
     /// Exchange's answer to a parameter name the cmdlet does not have, or `nil`.
-    func unknownParameter(_ collection: ExchangeCollection, _ parameters: [String: JSONValue]) -> SimReply? {
+    func unknownParameter(_ collection: ExchangeCollection, _ parameters: [String: SimulatorJSON]) -> SimReply? {
         guard let known = Self.connectorParameters[collection],
             let name = parameters.keys.sorted().first(where: { !known.contains($0) })
         else { return nil }
@@ -44,7 +44,7 @@ extension World {
 
     /// The cmdlet name of an InvokeCommand body, for route keys; `InvokeCommand` when unreadable.
     static func cmdletName(_ body: [UInt8]) -> String {
-        JSONValue.parse(body)?["CmdletInput"]?["CmdletName"]?.stringValue ?? "InvokeCommand"
+        SimulatorJSON.parse(body)?["CmdletInput"]?["CmdletName"]?.stringValue ?? "InvokeCommand"
     }
 
     mutating func handleExchange(_ request: SimRequest) -> SimReply {
@@ -100,7 +100,7 @@ extension World {
                     "|Microsoft.Exchange.Management.Tasks.ManagementObjectAccessDeniedException|The role assigned to application \(claims.appId) isn't supported in this scenario. Please check online documentation for assigning correct Directory Roles to Azure AD Application for EXO App-Only Authentication."
             )
         }
-        guard let body = JSONValue.parse(request.body), body.objectValue != nil else {
+        guard let body = SimulatorJSON.parse(request.body), body.objectValue != nil else {
             return exchangeError(
                 400, code: "BadRequest",
                 detail: "|System.ArgumentException|The request body could not be parsed as JSON.")
@@ -135,7 +135,7 @@ extension World {
     }
 
     private mutating func runCmdlet(
-        _ key: String, _ name: String, _ parameters: [String: JSONValue], page: ExchangePage
+        _ key: String, _ name: String, _ parameters: [String: SimulatorJSON], page: ExchangePage
     ) -> SimReply {
         let parts = name.split(separator: "-", maxSplits: 1).map(String.init)
         guard parts.count == 2, let collection = ExchangeCollection(rawValue: parts[1]) else {
@@ -160,7 +160,7 @@ extension World {
         )
     }
 
-    func objects(_ key: String, _ collection: ExchangeCollection) -> [[String: JSONValue]] {
+    func objects(_ key: String, _ collection: ExchangeCollection) -> [[String: SimulatorJSON]] {
         switch collection {
         case .inboundConnector: return tenants[key]!.inboundConnectors
         case .outboundConnector: return tenants[key]!.outboundConnectors
@@ -168,7 +168,7 @@ extension World {
         }
     }
 
-    private mutating func store(_ key: String, _ collection: ExchangeCollection, _ objects: [[String: JSONValue]]) {
+    private mutating func store(_ key: String, _ collection: ExchangeCollection, _ objects: [[String: SimulatorJSON]]) {
         switch collection {
         case .inboundConnector: tenants[key]!.inboundConnectors = objects
         case .outboundConnector: tenants[key]!.outboundConnectors = objects
@@ -176,7 +176,7 @@ extension World {
         }
     }
 
-    private func index(of identity: String, in objects: [[String: JSONValue]]) -> Int? {
+    private func index(of identity: String, in objects: [[String: SimulatorJSON]]) -> Int? {
         let wanted = identity.lowercased()
         return objects.firstIndex {
             $0["Identity"]?.stringValue?.lowercased() == wanted || $0["Name"]?.stringValue?.lowercased() == wanted
@@ -200,12 +200,12 @@ extension World {
         )
     }
 
-    private func identityParameter(_ parameters: [String: JSONValue]) -> String? {
+    private func identityParameter(_ parameters: [String: SimulatorJSON]) -> String? {
         parameters["Identity"]?.stringValue
     }
 
     private func getObjects(
-        _ key: String, _ collection: ExchangeCollection, _ parameters: [String: JSONValue], page: ExchangePage
+        _ key: String, _ collection: ExchangeCollection, _ parameters: [String: SimulatorJSON], page: ExchangePage
     ) -> SimReply {
         let all = objects(key, collection)
         if let identity = identityParameter(parameters) {
@@ -214,14 +214,14 @@ extension World {
         }
         let size = max(1, configuration.exchangePageSize)
         let end = min(all.count, page.offset + size)
-        let slice = page.offset < end ? all[page.offset..<end].map { JSONValue.object($0) } : []
-        var answer: [String: JSONValue] = ["value": .array(slice)]
+        let slice = page.offset < end ? all[page.offset..<end].map { SimulatorJSON.object($0) } : []
+        var answer: [String: SimulatorJSON] = ["value": .array(slice)]
         if end < all.count { answer["@odata.nextLink"] = .string(page.link(end)) }
         return .json(200, .object(answer))
     }
 
     /// Checks a connector's or rule's full set of properties; returns the error detail, if any.
-    static func validate(_ collection: ExchangeCollection, _ object: [String: JSONValue]) -> String? {
+    static func validate(_ collection: ExchangeCollection, _ object: [String: SimulatorJSON]) -> String? {
         if let name = object["Name"]?.stringValue, name.count > 64 {
             return
                 "|System.ArgumentException|The length of the property is too long. The maximum length is 64 and the length of the value provided is \(name.count)."
@@ -272,7 +272,7 @@ extension World {
         return true
     }
 
-    private mutating func newObject(_ key: String, _ collection: ExchangeCollection, _ parameters: [String: JSONValue])
+    private mutating func newObject(_ key: String, _ collection: ExchangeCollection, _ parameters: [String: SimulatorJSON])
         -> SimReply
     {
         if let refused = unknownParameter(collection, parameters) { return refused }
@@ -308,7 +308,7 @@ extension World {
         return .json(200, ["value": [.object(object)]])
     }
 
-    private mutating func setObject(_ key: String, _ collection: ExchangeCollection, _ parameters: [String: JSONValue])
+    private mutating func setObject(_ key: String, _ collection: ExchangeCollection, _ parameters: [String: SimulatorJSON])
         -> SimReply
     {
         guard let identity = identityParameter(parameters) else { return missingParameter("Identity") }
@@ -336,7 +336,7 @@ extension World {
     }
 
     private mutating func removeObject(
-        _ key: String, _ collection: ExchangeCollection, _ parameters: [String: JSONValue]
+        _ key: String, _ collection: ExchangeCollection, _ parameters: [String: SimulatorJSON]
     ) -> SimReply {
         guard let identity = identityParameter(parameters) else { return missingParameter("Identity") }
         var all = objects(key, collection)
@@ -346,7 +346,7 @@ extension World {
         return .json(200, ["value": []])
     }
 
-    private mutating func setRuleState(_ key: String, enabled: Bool, _ parameters: [String: JSONValue]) -> SimReply {
+    private mutating func setRuleState(_ key: String, enabled: Bool, _ parameters: [String: SimulatorJSON]) -> SimReply {
         guard let identity = identityParameter(parameters) else { return missingParameter("Identity") }
         var all = tenants[key]!.transportRules
         guard let found = index(of: identity, in: all) else { return objectNotFound(identity) }

@@ -100,9 +100,9 @@ extension World {
         )
     }
 
-    func context(_ suffix: String) -> JSONValue { .string("\(baseURL)/graph/v1.0/$metadata#\(suffix)") }
+    func context(_ suffix: String) -> SimulatorJSON { .string("\(baseURL)/graph/v1.0/$metadata#\(suffix)") }
 
-    static func iso(_ date: Date) -> JSONValue { .string(timestamp(date)) }
+    static func iso(_ date: Date) -> SimulatorJSON { .string(timestamp(date)) }
 
     /// `$filter=name eq 'value'` → value, when the property is the expected one.
     static func equalityFilter(_ filter: String, property: String) -> String? {
@@ -141,9 +141,9 @@ extension World {
 
     // MARK: Service principals
 
-    func servicePrincipalJSON(_ key: String, _ id: String) -> JSONValue? {
+    func servicePrincipalJSON(_ key: String, _ id: String) -> SimulatorJSON? {
         let tenant = tenants[key]!
-        func roles(_ permissions: [GraphPermission]) -> JSONValue {
+        func roles(_ permissions: [GraphPermission]) -> SimulatorJSON {
             .array(
                 permissions.map {
                     [
@@ -178,7 +178,7 @@ extension World {
         return nil
     }
 
-    func visibleServicePrincipals(_ key: String) -> [JSONValue] {
+    func visibleServicePrincipals(_ key: String) -> [SimulatorJSON] {
         let tenant = tenants[key]!
         return [tenant.graphServicePrincipalId, tenant.exchangeServicePrincipalId, tenant.appServicePrincipalId]
             .compactMap { $0 }.compactMap { servicePrincipalJSON(key, $0) }
@@ -204,8 +204,8 @@ extension World {
 
     // MARK: App role assignments
 
-    func appRoleAssignmentJSON(_ key: String, _ assignment: TenantState.AppRoleAssignment) -> JSONValue {
-        let resourceName: JSONValue = servicePrincipalJSON(key, assignment.resourceId)?["displayName"] ?? .null
+    func appRoleAssignmentJSON(_ key: String, _ assignment: TenantState.AppRoleAssignment) -> SimulatorJSON {
+        let resourceName: SimulatorJSON = servicePrincipalJSON(key, assignment.resourceId)?["displayName"] ?? .null
         return [
             "id": .string(assignment.id), "principalId": .string(assignment.principalId),
             "principalType": "ServicePrincipal", "principalDisplayName": .string(configuration.application.displayName),
@@ -230,7 +230,7 @@ extension World {
 
     mutating func createAppRoleAssignment(_ key: String, _ id: String, _ body: [UInt8]) -> SimReply {
         guard servicePrincipalJSON(key, id.lowercased()) != nil else { return notFound(id) }
-        guard let json = JSONValue.parse(body), json.objectValue != nil else { return badJSON() }
+        guard let json = SimulatorJSON.parse(body), json.objectValue != nil else { return badJSON() }
         guard let principalId = json["principalId"]?.stringValue?.lowercased(),
             let resourceId = json["resourceId"]?.stringValue?.lowercased(),
             let appRoleId = json["appRoleId"]?.stringValue?.lowercased()
@@ -264,7 +264,7 @@ extension World {
 
     // MARK: Directory role assignments
 
-    func roleAssignmentJSON(_ assignment: TenantState.DirectoryRoleAssignment) -> JSONValue {
+    func roleAssignmentJSON(_ assignment: TenantState.DirectoryRoleAssignment) -> SimulatorJSON {
         [
             "id": .string(assignment.id), "principalId": .string(assignment.principalId),
             "roleDefinitionId": .string(assignment.roleDefinitionId),
@@ -289,7 +289,7 @@ extension World {
     }
 
     mutating func createRoleAssignment(_ key: String, _ body: [UInt8]) -> SimReply {
-        guard let json = JSONValue.parse(body), json.objectValue != nil else { return badJSON() }
+        guard let json = SimulatorJSON.parse(body), json.objectValue != nil else { return badJSON() }
         guard let principalId = json["principalId"]?.stringValue?.lowercased(),
             let roleDefinitionId = json["roleDefinitionId"]?.stringValue?.lowercased()
         else {
@@ -320,7 +320,7 @@ extension World {
     // MARK: Domains
 
     func listDomains(_ key: String) -> SimReply {
-        let domains = tenants[key]!.domains.map { domain -> JSONValue in
+        let domains = tenants[key]!.domains.map { domain -> SimulatorJSON in
             [
                 "id": .string(domain.name), "isVerified": .bool(domain.isVerified),
                 "isDefault": .bool(domain.isDefault),
@@ -333,7 +333,7 @@ extension World {
 
     // MARK: Users and groups
 
-    func findUser(_ key: String, _ id: String) -> JSONValue? {
+    func findUser(_ key: String, _ id: String) -> SimulatorJSON? {
         let tenant = tenants[key]!
         if let found = tenant.user(id: id) { return found }
         // A seeded user principal name ends its local part with the user's index.
@@ -372,7 +372,7 @@ extension World {
         case .failure(let reply): return reply
         }
         let page = tenants[key]!.users(from: cursor, limit: top)
-        var body: [String: JSONValue] = ["@odata.context": context("users"), "value": .array(page.users)]
+        var body: [String: SimulatorJSON] = ["@odata.context": context("users"), "value": .array(page.users)]
         if let next = page.next {
             body["@odata.nextLink"] = .string(
                 "\(baseURL)/graph/v1.0/users?$top=\(top)&$skiptoken=\(Self.encodeCursor(["u", String(next)]))")
@@ -389,7 +389,7 @@ extension World {
         }
         let tenant = tenants[key]!
         let end = min(tenant.seed.groupCount, cursor + top)
-        var body: [String: JSONValue] = [
+        var body: [String: SimulatorJSON] = [
             "@odata.context": context("groups"), "value": .array((min(cursor, end)..<end).map { tenant.group($0) }),
         ]
         if end < tenant.seed.groupCount {
@@ -409,14 +409,14 @@ extension World {
         case .failure(let reply): return reply
         }
         let end = min(tenant.memberCount, cursor + top)
-        let members = (min(cursor, end)..<end).compactMap { position -> JSONValue? in
+        let members = (min(cursor, end)..<end).compactMap { position -> SimulatorJSON? in
             let index = tenant.memberIndex(group: group, position: position)
             guard !tenant.removedUsers.contains(tenant.userId(index)), case .object(var user) = tenant.seededUser(index)
             else { return nil }
             user["@odata.type"] = "#microsoft.graph.user"
             return .object(user)
         }
-        var body: [String: JSONValue] = ["@odata.context": context("directoryObjects"), "value": .array(members)]
+        var body: [String: SimulatorJSON] = ["@odata.context": context("directoryObjects"), "value": .array(members)]
         if end < tenant.memberCount {
             body["@odata.nextLink"] = .string(
                 "\(baseURL)/graph/v1.0/groups/\(id)/members?$top=\(top)&$skiptoken=\(Self.encodeCursor(["m", String(end)]))"
@@ -458,7 +458,7 @@ extension World {
             case .failure(let reply): return reply
             }
             var seen = Set<String>()
-            var changes: [JSONValue] = []
+            var changes: [SimulatorJSON] = []
             for change in tenant.userChanges.reversed() where change.version > since && !seen.contains(change.userId) {
                 seen.insert(change.userId)
                 if let user = tenant.user(id: change.userId) {
@@ -490,7 +490,7 @@ extension World {
             version = started
         }
         let page = tenant.users(from: cursor, limit: top)
-        var body: [String: JSONValue] = ["@odata.context": context("users"), "value": .array(page.users)]
+        var body: [String: SimulatorJSON] = ["@odata.context": context("users"), "value": .array(page.users)]
         if let next = page.next {
             body["@odata.nextLink"] = .string(
                 "\(link)?$top=\(top)&$skiptoken=\(Self.encodeCursor(["us", String(next), String(version)]))")
@@ -526,7 +526,7 @@ extension World {
             cursor = value
         }
         let end = min(tenant.seed.groupCount, cursor + top)
-        var body: [String: JSONValue] = [
+        var body: [String: SimulatorJSON] = [
             "@odata.context": context("groups"), "value": .array((min(cursor, end)..<end).map { tenant.group($0) }),
         ]
         if end < tenant.seed.groupCount {
@@ -540,7 +540,7 @@ extension World {
 
     // MARK: Messages
 
-    func messageJSON(_ message: TenantState.Message) -> JSONValue {
+    func messageJSON(_ message: TenantState.Message) -> SimulatorJSON {
         [
             "id": .string(message.id), "subject": .string(message.subject),
             "parentFolderId": .string(message.parentFolderId),
@@ -556,7 +556,7 @@ extension World {
 
     mutating func moveMessage(_ key: String, _ userId: String, _ messageId: String, _ body: [UInt8]) -> SimReply {
         guard let user = findUser(key, userId), let id = user["id"]?.stringValue else { return notFound(userId) }
-        guard let json = JSONValue.parse(body), json.objectValue != nil else { return badJSON() }
+        guard let json = SimulatorJSON.parse(body), json.objectValue != nil else { return badJSON() }
         guard let destination = json["destinationId"]?.stringValue, !destination.isEmpty else {
             return graphError(400, "ErrorInvalidIdMalformed", "Id is malformed.")
         }

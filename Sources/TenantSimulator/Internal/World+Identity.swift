@@ -221,8 +221,8 @@ extension World {
     }
 
     func encodeToken(_ claims: TokenClaims, servicePrincipalId: String) -> String {
-        let header: JSONValue = ["typ": "JWT", "alg": "RS256", "kid": "simulator"]
-        var payload: [String: JSONValue] = [
+        let header: SimulatorJSON = ["typ": "JWT", "alg": "RS256", "kid": "simulator"]
+        var payload: [String: SimulatorJSON] = [
             "aud": .string(claims.audience), "iss": .string("https://sts.windows.net/\(claims.tenantId)/"),
             "tid": .string(claims.tenantId), "appid": .string(claims.appId), "oid": .string(servicePrincipalId),
             "sub": .string(servicePrincipalId), "idtyp": "app", "ver": "1.0",
@@ -232,7 +232,7 @@ extension World {
         if !claims.roles.isEmpty { payload["roles"] = .array(claims.roles.map { .string($0) }) }
         let body =
             Base64URL.encode(Array(header.serialized().utf8)) + "."
-            + Base64URL.encode(Array(JSONValue.object(payload).serialized().utf8))
+            + Base64URL.encode(Array(SimulatorJSON.object(payload).serialized().utf8))
         return body + "." + signature(body)
     }
 
@@ -244,7 +244,7 @@ extension World {
         let token = header.dropFirst(7).trimmingCharacters(in: .whitespaces)
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, signature(parts[0] + "." + parts[1]) == parts[2],
-            let payloadBytes = Base64URL.decode(parts[1]), let payload = JSONValue.parse(payloadBytes),
+            let payloadBytes = Base64URL.decode(parts[1]), let payload = SimulatorJSON.parse(payloadBytes),
             let aud = payload["aud"]?.stringValue, let tid = payload["tid"]?.stringValue,
             let exp = payload["exp"]?.intValue, let iat = payload["iat"]?.intValue
         else { return .failure(.malformed) }

@@ -30,7 +30,7 @@ extension World {
             activeFaults: faults.count, now: now())
     }
 
-    static func requestJSON(_ record: RequestRecord) -> JSONValue {
+    static func requestJSON(_ record: RequestRecord) -> SimulatorJSON {
         [
             "sequence": .integer(record.sequence), "service": .string(record.service.rawValue),
             "method": .string(record.method), "path": .string(record.path), "route": .string(record.route),
@@ -45,7 +45,7 @@ extension World {
         case ("GET", 2, "state"):
             return .json(200, snapshot().json)
         case ("GET", 2, "requests"):
-            let counts = JSONValue.object(routeCounts.mapValues { .integer($0) })
+            let counts = SimulatorJSON.object(routeCounts.mapValues { .integer($0) })
             return .json(200, ["counts": counts, "requests": .array(requestLog.map(Self.requestJSON))])
         case ("POST", 2, "time"), ("POST", 2, "faults"), ("DELETE", 2, "faults"), ("DELETE", 3, "faults"),
             ("PUT", 2, "timings"), ("PUT", 3, "dns"):

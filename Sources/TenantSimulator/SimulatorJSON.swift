@@ -3,7 +3,7 @@ import Foundation
 /// A JSON value as the simulator stores and serves it (Exchange objects, Essentials settings, snapshots).
 ///
 /// Objects keep their keys unordered; ``serialized()`` writes them sorted so output is deterministic.
-public enum JSONValue: Sendable, Hashable, Codable {
+public enum SimulatorJSON: Sendable, Hashable, Codable {
     /// `null`.
     case null
     /// `true` or `false`.
@@ -15,9 +15,9 @@ public enum JSONValue: Sendable, Hashable, Codable {
     /// A string.
     case string(String)
     /// An array.
-    case array([JSONValue])
+    case array([SimulatorJSON])
     /// An object.
-    case object([String: JSONValue])
+    case object([String: SimulatorJSON])
 
     /// Decodes any JSON value.
     public init(from decoder: any Decoder) throws {
@@ -32,10 +32,10 @@ public enum JSONValue: Sendable, Hashable, Codable {
             self = .number(value)
         } else if let value = try? container.decode(String.self) {
             self = .string(value)
-        } else if let value = try? container.decode([JSONValue].self) {
+        } else if let value = try? container.decode([SimulatorJSON].self) {
             self = .array(value)
         } else {
-            self = .object(try container.decode([String: JSONValue].self))
+            self = .object(try container.decode([String: SimulatorJSON].self))
         }
     }
 
@@ -56,12 +56,12 @@ public enum JSONValue: Sendable, Hashable, Codable {
     /// Parses JSON text; returns `nil` when it is not JSON.
     ///
     /// - Parameter bytes: UTF-8 JSON text.
-    public static func parse(_ bytes: some Collection<UInt8>) -> JSONValue? {
+    public static func parse(_ bytes: some Collection<UInt8>) -> SimulatorJSON? {
         JSONParser.parse(bytes)
     }
 
     /// The member `key` of an object, or `nil`.
-    public subscript(key: String) -> JSONValue? {
+    public subscript(key: String) -> SimulatorJSON? {
         if case .object(let members) = self { return members[key] }
         return nil
     }
@@ -88,13 +88,13 @@ public enum JSONValue: Sendable, Hashable, Codable {
     }
 
     /// The elements, or `nil` when this is not an array.
-    public var arrayValue: [JSONValue]? {
+    public var arrayValue: [SimulatorJSON]? {
         if case .array(let value) = self { return value }
         return nil
     }
 
     /// The members, or `nil` when this is not an object.
-    public var objectValue: [String: JSONValue]? {
+    public var objectValue: [String: SimulatorJSON]? {
         if case .object(let value) = self { return value }
         return nil
     }
@@ -160,7 +160,7 @@ public enum JSONValue: Sendable, Hashable, Codable {
     }
 }
 
-extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
+extension SimulatorJSON: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
     ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral
 {
     /// A string literal.
@@ -170,9 +170,9 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
     /// A boolean literal.
     public init(booleanLiteral value: Bool) { self = .bool(value) }
     /// An array literal.
-    public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    public init(arrayLiteral elements: SimulatorJSON...) { self = .array(elements) }
     /// A dictionary literal; a repeated key keeps the last value.
-    public init(dictionaryLiteral elements: (String, JSONValue)...) {
+    public init(dictionaryLiteral elements: (String, SimulatorJSON)...) {
         self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
     }
     /// `nil` as JSON `null`.
