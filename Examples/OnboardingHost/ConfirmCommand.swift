@@ -22,6 +22,15 @@ struct ConfirmCommand: AsyncParsableCommand {
     @Argument(help: "The task's id.") var taskID: String
     @Option(help: "What was done, recorded in the journal (e.g. \"consent granted by J. Doe\").") var note: String?
 
+    func validate() throws {
+        // A placeholder pasted from a suggested command is not what a person did.
+        if let note = note?.trimmingCharacters(in: .whitespaces),
+            note.isEmpty || ["…", "...", "<what was done>"].contains(note) || (note.hasPrefix("<") && note.hasSuffix(">"))
+        {
+            throw ValidationError("--note should say what was done (for example \"relay enabled by J. Doe\"), not a placeholder.")
+        }
+    }
+
     func run() async throws {
         let session = try SupportSession(journalOption)
         let run = try session.run(runID)

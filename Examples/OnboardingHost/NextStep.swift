@@ -26,7 +26,7 @@ struct NextStep: Codable, Equatable, Sendable {
                     steps.append(
                         NextStep(
                             task: name, kind: "confirm", instruction: task.park?.message ?? "",
-                            command: "onboard confirm \(id) \(name) --note \"…\""))
+                            command: "onboard confirm \(id) \(name) --note \"<what was done>\""))
                 } else {
                     steps.append(
                         NextStep(

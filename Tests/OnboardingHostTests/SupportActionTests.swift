@@ -89,6 +89,22 @@ struct SupportActionTests {
         #expect(try journal.timeline(runID).count == before)
     }
 
+    @Test func aPlaceholderNotePastedFromASuggestedCommandIsRefused() throws {
+        let journal = try TestJournal()
+        defer { journal.remove() }
+        let runID = try journal.demo(["--admin-skips", "relay"], expecting: 3)
+        let suggested = try #require(
+            (try journal.show(runID)["nextSteps"] as? [[String: Any]])?.compactMap { $0["command"] as? String }
+                .first { $0.hasPrefix("onboard confirm") })
+        let pasted = Array(suggested.split(separator: " ").dropFirst().map(String.init).prefix(3)) + ["--note", "<what was done>"]
+        for note in ["<what was done>", "…", "   "] {
+            let result = try journal.run(Array(pasted.dropLast()) + [note])
+            #expect(result.status == 64, "\(note): \(result.output)")
+        }
+        let tasks = try #require(try journal.show(runID)["tasks"] as? [[String: Any]])
+        #expect(tasks.first { $0["id"] as? String == "enable-relay" }?["confirmation"] == nil, "nothing was journaled")
+    }
+
     @Test func skipWithoutTheOutputADependentNeedsIsRefusedAndWritesNothing() throws {
         let journal = try TestJournal()
         defer { journal.remove() }
@@ -98,7 +114,15 @@ struct SupportActionTests {
         expectOneLineError(refused, status: 7, containing: "cannot be skipped without an output")
         let badOutput = try journal.run(
             ["skip", runID, "import-domains", "--reason", "imported by hand", "--output", "{\"domains\": 1}"])
-        expectOneLineError(badOutput, status: 7, containing: "not a valid")
+        expectOneLineError(badOutput, status: 7, containing: "the field 'domains' has the wrong type")
+        let missing = try journal.run(
+            ["skip", runID, "import-domains", "--reason", "imported by hand", "--output", "{\"domain\": []}"])
+        expectOneLineError(missing, status: 7, containing: "the field 'domains' is missing")
+        for refusal in [badOutput, missing] {
+            for swiftWord in ["DecodingError", "CodingKeys", "Swift.", "Output"] {
+                #expect(!refusal.stderr.contains(swiftWord), "no Swift names for a person: \(refusal.stderr)")
+            }
+        }
         #expect(try journal.timeline(runID).count == before)
         #expect(try journal.taskStates(runID)["import-domains"] == "failed")
     }

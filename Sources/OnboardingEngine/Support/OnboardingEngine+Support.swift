@@ -71,7 +71,7 @@ extension OnboardingEngine {
                 try erased.validateOutput(output)
             } catch {
                 throw EngineError(
-                    .invalidValue, "The supplied output is not a valid \(erased.outputTypeName) for '\(task)': \(error).",
+                    .invalidValue, "The supplied output is not a valid output of '\(task)': \(DecodingProblem.describe(error)).",
                     runID: run, taskIDs: [task], underlying: error)
             }
         } else if !erased.hasNoOutput && !graph.dependentIndices[index].isEmpty {

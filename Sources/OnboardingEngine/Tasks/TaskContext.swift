@@ -55,7 +55,7 @@ public struct TaskContext: Sendable {
             return try JSONCoding.decode(type, from: input)
         } catch {
             throw EngineError(
-                .invalidValue, "The run's input is not a \(type): \(error).", runID: runID, taskIDs: [taskID],
+                .invalidValue, "The run's input cannot be read as this workflow's input: \(DecodingProblem.describe(error)).", runID: runID, taskIDs: [taskID],
                 underlying: error)
         }
     }
@@ -81,7 +81,7 @@ public struct TaskContext: Sendable {
             return try JSONCoding.decode(type, from: bytes)
         } catch {
             throw EngineError(
-                .invalidValue, "The output of '\(id)' is not a \(type): \(error).", runID: runID, taskIDs: [id],
+                .invalidValue, "The output of '\(id)' cannot be read as '\(taskID)' expects: \(DecodingProblem.describe(error)).", runID: runID, taskIDs: [id],
                 underlying: error)
         }
     }
@@ -100,7 +100,7 @@ public struct TaskContext: Sendable {
             return try JSONCoding.decode(type, from: bytes)
         } catch {
             throw EngineError(
-                .invalidValue, "The saved checkpoint is not a \(type): \(error).", runID: runID, taskIDs: [taskID],
+                .invalidValue, "The saved checkpoint cannot be read: \(DecodingProblem.describe(error)); retry the task from the start to drop it.", runID: runID, taskIDs: [taskID],
                 underlying: error)
         }
     }
