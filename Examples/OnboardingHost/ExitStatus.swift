@@ -24,6 +24,8 @@ enum ExitStatus {
     static let refused: Int32 = 7
     /// Resume was refused because the workflow's graph changed since the run began.
     static let graphChanged: Int32 = 8
+    /// `onboard drift`: something onboarded has drifted from what the workflow set up.
+    static let drifted: Int32 = 9
     /// Bad command line: unknown command or option, a missing or invalid argument.
     static let usage: Int32 = 64
     /// An unexpected error (a bug): the one-line message says what.
@@ -41,6 +43,7 @@ enum ExitStatus {
           6   the run is held by another process
           7   action refused in the current state (nothing was written)
           8   resume refused: the workflow's graph changed (see --accept-graph-changes)
+          9   drift: something onboarded changed since (onboard drift)
           64  usage error
           70  internal error
         """

@@ -16,7 +16,7 @@ struct Onboard: AsyncParsableCommand {
         subcommands: [
             DemoCommand.self, RunsCommand.self, ShowCommand.self, ResumeCommand.self, RetryCommand.self,
             SkipCommand.self, ConfirmCommand.self, CancelCommand.self, PlanCommand.self, PermissionsCommand.self,
-            GraphCommand.self, StartCommand.self, SimulatorCommand.self, PruneCommand.self,
+            GraphCommand.self, StartCommand.self, SimulatorCommand.self, PruneCommand.self, DriftCommand.self,
         ],
         defaultSubcommand: DemoCommand.self
     )

@@ -10,6 +10,22 @@ extension OnboardingEngine {
     ///   - run: the run to plan from, if it exists; its input and outputs are used.
     ///   - input: the input for a new run (ignored when `run` is given).
     public func plan<Input: Encodable & Sendable>(_ graph: TaskGraph, run: RunID? = nil, input: Input) async throws -> Plan {
+        try await plan(graph, run: run, input: input, observeFinished: false)
+    }
+
+    /// What has drifted since run `run` finished: every task's `observe`, finished ones
+    /// included, against the tenant as it is now. An entry whose observation would change
+    /// something has drifted (an admin disabled a connector, deleted a rule, removed a role).
+    /// Read-only, like a plan: calls no task's `run` and writes nothing.
+    ///
+    /// - Returns: a plan whose entries all carry an observation; ``Plan/drifted`` lists the drifted ones.
+    public func drift(_ graph: TaskGraph, run: RunID) async throws -> Plan {
+        try await plan(graph, run: run, input: NoOutput(), observeFinished: true)
+    }
+
+    private func plan<Input: Encodable & Sendable>(
+        _ graph: TaskGraph, run: RunID?, input: Input, observeFinished: Bool
+    ) async throws -> Plan {
         var states: [TaskID: TaskState] = [:]
         var outputs: [TaskID: [UInt8]] = [:]
         var inputBytes = try JSONCoding.encode(input)
@@ -25,7 +41,7 @@ extension OnboardingEngine {
             let state = states[task.id] ?? .pending
             let done = state == .succeeded || state == .skipped
             var observation: Observation?
-            if !done {
+            if !done || (observeFinished && state == .succeeded) {
                 let context = TaskContext(
                     runID: run ?? RunID("plan"), taskID: task.id, attempt: 0, isDryRun: true, confirmation: nil,
                     logger: logger, clock: clock, dependencies: Set(task.dependencies),

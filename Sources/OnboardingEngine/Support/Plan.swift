@@ -27,6 +27,11 @@ public struct Plan: Sendable {
     /// Every task, in topological order.
     public var entries: [Entry]
 
+    /// The tasks whose observation would change something: in a drift check, what drifted.
+    public var drifted: [Entry] {
+        entries.filter { $0.observation?.status == .wouldChange && !($0.observation?.changes.isEmpty ?? true) }
+    }
+
     /// The union of the permissions the tasks that would run need.
     public var requiredPermissions: Set<Permission> {
         entries.filter(\.wouldRun).reduce(into: []) { $0.formUnion($1.requiredPermissions) }
