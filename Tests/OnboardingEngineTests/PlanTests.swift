@@ -48,7 +48,6 @@ struct PlanTests {
     @Test func aPlanOfAJournaledRunUsesItsOutputs() async throws {
         let harness = try Harness()
         defer { harness.remove() }
-        let runs = Counter()
         let gate = Flag()
         let graph = try TaskGraph(
             workflow: "w",

@@ -154,7 +154,7 @@ struct StartCommandTests {
         let certificateFile = folder.appendingPathComponent("app.crt").path
         let keyFile = folder.appendingPathComponent("app.key").path
         try certificatePEM.write(toFile: certificateFile, atomically: true, encoding: .utf8)
-        FileManager.default.createFile(
+        _ = FileManager.default.createFile(
             atPath: keyFile, contents: Data(key.pemRepresentation.utf8), attributes: [.posixPermissions: 0o600])
         var environment = Self.environment()
         environment["ONBOARD_CLIENT_SECRET"] = nil
