@@ -14,27 +14,50 @@ struct OnboardResult {
 let onboardBinary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     .appendingPathComponent("onboard")
 
+/// A child process whose stdout and stderr go to files in a temporary folder, read back when it ends.
+struct CapturedProcess {
+    let process = Process()
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("onboard-out-\(UUID().uuidString)")
+    var out: URL { folder.appendingPathComponent("stdout") }
+    var err: URL { folder.appendingPathComponent("stderr") }
+
+    /// Starts `executable` (the built `onboard` by default) with `environment` added to this process's.
+    init(_ arguments: [String], executable: URL = onboardBinary, environment: [String: String] = [:]) throws {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+        process.executableURL = executable
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardOutput = try FileHandle(forWritingTo: out)
+        process.standardError = try FileHandle(forWritingTo: err)
+        try process.run()
+    }
+
+    /// What it printed so far.
+    var stdoutSoFar: String { String(decoding: (try? Data(contentsOf: out)) ?? Data(), as: UTF8.self) }
+
+    /// Its result, once it exited with `status`; the folder is removed.
+    func result(status: Int32) throws -> OnboardResult {
+        defer { try? FileManager.default.removeItem(at: folder) }
+        return OnboardResult(
+            status: status, stdout: String(decoding: try Data(contentsOf: out), as: UTF8.self),
+            stderr: String(decoding: try Data(contentsOf: err), as: UTF8.self))
+    }
+}
+
 /// Runs the built `onboard` binary to completion, killing it after `timeout` seconds so a hang
 /// fails the test instead of the whole run.
 func runOnboard(_ arguments: [String], environment: [String: String] = [:], timeout: Double = 60) throws
     -> OnboardResult
 {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("onboard-out-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: folder) }
-    let out = folder.appendingPathComponent("stdout")
-    let err = folder.appendingPathComponent("stderr")
-    _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-    _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-    let outHandle = try FileHandle(forWritingTo: out)
-    let errHandle = try FileHandle(forWritingTo: err)
-    let process = Process()
-    process.executableURL = onboardBinary
-    process.arguments = arguments
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    process.standardOutput = outHandle
-    process.standardError = errHandle
-    try process.run()
+    try runToCompletion(CapturedProcess(arguments, environment: environment), timeout: timeout)
+}
+
+/// Waits for `child` on this thread (no simulator in this process needs the pool), killing it
+/// after `timeout` seconds.
+func runToCompletion(_ child: CapturedProcess, timeout: Double = 60) throws -> OnboardResult {
+    let process = child.process
     let watchdog = DispatchWorkItem {
         if process.isRunning {
             process.interrupt()
@@ -44,13 +67,9 @@ func runOnboard(_ arguments: [String], environment: [String: String] = [:], time
     DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
     process.waitUntilExit()
     watchdog.cancel()
-    try outHandle.close()
-    try errHandle.close()
     let status =
         process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
-    return OnboardResult(
-        status: status, stdout: String(decoding: try Data(contentsOf: out), as: UTF8.self),
-        stderr: String(decoding: try Data(contentsOf: err), as: UTF8.self))
+    return try child.result(status: status)
 }
 
 /// Runs the built `onboard` binary to its end without blocking a thread (a simulator in the test
@@ -58,30 +77,14 @@ func runOnboard(_ arguments: [String], environment: [String: String] = [:], time
 func onboardInBackground(
     _ arguments: [String], environment: [String: String] = [:], watch: ((Process, String) -> Void)? = nil
 ) async throws -> OnboardResult {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("onboard-out-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: folder) }
-    let out = folder.appendingPathComponent("stdout")
-    let err = folder.appendingPathComponent("stderr")
-    _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-    _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-    let process = Process()
-    process.executableURL = onboardBinary
-    process.arguments = arguments
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    process.standardOutput = try FileHandle(forWritingTo: out)
-    process.standardError = try FileHandle(forWritingTo: err)
-    try process.run()
+    let child = try CapturedProcess(arguments, environment: environment)
     if let watch {
-        while process.isRunning {
-            watch(process, String(decoding: (try? Data(contentsOf: out)) ?? Data(), as: UTF8.self))
+        while child.process.isRunning {
+            watch(child.process, child.stdoutSoFar)
             try await Task.sleep(for: .milliseconds(20))
         }
     }
-    let status = await ChildProcess.exitStatus(of: process)
-    return OnboardResult(
-        status: status, stdout: String(decoding: try Data(contentsOf: out), as: UTF8.self),
-        stderr: String(decoding: try Data(contentsOf: err), as: UTF8.self))
+    return try child.result(status: await ChildProcess.exitStatus(of: child.process))
 }
 
 /// Runs the built `onboard` binary as a child process; stdout and stderr together.

@@ -17,40 +17,22 @@ struct ReadOnlyJournalTests {
         for file in [journal.path, journal.path + "-wal", journal.path + "-shm"] { chmod(file, 0o644) }
         chmod(journal.folder.path, 0o755)
 
-        let reader: [String]
-        let setpriv = "/usr/bin/setpriv"
-        if geteuid() == 0 && FileManager.default.isExecutableFile(atPath: setpriv) {
+        var executable = onboardBinary
+        var prefix: [String] = []
+        let setpriv = URL(fileURLWithPath: "/usr/bin/setpriv")
+        if geteuid() == 0 && FileManager.default.isExecutableFile(atPath: setpriv.path) {
             // Another user: a copy of the binary where that user may run it, then setpriv.
             let bin = journal.folder.appendingPathComponent("onboard").path
             try FileManager.default.copyItem(atPath: onboardBinary.path, toPath: bin)
             chmod(bin, 0o755)
-            reader = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", bin]
-        } else {
-            reader = [onboardBinary.path]  // not root: the file's owner, which still must not write
-        }
+            (executable, prefix) = (setpriv, ["--reuid=65534", "--regid=65534", "--clear-groups", bin])
+        }  // not root: the file's owner, which still must not write
         for arguments in [["runs"], ["show", run], ["show", run, "--json"], ["graph", "--run", run], ["permissions", "--run", run]] {
-            let result = try runCommand(reader + arguments + ["--journal", journal.path])
+            let result = try runToCompletion(
+                CapturedProcess(prefix + arguments + ["--journal", journal.path], executable: executable))
             let listing = (try? FileManager.default.contentsOfDirectory(atPath: journal.folder.path)) ?? []
             #expect(result.status == 0, "\(arguments): \(result.output) (folder: \(listing.sorted()))")
         }
         #expect(try Data(contentsOf: URL(fileURLWithPath: journal.path)) == before, "nothing was written")
     }
-}
-
-/// Runs `command[0]` with the rest as arguments, to its end.
-private func runCommand(_ command: [String]) throws -> OnboardResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: command[0])
-    process.arguments = Array(command.dropFirst())
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return OnboardResult(
-        status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-        stderr: String(decoding: stderr, as: UTF8.self))
 }
