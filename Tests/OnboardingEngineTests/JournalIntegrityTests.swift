@@ -68,7 +68,7 @@ struct JournalIntegrityTests {
         #expect(error?.code == .corrupt, "\(String(describing: error))")
     }
 
-    @Test func manyProcessesCreatingOneJournalAtOnceAllGetTheSameWholeJournal() async throws {
+    @Test func manyConnectionsCreatingOneJournalAtOnceAllGetTheSameWholeJournal() async throws {
         let directory = try folder()
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("journal.sqlite").path

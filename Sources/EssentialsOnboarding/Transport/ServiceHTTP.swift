@@ -103,11 +103,12 @@ struct ServiceHTTP: Sendable {
         _ method: HTTPMethod, _ url: URL, headers: [(String, String)] = [], body: [UInt8]? = nil,
         service: ServiceError.Service, retryStatuses: Set<Int> = [429, 503]
     ) async throws -> HTTPAnswer {
-        let metadata: Logger.Metadata = [
-            "service": "\(service.rawValue)", "http.method": "\(method.rawValue)", "url.path": "\(url.path)",
-        ]
+        // Built only when a line is logged: most requests log nothing.
+        func metadata(_ extra: Logger.Metadata = [:]) -> Logger.Metadata {
+            extra.merging(["service": "\(service.rawValue)", "http.method": "\(method.rawValue)", "url.path": "\(url.path)"]) { $1 }
+        }
         guard let origin = origin(of: service), Self.isOnOrigin(url, origin) else {
-            logger.warning("request to another origin refused", metadata: metadata.merging(["url.origin": "\(url.originDescription)"]) { $1 })
+            logger.warning("request to another origin refused", metadata: metadata(["url.origin": "\(url.originDescription)"]))
             throw ServiceError(
                 .invalidResponse, service: service,
                 message: "A request for \(service.displayName) was addressed to \(redactor.excerpt(url.originDescription, limit: 120)), which is not its configured endpoint; it was not sent.")
@@ -123,17 +124,17 @@ struct ServiceHTTP: Sendable {
             } catch let error where !(error is CancellationError) {
                 let reason = Self.describe(error, limits: limits)
                 guard attempt < maxAttempts else {
-                    logger.info("service unreachable, retrying later", metadata: metadata.merging(["reason": "\(reason)", "attempt": "\(attempt)"]) { $1 })
+                    logger.info("service unreachable, retrying later", metadata: metadata(["reason": "\(reason)", "attempt": "\(attempt)"]))
                     throw ServiceError(
                         .transient, service: service,
                         message: "\(service.displayName) could not be reached (\(reason)); it will be tried again.")
                 }
-                logger.debug("service call failed, retrying", metadata: metadata.merging(["reason": "\(reason)", "attempt": "\(attempt)"]) { $1 })
+                logger.debug("service call failed, retrying", metadata: metadata(["reason": "\(reason)", "attempt": "\(attempt)"]))
                 try await pause(.milliseconds(200 * attempt))
                 continue
             }
             if (300..<400).contains(answer.status) {
-                logger.warning("redirect refused", metadata: metadata.merging(["http.status": "\(answer.status)"]) { $1 })
+                logger.warning("redirect refused", metadata: metadata(["http.status": "\(answer.status)"]))
                 let target = answer.headers.first(name: "Location").map { redactor.excerpt($0, limit: 200) } ?? "no Location"
                 throw ServiceError(
                     .invalidResponse, service: service, status: answer.status,
@@ -141,10 +142,9 @@ struct ServiceHTTP: Sendable {
             }
             if retryStatuses.contains(answer.status) {
                 let wait = answer.retryAfter ?? .milliseconds(250 * attempt)
-                var throttled = metadata
-                throttled["http.status"] = "\(answer.status)"
-                throttled["retry_after_s"] = "\(wait.timeInterval)"
-                throttled["attempt"] = "\(attempt)"
+                let throttled = metadata([
+                    "http.status": "\(answer.status)", "retry_after_s": "\(wait.timeInterval)", "attempt": "\(attempt)",
+                ])
                 if attempt < maxAttempts && wait <= maxInlineWait {
                     logger.info("service throttled, waiting", metadata: throttled)
                     try await pause(wait)

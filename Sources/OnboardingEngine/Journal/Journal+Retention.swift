@@ -59,9 +59,9 @@ extension Journal {
         var events = 0
         if dryRun {
             events = try withConnection { db in
-                try candidates.reduce(0) { total, run in
-                    total + (try db.scalar("SELECT count(*) FROM events WHERE run_id = ?", [.text(run.id.rawValue)])?.int ?? 0)
-                }
+                try db.scalar(
+                    "SELECT count(*) FROM events WHERE run_id IN (SELECT id FROM runs WHERE \(Journal.prunable))",
+                    [.double(cutoff.timeIntervalSince1970)])?.int ?? 0
             }
             return PruneReport(runs: candidates, events: events, bytesBefore: before, bytesAfter: before)
         }
