@@ -116,9 +116,7 @@ struct HostileNetworkTests {
 
     @Test func echoedRequestsLeaveNoSecretInTheJournalTheErrorsOrTheLogs() async throws {
         let logs = CapturedLogs()
-        var logger = Logger(label: "engine", factory: { _ in logs })
-        logger.logLevel = .trace
-        try await SimulatedTenant.with(Self.seed, credentials: Self.credentials, logger: logger) { tenant in
+        try await SimulatedTenant.with(Self.seed, credentials: Self.credentials, logger: logs.logger) { tenant in
             try tenant.simulator.grantConsent(GraphPermission.allGraph)
             tenant.updateSPF()
             let token = try await tenant.services.identity.token(for: .graph).value
@@ -166,9 +164,7 @@ struct HostileNetworkTests {
 
     @Test func theClientsSayWhatTheEngineCannotSee() async throws {
         let logs = CapturedLogs()
-        var logger = Logger(label: "services", factory: { _ in logs })
-        logger.logLevel = .trace
-        try await SimulatedTenant.with(Self.seed, credentials: Self.credentials, logger: logger) { tenant in
+        try await SimulatedTenant.with(Self.seed, credentials: Self.credentials, logger: logs.logger) { tenant in
             try tenant.simulator.grantConsent(GraphPermission.allGraph)
             tenant.simulator.inject(Fault(.graph, method: "GET", route: "/domains", kind: .throttle(retryAfterSeconds: 1)))
             tenant.simulator.inject(Fault(.graph, method: "GET", route: "/domains", kind: .throttle(retryAfterSeconds: 999)))
@@ -376,6 +372,8 @@ struct CapturedLogs: LogHandler, Sendable {
 
     private let captured = Lines()
     var lines: [String] { captured.storage.withLock { $0 } }
+    /// A logger at `trace` whose lines land here.
+    var logger: Logger { Logger(label: "captured", factory: { _ in self }) }
     var logLevel: Logger.Level = .trace
     var metadata: Logger.Metadata = [:]
 
