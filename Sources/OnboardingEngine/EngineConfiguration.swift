@@ -21,6 +21,9 @@ public struct EngineConfiguration: Sendable {
     public var commitObserver: (@Sendable (CommitSummary) -> Void)?
     /// Where the engine's counters and timers go; `nil` means the process's `MetricsSystem`.
     public var metricsFactory: (any MetricsFactory)?
+    /// How often a running run looks in the journal for what other processes sent it (a
+    /// confirmation, a signal, a cancel): they reach it within this time.
+    public var messagePollInterval: Duration
 
     /// Creates a configuration.
     public init(
@@ -30,8 +33,10 @@ public struct EngineConfiguration: Sendable {
         ownerID: String? = nil,
         actor: String = "engine",
         commitObserver: (@Sendable (CommitSummary) -> Void)? = nil,
-        metricsFactory: (any MetricsFactory)? = nil
+        metricsFactory: (any MetricsFactory)? = nil,
+        messagePollInterval: Duration = .seconds(1)
     ) {
+        self.messagePollInterval = messagePollInterval
         self.maxConcurrentTasks = max(1, maxConcurrentTasks)
         self.leaseDuration = leaseDuration
         self.maxConsecutiveCrashes = max(1, maxConsecutiveCrashes)

@@ -19,6 +19,8 @@ public struct EngineError: Error, Sendable, CustomStringConvertible {
         public static let invalidGraph = Code("invalidGraph")
         /// No run with that id is in the journal.
         public static let unknownRun = Code("unknownRun")
+        /// The run follows a workflow this process has not registered (``WorkflowRegistry``).
+        public static let unknownWorkflow = Code("unknownWorkflow")
         /// No task with that id is in the run.
         public static let unknownTask = Code("unknownTask")
         /// A run with that id already exists.

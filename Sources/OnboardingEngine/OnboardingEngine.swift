@@ -33,6 +33,8 @@ public final class OnboardingEngine: Sendable {
     let unitRandom: @Sendable () -> Double
     /// Controls of the runs this engine is executing, so `cancel` can reach them.
     let activeRuns = Mutex<[RunID: RunControl]>([:])
+    /// Wakes this engine's workers when a run is submitted or becomes due in this process.
+    let workAvailable = Nudge()
 
     /// Creates an engine.
     ///
@@ -190,12 +192,20 @@ public final class OnboardingEngine: Sendable {
     /// - Throws: ``EngineError`` `unknownRun`, `runLeased` (naming the owner), `graphChanged`
     ///   (with ``EngineError/graphDiff``), `invalidState` for a cancelled run; ``JournalError``.
     public func resume(_ id: RunID, graph: TaskGraph, options: ResumeOptions = ResumeOptions()) async throws -> RunResult {
+        try await resume(id, graph: graph, options: options, idleLimit: nil)
+    }
+
+    /// Resumes a run, parking it once nothing can run for `idleLimit` when that is shorter than
+    /// the run's own ``RunOptions/maxIdleWait`` (a worker's limit: its memory holds runs in
+    /// flight, not runs that wait).
+    func resume(_ id: RunID, graph: TaskGraph, options: ResumeOptions, idleLimit: Duration?) async throws -> RunResult {
         let control = try claim(id)
         defer { release(id, control) }
         let prepared = try await prepareResume(id, graph: graph, options: options)
-        guard let run = prepared.run else {
+        guard var run = prepared.run else {
             return RunResult(runID: id, state: .succeeded, tasks: prepared.records)
         }
+        if let idleLimit, run.options.maxIdleWait > idleLimit { run.options.maxIdleWait = idleLimit }
         logger.info("run resumed", metadata: ["run.id": "\(id)", "actor": "\(options.actor)"])
         broadcaster.publish([EngineEvent(runID: id, kind: .runResumed, at: run.updatedAt, message: options.reason)])
         return try await execute(graph: graph, run: run, records: prepared.records, control: control)
@@ -221,6 +231,8 @@ public final class OnboardingEngine: Sendable {
     {
         let clock = self.clock
         let renewEvery = configuration.leaseDuration.seconds / 3
+        let pollEvery = configuration.messagePollInterval
+        var delivered: Set<Int64> = []
         do {
             return try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
@@ -237,6 +249,13 @@ public final class OnboardingEngine: Sendable {
                         control.mailbox.post(.renewLease)
                     }
                 }
+                group.addTask {
+                    // Real time, not the engine's clock: how soon another process reaches the run.
+                    while true {
+                        try await Task.sleep(for: pollEvery)
+                        control.mailbox.post(.pollMessages)
+                    }
+                }
                 var hostCancelled = false
                 while true {
                     let messages = hostCancelled ? await control.mailbox.nextIgnoringCancellation() : await control.mailbox.next()
@@ -251,6 +270,8 @@ public final class OnboardingEngine: Sendable {
                             group.cancelAll()
                         case .renewLease:
                             await renewLease(run.id, control: control, cancelChildren: { group.cancelAll() })
+                        case .pollMessages:
+                            await pollMessages(run.id, control: control, delivered: &delivered) { group.cancelAll() }
                         }
                     }
                 }
@@ -259,6 +280,25 @@ public final class OnboardingEngine: Sendable {
             // Best effort: let another engine take over at once instead of waiting for expiry.
             _ = try? await journal.write(JournalBatch(releaseLease: true), run: run.id, owner: configuration.ownerID)
             throw error
+        }
+    }
+
+    /// Hands the runner what other processes sent the run through the journal, and stops it
+    /// when a cancel was requested there.
+    private func pollMessages(
+        _ run: RunID, control: RunControl, delivered: inout Set<Int64>, cancelChildren: () -> Void
+    ) async {
+        do {
+            let (messages, cancelRequested) = try await journal.pendingMessages(for: run)
+            for message in messages where delivered.insert(message.sequence).inserted {
+                control.runner.post(.deliver(message))
+            }
+            if cancelRequested {
+                control.stop(.cancelled(actor: "support", reason: "a cancel was requested through the journal"))
+                cancelChildren()
+            }
+        } catch {
+            logger.warning("polling the run's messages failed", metadata: ["run.id": "\(run)", "error": "\(error)"])
         }
     }
 

@@ -48,7 +48,7 @@ struct JournalTests {
         if sqlite3_step(statement) == SQLITE_ROW { version = Int(sqlite3_column_int(statement, 0)) }
         sqlite3_finalize(statement)
         #expect(mode == "wal")
-        #expect(version == 3)
+        #expect(version == 4)
     }
 
     @Test func aFileThatIsNotSQLiteIsRefusedAndLeftUntouched() throws {
@@ -256,7 +256,7 @@ struct OneOwnerTests {
         #expect(runs.value == 1, "never a second execution")
     }
 
-    @Test func aSupportActionOnARunThisEngineIsRunningIsRefusedNotLost() async throws {
+    @Test func aConfirmationReachesTheLiveRunAndARetryIsRefusedNotLost() async throws {
         let harness = try Harness(clock: ManualClock())
         defer { harness.remove() }
         let release = Flag()
@@ -275,12 +275,16 @@ struct OneOwnerTests {
         let running = Task { try await engine.start(graph, id: "r", input: Empty(), options: RunOptions(maxIdleWait: .zero)) }
         await eventually { started.isSet }
         await eventually { (try? harness.journal.tasks(of: "r").first { $0.id == "approve" }?.state) == .waiting }
-        let error = #expect(throws: EngineError.self) { try engine.confirm("approve", in: "r", actor: "admin") }
+        // The runner holds the rows in memory: a retry would be overwritten, so it is refused.
+        let error = #expect(throws: EngineError.self) { try engine.retry("approve", in: "r", actor: "admin") }
         #expect(error?.code == .runLeased)
+        // A confirmation goes to the live execution, which continues with it: no resume needed.
+        #expect(try engine.confirm("approve", in: "r", actor: "admin", note: "approved") == .delivered)
+        await eventually { (try? harness.journal.tasks(of: "r").first { $0.id == "approve" }?.state) == .succeeded }
         release.set()
-        #expect(try await running.value.state == .waiting)
-        // Parked now: the confirmation is taken, and the run finishes with it.
-        try engine.confirm("approve", in: "r", actor: "admin")
-        #expect(try await engine.resume("r", graph: graph).state == .succeeded)
+        #expect(try await running.value.state == .succeeded)
+        let confirmed = try harness.journal.events(of: "r").filter { $0.action == "task.confirmed" }
+        #expect(confirmed.map(\.actor) == ["admin"])
+        #expect(confirmed.first?.reason == "approved")
     }
 }

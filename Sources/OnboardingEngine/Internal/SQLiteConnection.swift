@@ -60,6 +60,17 @@ final class SQLiteConnection: @unchecked Sendable {
                 let count = Int(sqlite3_value_bytes(value))
                 sqlite3_result_int64(context, Int64(CRC32C.checksum(UnsafeRawBufferPointer(start: start, count: count))))
             }, nil, nil, nil)
+        // Whether a lease owner (`host:pid:random`) is a process on this host that is gone, for
+        // the worker's claiming statement.
+        sqlite3_create_function_v2(
+            db, "onboarding_owner_gone", 1, SQLITE_UTF8, nil,
+            { context, _, arguments in
+                guard let value = arguments?[0], let text = sqlite3_value_text(value) else {
+                    sqlite3_result_int(context, 0)
+                    return
+                }
+                sqlite3_result_int(context, LeaseOwner.isDeadLocalProcess(String(cString: text)) ? 1 : 0)
+            }, nil, nil, nil)
     }
 
     deinit { close() }
@@ -215,6 +226,13 @@ enum SQLiteValue: Equatable {
 
     var int: Int? { if case .integer(let v) = self { Int(v) } else { nil } }
     var string: String? { if case .text(let v) = self { v } else { nil } }
+    var double: Double? {
+        switch self {
+        case .double(let v): v
+        case .integer(let v): Double(v)
+        default: nil
+        }
+    }
 }
 
 /// The current row of a statement being stepped. Valid only inside the `row` closure.

@@ -77,7 +77,7 @@ extension Journal {
                             [.double(cutoff.timeIntervalSince1970), .text(run.id.rawValue)])
                         guard still != nil else { continue }
                         events += try db.scalar("SELECT count(*) FROM events WHERE run_id = ?", [.text(run.id.rawValue)])?.int ?? 0
-                        for table in ["events", "tasks"] {
+                        for table in ["events", "tasks", "run_messages"] {
                             try db.run("DELETE FROM \(table) WHERE run_id = ?", [.text(run.id.rawValue)])
                         }
                         try db.run("DELETE FROM runs WHERE id = ?", [.text(run.id.rawValue)])

@@ -236,21 +236,25 @@ public final class Journal: Sendable {
     public func events(of id: RunID, after sequence: Int64 = 0) throws -> [JournalEvent] {
         try withConnection { db in
             _ = try Journal.loadRun(db, id)
-            var events: [JournalEvent] = []
-            let sql = """
-                SELECT seq, task_id, at, actor, action, reason, attempt FROM events
-                WHERE run_id = ? AND seq > ? ORDER BY seq
-                """
-            try db.query(sql, [.text(id.rawValue), .integer(sequence)]) { row in
-                let attempt = row.value(6).int
-                events.append(
-                    JournalEvent(
-                        sequence: Int64(row.int(0)), runID: id, taskID: row.text(1).map { TaskID($0) },
-                        at: Date(timeIntervalSince1970: row.double(2) ?? 0), actor: row.text(3) ?? "",
-                        action: row.text(4) ?? "", reason: row.text(5), attempt: attempt))
-            }
-            return events
+            return try Journal.loadEvents(db, id, after: sequence)
         }
+    }
+
+    static func loadEvents(_ db: SQLiteConnection, _ id: RunID, after sequence: Int64) throws -> [JournalEvent] {
+        var events: [JournalEvent] = []
+        let sql = """
+            SELECT seq, task_id, at, actor, action, reason, attempt FROM events
+            WHERE run_id = ? AND seq > ? ORDER BY seq
+            """
+        try db.query(sql, [.text(id.rawValue), .integer(sequence)]) { row in
+            let attempt = row.value(6).int
+            events.append(
+                JournalEvent(
+                    sequence: Int64(row.int(0)), runID: id, taskID: row.text(1).map { TaskID($0) },
+                    at: Date(timeIntervalSince1970: row.double(2) ?? 0), actor: row.text(3) ?? "",
+                    action: row.text(4) ?? "", reason: row.text(5), attempt: attempt))
+        }
+        return events
     }
 
     /// Runs SQLite's `PRAGMA integrity_check` and returns its findings (`["ok"]` when sound).
@@ -266,7 +270,7 @@ public final class Journal: Sendable {
         var record: RunRecord?
         let sql = """
             SELECT workflow, fingerprint, graph, input, options, state, created_at, updated_at,
-                   lease_owner, lease_expires_at, cancel_requested, graph_crc, input_crc
+                   lease_owner, lease_expires_at, cancel_requested, graph_crc, input_crc, wake_at
             FROM runs WHERE id = ?
             """
         try db.query(sql, [.text(id.rawValue)]) { row in
@@ -284,7 +288,8 @@ public final class Journal: Sendable {
                 updatedAt: Date(timeIntervalSince1970: row.double(7) ?? 0),
                 leaseOwner: row.text(8),
                 leaseExpiresAt: row.double(9).map(Date.init(timeIntervalSince1970:)),
-                cancelRequested: row.int(10) != 0)
+                cancelRequested: row.int(10) != 0,
+                wakeAt: row.double(13).map(Date.init(timeIntervalSince1970:)))
         }
         guard let record else {
             throw EngineError(
@@ -487,10 +492,29 @@ public final class Journal: Sendable {
                 "UPDATE runs SET state = ?, updated_at = ? WHERE id = ?",
                 [.text(state.rawValue), .double(at.timeIntervalSince1970), .text(run.rawValue)])
         }
-        if batch.releaseLease {
-            try db.run("UPDATE runs SET lease_owner = NULL, lease_expires_at = NULL WHERE id = ?", [.text(run.rawValue)])
+        for message in batch.consumedMessages {
+            try db.run("DELETE FROM run_messages WHERE seq = ? AND run_id = ?", [.integer(message), .text(run.rawValue)])
         }
+        if batch.releaseLease { try releaseLease(db, run: run) }
         return cancelRequested
+    }
+
+    /// Drops the run's lease and sets its durable timer (`wake_at`), in the commit that parks,
+    /// finishes or releases it: due at once when a message for it is waiting; the earliest
+    /// retry, re-check or change-window opening while it is parked; none once it ended or
+    /// failed (a person acts first). A released run still `running` is claimable at once.
+    static func releaseLease(_ db: SQLiteConnection, run: RunID) throws {
+        try db.run(
+            """
+            UPDATE runs SET lease_owner = NULL, lease_expires_at = NULL, wake_at = CASE
+                WHEN state IN ('succeeded', 'cancelled') THEN NULL
+                WHEN EXISTS (SELECT 1 FROM run_messages WHERE run_id = ?1) THEN 0
+                WHEN state = 'failed' THEN NULL
+                ELSE (SELECT min(next_attempt_at) FROM tasks WHERE run_id = ?1 AND state IN ('pending', 'waiting'))
+            END
+            WHERE id = ?1
+            """,
+            [.text(run.rawValue)])
     }
 
     static func update(_ db: SQLiteConnection, run: RunID, _ task: TaskRecord) throws {
@@ -648,8 +672,10 @@ struct JournalBatch: Sendable {
     var runState: RunState?
     var at: Date?
     var releaseLease = false
+    /// Messages (``Journal/pendingMessages(for:)``) whose effect this batch records.
+    var consumedMessages: [Int64] = []
 
-    var isEmpty: Bool { tasks.isEmpty && events.isEmpty && runState == nil && !releaseLease }
+    var isEmpty: Bool { tasks.isEmpty && events.isEmpty && runState == nil && !releaseLease && consumedMessages.isEmpty }
 }
 
 /// The queue of a journal's group commit.

@@ -77,5 +77,30 @@ enum JournalSchema {
             WHEN coalesce((SELECT state FROM runs WHERE id = OLD.run_id), '') NOT IN ('succeeded', 'cancelled', 'failed')
             BEGIN SELECT RAISE(ABORT, 'the event log is append-only while its run is live'); END;
         """,
+        // v4: durable timers, messages to a run's owner, and the workers serving the journal.
+        // `wake_at` is when a parked run next needs attention (its earliest retry, re-check or
+        // change-window opening; NULL while it waits only for a person or for permissions).
+        """
+        ALTER TABLE runs ADD COLUMN wake_at REAL;
+        UPDATE runs SET wake_at = (
+            SELECT min(next_attempt_at) FROM tasks WHERE tasks.run_id = runs.id AND tasks.state IN ('pending', 'waiting'))
+        WHERE state IN ('waiting', 'blocked');
+        CREATE INDEX runs_by_wake ON runs (wake_at) WHERE wake_at IS NOT NULL;
+        CREATE TABLE run_messages (
+            seq     INTEGER PRIMARY KEY AUTOINCREMENT,
+            run_id  TEXT NOT NULL REFERENCES runs (id),
+            kind    TEXT NOT NULL,
+            task_id TEXT,
+            actor   TEXT NOT NULL,
+            note    TEXT,
+            at      REAL NOT NULL
+        );
+        CREATE INDEX run_messages_by_run ON run_messages (run_id);
+        CREATE TABLE workers (
+            id           TEXT PRIMARY KEY NOT NULL,
+            started_at   REAL NOT NULL,
+            heartbeat_at REAL NOT NULL
+        ) WITHOUT ROWID;
+        """,
     ]
 }

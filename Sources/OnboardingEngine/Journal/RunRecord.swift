@@ -24,6 +24,9 @@ public struct RunRecord: Sendable, Hashable {
     public var leaseExpiresAt: Date?
     /// Whether a person asked to cancel the run while another engine ran it.
     public var cancelRequested: Bool
+    /// When a worker should next look at the parked run: its earliest retry, condition re-check
+    /// or change-window opening. `nil` while it runs, or waits only for a person or permissions.
+    public var wakeAt: Date? = nil
 
     /// Whether the run is marked running but no live engine holds its lease: the lease expired,
     /// or its owner is a process on this host that no longer exists. Resume it.

@@ -72,6 +72,12 @@ extension OnboardingEngine {
                         "UPDATE runs SET options = ? WHERE id = ?", [.text(try JSONCoding.string(run.options)), .text(id.rawValue)])
                 }
 
+                // Messages sent to an owner that parked before it read them take effect now.
+                for message in try Journal.loadMessages(db, run: id) {
+                    if let event = message.apply(to: &records) { events.append(event) }
+                    try db.run("DELETE FROM run_messages WHERE seq = ?", [.integer(message.sequence)])
+                }
+
                 // A task found running was interrupted by a crash, kill or power loss.
                 for index in records.indices where records[index].state == .running {
                     records[index].consecutiveCrashes += 1
@@ -103,7 +109,7 @@ extension OnboardingEngine {
                 run.leaseOwner = owner
                 run.leaseExpiresAt = now.addingTimeInterval(configuration.leaseDuration.seconds)
                 try db.run(
-                    "UPDATE runs SET state = 'running', updated_at = ?, lease_owner = ?, lease_expires_at = ? WHERE id = ?",
+                    "UPDATE runs SET state = 'running', updated_at = ?, lease_owner = ?, lease_expires_at = ?, wake_at = NULL WHERE id = ?",
                     [
                         .double(now.timeIntervalSince1970), .text(owner),
                         .double(run.leaseExpiresAt!.timeIntervalSince1970), .text(id.rawValue),

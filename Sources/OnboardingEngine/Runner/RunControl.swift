@@ -4,6 +4,8 @@ import Synchronization
 enum ControlMessage: Sendable {
     /// Time to renew the lease (and look for a cancel request in the journal).
     case renewLease
+    /// Time to look in the journal for messages from other processes and a cancel request.
+    case pollMessages
     /// A person cancelled the run through this engine.
     case cancel(actor: String, reason: String?)
     /// The runner ended, with its result or error.
@@ -25,6 +27,9 @@ enum StopReason: Sendable {
 /// when it notices cancellation; no reason means the host cancelled the call.
 final class RunControl: Sendable {
     let mailbox = Mailbox<ControlMessage>()
+    /// The runner's own mailbox: attempt outcomes, timers, and messages for the run (a
+    /// confirmation, a signal, a drain) that reach it while it runs.
+    let runner = Mailbox<RunMessage>()
     private let reason = Mutex<StopReason?>(nil)
 
     /// Records the first reason to stop; later ones are ignored.

@@ -8,6 +8,12 @@ enum RunMessage: Sendable {
     case finished(index: Int, outcome: AttemptOutcome, duration: Duration)
     /// A timer fired or a global permit was released: look again at what can start.
     case wake
+    /// A person's confirmation or signal, written to the journal (its row is deleted in the
+    /// commit that records its effect).
+    case deliver(OwnerMessage)
+    /// The worker is shutting down: start nothing new, let running attempts finish, then give
+    /// the run back (lease released, still `running`) for another worker to continue at once.
+    case drain
 }
 
 /// How one attempt of a task ended.
@@ -65,7 +71,7 @@ final class RunExecution {
     var run: RunRecord
     var records: [TaskRecord]
     let control: RunControl
-    let mailbox = Mailbox<RunMessage>()
+    let mailbox: Mailbox<RunMessage>
 
     private var unfinishedDependencies: [Int]
     /// Runnable now, sorted descending so `popLast` yields the earliest in topological order.
@@ -90,6 +96,10 @@ final class RunExecution {
     private var interrupted = false
     private var leaseLost: EngineError?
     private var stopping: Bool { cancellation != nil || interrupted || leaseLost != nil }
+    /// Set by ``RunMessage/drain``: no new attempts; the run is released once none is in flight.
+    private var draining = false
+    /// Journal messages already applied (the supervisor's poll may hand one over twice).
+    private var seenMessages: Set<Int64> = []
     private let logger: Logger
 
     init(engine: OnboardingEngine, graph: TaskGraph, run: RunRecord, records: [TaskRecord], control: RunControl) {
@@ -98,6 +108,7 @@ final class RunExecution {
         self.run = run
         self.records = records
         self.control = control
+        self.mailbox = control.runner
         var logger = engine.logger
         logger[metadataKey: "run.id"] = "\(run.id)"
         self.logger = logger
@@ -186,6 +197,7 @@ final class RunExecution {
                 if interrupted { try await finishInterrupted(now: now) }
                 if let cancellation { return try await finishCancelled(cancellation, now: now) }
                 if let result = try await finishOrPark(now: now) { return result }
+                if draining { return try await finishDrained(now: now) }
             }
             armTimer(now: now, group: &group)
             if stopping {
@@ -291,6 +303,12 @@ final class RunExecution {
         case .wake:
             armedTimer = armedTimer.flatMap { $0 <= now ? nil : $0 }
             waitingForPermit = false
+        case .drain:
+            draining = true
+        case .deliver(let message):
+            guard seenMessages.insert(message.sequence).inserted else { return }
+            batch.consumedMessages.append(message.sequence)
+            apply(message, now: now)
         case .finished(let index, let outcome, let duration):
             inFlight -= 1
             permitsHeld -= 1
@@ -385,6 +403,57 @@ final class RunExecution {
         }
     }
 
+    /// Acts on a person's confirmation or signal while the run executes: a task waiting for a
+    /// person continues with the confirmation; one waiting for a condition (or blocked on
+    /// permissions) is re-checked now instead of at its next re-check.
+    private func apply(_ message: OwnerMessage, now: Date) {
+        let targets: [Int]
+        switch message.kind {
+        case .cancel:
+            return  // the supervisor acts on `cancel_requested`
+        case .confirm, .signal:
+            if let task = message.task {
+                targets = graph.indexByID[task].map { [$0] } ?? []
+            } else {
+                targets = records.indices.filter { records[$0].state == .waiting && records[$0].park?.kind == .condition }
+            }
+        }
+        var acted: [TaskID] = []
+        for index in targets where !isReady(index) {
+            var record = records[index]
+            let kind = record.park?.kind
+            switch (record.state, kind, message.kind) {
+            case (.waiting, .person?, .confirm):
+                record.confirmation = Confirmation(actor: message.actor, at: message.at, note: message.note)
+            case (.waiting, .condition?, _), (.blocked, _, _):
+                record.nextAttemptAt = nil
+            default:
+                continue
+            }
+            record.updatedAt = now
+            records[index] = record
+            batch.tasks.append(record)
+            timed.removeAll { $0.index == index }
+            markReady(index)
+            acted.append(record.id)
+        }
+        let action = message.kind == .confirm ? "task.confirmed" : "task.signalled"
+        if acted.isEmpty {
+            batch.events.append(
+                PendingEvent(
+                    taskID: message.task, at: now, actor: message.actor, action: "message.ignored",
+                    reason: "\(message.kind == .confirm ? "a confirmation" : "a signal") arrived when no task was waiting for it"))
+            return
+        }
+        lastProgressAt = now
+        for task in acted {
+            batch.events.append(PendingEvent(taskID: task, at: now, actor: message.actor, action: action, reason: message.note))
+        }
+        logger.info("message delivered", metadata: ["kind": "\(message.kind)", "tasks": "\(acted.map(\.rawValue))"])
+    }
+
+    private func isReady(_ index: Int) -> Bool { ready.contains(index) || records[index].state == .running }
+
     private func retryOrFail(
         _ record: inout TaskRecord, index: Int, message: String, code: String?, retryAfter: Duration?, now: Date
     ) -> (String, EngineEvent.Kind, String?) {
@@ -423,7 +492,7 @@ final class RunExecution {
     }
 
     private func selectStarts(now: Date) -> [Int] {
-        guard !stopping, !ready.isEmpty else { return [] }
+        guard !stopping, !draining, !ready.isEmpty else { return [] }
         if readyNeedsSort {
             ready.sort(by: >)
             readyNeedsSort = false
@@ -488,7 +557,7 @@ final class RunExecution {
     }
 
     private func armTimer(now: Date, group: inout ThrowingTaskGroup<Void, any Error>) {
-        guard !stopping, let wake = nextWake(now: now) else { return }
+        guard !stopping, !draining, let wake = nextWake(now: now) else { return }
         if let armed = armedTimer, armed <= wake { return }
         armedTimer = wake
         let mailbox = self.mailbox
@@ -561,6 +630,19 @@ final class RunExecution {
         try await commit()
         logger.info("run cancelled", metadata: ["actor": "\(cancellation.actor)"])
         return RunResult(runID: run.id, state: .cancelled, tasks: records)
+    }
+
+    /// Gives a drained run back: the lease is released and the run stays `running`, so another
+    /// worker claims it at once. No attempt was interrupted.
+    private func finishDrained(now: Date) async throws -> RunResult {
+        batch.releaseLease = true
+        batch.events.append(
+            PendingEvent(
+                at: now, actor: engine.configuration.actor, action: "run.released",
+                reason: "the worker shut down after its running attempts finished; another worker continues the run"))
+        try await commit()
+        logger.info("run released")
+        return RunResult(runID: run.id, state: .running, tasks: records)
     }
 
     private func finishInterrupted(now: Date) async throws -> Never {

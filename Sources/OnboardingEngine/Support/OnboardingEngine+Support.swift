@@ -96,37 +96,118 @@ extension OnboardingEngine {
         }
     }
 
-    /// Records that a person did what a waiting task asked; the task continues on resume and
-    /// sees the confirmation in ``TaskContext/confirmation``.
+    /// Records that a person did what a waiting task asked, or that a condition a task waits for
+    /// should hold now ("I updated DNS, check again").
     ///
-    /// - Throws: ``EngineError`` `invalidState` unless the task is waiting for a person.
-    public func confirm(_ task: TaskID, in run: RunID, actor: String, note: String? = nil) throws {
-        try supportAction(run, actor: actor) { db, now, tasks in
-            guard var record = tasks.first(where: { $0.id == task }) else { throw unknownTask(task, run) }
-            guard record.state == .waiting, record.park?.kind == .person else {
+    /// A task waiting for a person continues with the confirmation (its ``TaskContext/confirmation``);
+    /// one waiting for a condition is re-checked at once rather than at its next re-check.
+    /// A run that is executing gets it at once: in this engine directly, in another process
+    /// through the journal within ``EngineConfiguration/messagePollInterval``. A parked run
+    /// records it and becomes due, so a worker resumes it at once (or a person does).
+    ///
+    /// - Returns: how the confirmation reached the run.
+    /// - Throws: ``EngineError`` `unknownRun`, `unknownTask`, or `invalidState` unless the task
+    ///   is waiting for a person or a condition.
+    @discardableResult
+    public func confirm(_ task: TaskID, in run: RunID, actor: String, note: String? = nil) throws -> SupportDelivery {
+        try send(.confirm, task: task, in: run, actor: actor, note: note) { record in
+            guard record.state == .waiting, record.park?.kind == .person || record.park?.kind == .condition else {
                 throw EngineError(
-                    .invalidState, "Task '\(task)' is not waiting for a person (it is \(record.state)); there is nothing to confirm.",
+                    .invalidState,
+                    "Task '\(task)' is not waiting for a person or a condition (it is \(record.state)); there is nothing to confirm.",
                     runID: run, taskIDs: [task])
             }
-            record.confirmation = Confirmation(actor: actor, at: now, note: note)
-            record.updatedAt = now
-            try Journal.update(db, run: run, record)
-            return [PendingEvent(taskID: task, at: now, actor: actor, action: "task.confirmed", reason: note)]
         }
     }
 
-    /// Cancels a run. A run this engine is executing stops at once (running attempts are
-    /// cancelled); one another process runs stops at that process's next lease renewal; any
-    /// other run is marked cancelled now. A cancelled run cannot be resumed.
+    /// Asks the run to re-check now a condition it waits for (a task waiting on DNS, consent or
+    /// propagation), or permissions a blocked task lacks; `task == nil` re-checks every task
+    /// waiting for a condition. Delivered like ``confirm(_:in:actor:note:)``.
     ///
+    /// - Throws: ``EngineError`` `unknownRun`, `unknownTask`, or `invalidState` when the task
+    ///   (or, for `nil`, every task) waits for nothing a re-check could change.
+    @discardableResult
+    public func signal(_ task: TaskID? = nil, in run: RunID, actor: String, note: String? = nil) throws -> SupportDelivery {
+        func recheckable(_ record: TaskRecord) -> Bool {
+            record.state == .blocked || (record.state == .waiting && record.park?.kind == .condition)
+        }
+        return try send(.signal, task: task, in: run, actor: actor, note: note) { record in
+            guard recheckable(record) else {
+                let hint = record.park?.kind == .person ? " It waits for a person: confirm it instead." : ""
+                throw EngineError(
+                    .invalidState,
+                    "Task '\(record.id)' is not waiting for a condition or permissions (it is \(record.state)); there is nothing to re-check.\(hint)",
+                    runID: run, taskIDs: [record.id])
+            }
+        } all: { records in
+            guard records.contains(where: recheckable) else {
+                throw EngineError(
+                    .invalidState, "No task of run '\(run)' waits for a condition or permissions; there is nothing to re-check.",
+                    runID: run)
+            }
+        }
+    }
+
+    /// Delivers a confirmation or signal: to the run's execution when one holds it (this engine's
+    /// directly, another process's through the journal), or applied to the parked run's records,
+    /// which then become due.
+    private func send(
+        _ kind: OwnerMessage.Kind, task: TaskID?, in run: RunID, actor: String, note: String?,
+        validate: (TaskRecord) throws -> Void, all validateAll: ([TaskRecord]) throws -> Void = { _ in }
+    ) throws -> SupportDelivery {
+        let now = clock.now()
+        let ownID = configuration.ownerID
+        let control = activeRuns.withLock { $0[run] }
+        let (delivery, message) = try journal.withConnection { db -> (SupportDelivery, OwnerMessage?) in
+            try db.transaction {
+                let record = try Journal.loadRun(db, run)
+                guard record.state != .cancelled && record.state != .succeeded else {
+                    throw EngineError(.invalidState, "Run '\(run)' already \(record.state); nothing is waiting.", runID: run)
+                }
+                var tasks = try Journal.loadTasks(db, run)
+                if let task {
+                    guard let index = tasks.firstIndex(where: { $0.id == task }) else { throw unknownTask(task, run) }
+                    try validate(tasks[index])
+                } else {
+                    try validateAll(tasks)
+                }
+                let owner = record.leaseOwner
+                let ownedHere = owner == ownID && control != nil
+                if ownedHere || LeaseOwner.isLive(owner: owner, expiresAt: record.leaseExpiresAt, now: now, self: ownID) {
+                    try Journal.send(db, kind, run: run, task: task, actor: actor, note: note, at: now)
+                    let sequence = Int64(try db.scalar("SELECT last_insert_rowid()")?.int ?? 0)
+                    let message = OwnerMessage(sequence: sequence, run: run, kind: kind, task: task, actor: actor, note: note, at: now)
+                    return ownedHere ? (.delivered, message) : (.sent(owner: owner ?? ""), nil)
+                }
+                // Parked (or held by nobody alive): applied now; the run is due at once.
+                let message = OwnerMessage(sequence: 0, run: run, kind: kind, task: task, actor: actor, note: note, at: now)
+                let before = tasks
+                if let event = message.apply(to: &tasks) { try Journal.insert(db, run: run, event) }
+                for (old, new) in zip(before, tasks) where old != new { try Journal.update(db, run: run, new) }
+                try Journal.wakeNow(db, run: run)
+                return (.recorded, nil)
+            }
+        }
+        if let message, let control { control.runner.post(.deliver(message)) }
+        if case .recorded = delivery { workAvailable.signal() }
+        return delivery
+    }
+
+    /// Cancels a run. A run this engine is executing stops at once (running attempts are
+    /// cancelled); one another process runs stops within that process's
+    /// ``EngineConfiguration/messagePollInterval``; any other run is marked cancelled now. A
+    /// cancelled run cannot be resumed.
+    ///
+    /// - Returns: how the cancel reached the run.
     /// - Throws: ``EngineError`` `unknownRun`, or `invalidState` if it already succeeded or was cancelled.
-    public func cancel(_ run: RunID, actor: String, reason: String? = nil) throws {
+    @discardableResult
+    public func cancel(_ run: RunID, actor: String, reason: String? = nil) throws -> SupportDelivery {
         if let control = activeRuns.withLock({ $0[run] }) {
             control.mailbox.post(.cancel(actor: actor, reason: reason))
-            return
+            return .delivered
         }
         let now = clock.now()
-        try journal.withConnection { db in
+        return try journal.withConnection { db in
             try db.transaction {
                 let record = try Journal.loadRun(db, run)
                 guard record.state != .succeeded && record.state != .cancelled else {
@@ -140,12 +221,13 @@ extension OnboardingEngine {
                     try Journal.insert(
                         db, run: run,
                         PendingEvent(at: now, actor: actor, action: "run.cancel-requested", reason: [reason, "owner: \(owner)"].compactMap { $0 }.joined(separator: "; ")))
-                } else {
-                    try db.run(
-                        "UPDATE runs SET state = 'cancelled', updated_at = ?, lease_owner = NULL, lease_expires_at = NULL WHERE id = ?",
-                        [.double(now.timeIntervalSince1970), .text(run.rawValue)])
-                    try Journal.insert(db, run: run, PendingEvent(at: now, actor: actor, action: "run.cancelled", reason: reason))
+                    return .sent(owner: owner)
                 }
+                try db.run(
+                    "UPDATE runs SET state = 'cancelled', updated_at = ?, lease_owner = NULL, lease_expires_at = NULL, wake_at = NULL WHERE id = ?",
+                    [.double(now.timeIntervalSince1970), .text(run.rawValue)])
+                try Journal.insert(db, run: run, PendingEvent(at: now, actor: actor, action: "run.cancelled", reason: reason))
+                return .recorded
             }
         }
     }
@@ -180,8 +262,10 @@ extension OnboardingEngine {
                 }
                 let events = try body(db, now, try Journal.loadTasks(db, run))
                 for event in events { try Journal.insert(db, run: run, event) }
+                try Journal.wakeNow(db, run: run)
             }
         }
+        workAvailable.signal()
     }
 
     /// `task` and its transitive dependents, from a journaled graph.

@@ -1,0 +1,241 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Owns every run in a journal for as long as it lasts: executes submitted runs, wakes parked
+/// runs when their durable timer falls due, recovers runs whose process died, and hands a
+/// person's confirmation or signal to the run at once. A swift-service-lifecycle `Service`.
+///
+/// `run()` claims due runs with one journal statement (up to
+/// ``Configuration/maxConcurrentRuns`` at a time), executes each with the graph its
+/// ``WorkflowRegistry`` builds, and sleeps until the next timer, a nudge from this process
+/// (``OnboardingEngine/submit(_:id:input:options:)``, a support action) or its next look at
+/// the journal (``Configuration/pollInterval``, which is how other processes reach it). A run
+/// that has nothing to do for ``Configuration/maxIdleWait`` parks, so memory holds the runs in
+/// flight, not the runs in the journal. Start-up recovery is the same claim.
+///
+/// On graceful shutdown (SIGTERM through a `ServiceGroup`) the worker stops claiming, starts no
+/// new attempts, lets running attempts finish for up to ``Configuration/drainDeadline``, and
+/// gives each run back with its lease released, so another worker continues it at once.
+/// Attempts still running at the deadline are cancelled (not counted as crashes).
+///
+/// ```swift
+/// let worker = OnboardingWorker(engine: engine, registry: registry, logger: logger)
+/// let group = ServiceGroup(services: [worker], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+/// try await group.run()
+/// ```
+public final class OnboardingWorker: Service, Sendable {
+    /// How a worker claims, parks and drains runs.
+    public struct Configuration: Sendable {
+        /// The most runs executing at once (tasks are also bounded by the engine's
+        /// ``EngineConfiguration/maxConcurrentTasks``).
+        public var maxConcurrentRuns: Int
+        /// How often the worker looks in the journal for runs made due by other processes.
+        public var pollInterval: Duration
+        /// A run under this worker parks once nothing can run for this long (or for its own
+        /// ``RunOptions/maxIdleWait``, if shorter); its durable timer brings it back.
+        public var maxIdleWait: Duration
+        /// How long running attempts may take to finish on shutdown before they are cancelled.
+        public var drainDeadline: Duration
+        /// When a run's graph cannot be built (credentials missing, say), how long until the
+        /// worker tries again.
+        public var retryUnbuildableAfter: Duration
+        /// The actor recorded for the worker's resumes.
+        public var actor: String
+
+        /// Creates a configuration.
+        public init(
+            maxConcurrentRuns: Int = 64,
+            pollInterval: Duration = .seconds(1),
+            maxIdleWait: Duration = .seconds(5),
+            drainDeadline: Duration = .seconds(30),
+            retryUnbuildableAfter: Duration = .seconds(60),
+            actor: String = "worker"
+        ) {
+            self.maxConcurrentRuns = max(1, maxConcurrentRuns)
+            self.pollInterval = pollInterval
+            self.maxIdleWait = maxIdleWait
+            self.drainDeadline = drainDeadline
+            self.retryUnbuildableAfter = retryUnbuildableAfter
+            self.actor = actor
+        }
+    }
+
+    /// The engine the worker executes runs with; its journal is the one served.
+    public let engine: OnboardingEngine
+    /// How runs get their graphs.
+    public let registry: WorkflowRegistry
+    /// The worker's settings.
+    public let configuration: Configuration
+    private let logger: Logger
+    private let state = Mutex(State())
+
+    private struct State {
+        var inFlight: Set<RunID> = []
+        var shuttingDown = false
+    }
+
+    /// Creates a worker. Run it with `run()` (directly or in a `ServiceGroup`); it serves the
+    /// engine's journal until it is cancelled or shut down gracefully.
+    public init(
+        engine: OnboardingEngine, registry: WorkflowRegistry, configuration: Configuration = Configuration(), logger: Logger
+    ) {
+        self.engine = engine
+        self.registry = registry
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// The runs this worker is executing now.
+    public var runsInFlight: Set<RunID> { state.withLock { $0.inFlight } }
+
+    /// Serves the journal until the task is cancelled (attempts are interrupted, runs released)
+    /// or a graceful shutdown drains it.
+    public func run() async throws {
+        let journal = engine.journal
+        let clock = engine.clock
+        let owner = engine.configuration.ownerID
+        let startedAt = clock.now()
+        logger.info("worker started", metadata: ["worker": "\(owner)", "workflows": "\(registry.workflows)"])
+        defer { logger.info("worker stopped", metadata: ["worker": "\(owner)"]) }
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                var lastHeartbeat = Date.distantPast
+                while !state.withLock({ $0.shuttingDown }) && !Task.isCancelled {
+                    let now = clock.now()
+                    if now.timeIntervalSince(lastHeartbeat) >= 2 {
+                        lastHeartbeat = now
+                        await attempt("heartbeat") { try await journal.heartbeat(worker: owner, startedAt: startedAt, now: now) }
+                    }
+                    let capacity = configuration.maxConcurrentRuns - state.withLock { $0.inFlight.count }
+                    var claimed: [RunID] = []
+                    await attempt("claiming runs") {
+                        claimed = try await journal.claimDue(
+                            owner: owner, leaseUntil: now.addingTimeInterval(engine.configuration.leaseDuration.timeInterval),
+                            now: now, workflows: registry.workflows, limit: capacity)
+                    }
+                    for run in claimed {
+                        state.withLock { _ = $0.inFlight.insert(run) }
+                        group.addTask {
+                            await self.execute(run)
+                            self.state.withLock { _ = $0.inFlight.remove(run) }
+                            self.engine.workAvailable.signal()
+                        }
+                    }
+                    if capacity > 0 && claimed.count == capacity { continue }  // more may be due
+                    var wake = now.addingTimeInterval(configuration.pollInterval.timeInterval)
+                    await attempt("reading timers") {
+                        if let next = try await journal.nextWake(workflows: registry.workflows, excluding: owner) {
+                            wake = min(wake, max(next, now))
+                        }
+                    }
+                    if wake > now { await waitForWork(until: wake) }
+                }
+                await drain(group: &group)
+            }
+        } onGracefulShutdown: {
+            self.state.withLock { $0.shuttingDown = true }
+            self.engine.workAvailable.signal()
+        }
+        try? await journal.removeWorker(owner)
+    }
+
+    /// Stops the runs in flight: each is asked to finish its running attempts and give the run
+    /// back; at the deadline, whatever still runs is cancelled.
+    private func drain(group: inout DiscardingTaskGroup) async {
+        let running = state.withLock { $0.inFlight }
+        guard !running.isEmpty else { return }
+        logger.info("worker draining", metadata: ["runs": "\(running.count)"])
+        for run in running { engine.drain(run) }
+        let deadline = ContinuousClock.now.advanced(by: configuration.drainDeadline)
+        while !state.withLock({ $0.inFlight.isEmpty }) {
+            if ContinuousClock.now >= deadline || Task.isCancelled {
+                logger.warning("drain deadline passed; interrupting the attempts still running")
+                group.cancelAll()
+                return
+            }
+            await withTaskGroup(of: Void.self) { waiters in
+                waiters.addTask { await self.engine.workAvailable.wait() }
+                waiters.addTask { try? await Task.sleep(until: deadline, clock: .continuous) }
+                await waiters.next()
+                waiters.cancelAll()
+            }
+        }
+    }
+
+    /// Sleeps until `deadline`, a nudge from this process, or shutdown.
+    private func waitForWork(until deadline: Date) async {
+        let clock = engine.clock
+        let nudge = engine.workAvailable
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { try? await clock.sleep(until: deadline) }
+            group.addTask { await nudge.wait() }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// Executes one claimed run until it parks, ends or is given back.
+    private func execute(_ id: RunID) async {
+        let journal = engine.journal
+        let owner = engine.configuration.ownerID
+        var logger = self.logger
+        logger[metadataKey: "run.id"] = "\(id)"
+        let graph: TaskGraph
+        do {
+            let record = try await journal.perform { db in try Journal.loadRun(db, id) }
+            graph = try await registry.graph(for: record)
+        } catch {
+            // Not this worker's to fix now: give it back, and look again later.
+            let retryAt = engine.clock.now().addingTimeInterval(configuration.retryUnbuildableAfter.timeInterval)
+            logger.error("the run's graph could not be built", metadata: ["error": "\(error)"])
+            try? await journal.releaseClaim(
+                run: id, owner: owner, wakeAt: retryAt,
+                event: PendingEvent(
+                    at: engine.clock.now(), actor: configuration.actor, action: "run.worker-error",
+                    reason: "the worker could not build the run's graph: \(Self.words(error)); it tries again at \(retryAt.formatted(.iso8601))"))
+            return
+        }
+        do {
+            let result = try await engine.resume(
+                id, graph: graph, options: ResumeOptions(actor: configuration.actor, reason: "due"),
+                idleLimit: configuration.maxIdleWait)
+            logger.debug("run left the worker", metadata: ["state": "\(result.state)"])
+        } catch is CancellationError {
+            logger.info("run interrupted by the worker's shutdown")
+        } catch let error as EngineError where error.code == .runLeased {
+            logger.debug("run taken by another engine", metadata: ["error": "\(error.message)"])
+        } catch let error as EngineError where error.code == .graphChanged || error.code == .invalidState {
+            // A person decides: a changed graph must be accepted; a cancelled run stays so.
+            try? await journal.releaseClaim(
+                run: id, owner: owner, wakeAt: nil,
+                event: error.code == .graphChanged
+                    ? PendingEvent(
+                        at: engine.clock.now(), actor: configuration.actor, action: "run.worker-error",
+                        reason: "the worker's graph differs from the run's; resume it with the change accepted")
+                    : nil)
+            logger.warning("the worker cannot continue the run", metadata: ["error": "\(error.message)"])
+        } catch {
+            let retryAt = engine.clock.now().addingTimeInterval(configuration.retryUnbuildableAfter.timeInterval)
+            try? await journal.releaseClaim(run: id, owner: owner, wakeAt: retryAt, event: nil)
+            logger.error("the run stopped with an error", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Runs a journal step of the loop, logging (not throwing) its failure: a busy journal
+    /// delays the worker, it does not stop it.
+    private func attempt(_ what: String, _ body: () async throws -> Void) async {
+        do {
+            try await body()
+        } catch {
+            logger.warning("worker step failed", metadata: ["step": "\(what)", "error": "\(error)"])
+        }
+    }
+
+    private static func words(_ error: any Error) -> String {
+        if let error = error as? EngineError { return error.message }
+        if let error = error as? JournalError { return error.message }
+        return String(describing: error)
+    }
+}
