@@ -138,6 +138,7 @@ let package = Package(
                 "OnboardingEngine", "OnboardingEngineTesting", "CrashHarness", "CSQLite",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             // A journal made by schema 1, read by path in the upgrade test.
             exclude: ["Fixtures"]

@@ -90,6 +90,10 @@ public final class OnboardingWorker: Service, Sendable {
     /// The runs this worker is executing now.
     public var runsInFlight: Set<RunID> { state.withLock { $0.inFlight } }
 
+    /// Whether a graceful shutdown began: the worker claims nothing more and drains (for a
+    /// host's readiness check).
+    public var isShuttingDown: Bool { state.withLock { $0.shuttingDown } }
+
     /// Serves the journal until the task is cancelled (attempts are interrupted, runs released)
     /// or a graceful shutdown drains it.
     public func run() async throws {
@@ -135,7 +139,11 @@ public final class OnboardingWorker: Service, Sendable {
                 await drain(group: &group)
             }
         } onGracefulShutdown: {
-            self.state.withLock { $0.shuttingDown = true }
+            let running = self.state.withLock { state in
+                state.shuttingDown = true
+                return state.inFlight
+            }
+            for run in running { self.engine.drain(run) }
             self.engine.workAvailable.signal()
         }
         try? await journal.removeWorker(owner)
