@@ -2,8 +2,8 @@ import ArgumentParser
 import Foundation
 import OnboardingEngine
 
-/// `onboard cancel RUN`: cancels a run for good. A run another process executes stops at that
-/// process's next lease renewal.
+/// `onboard cancel RUN`: cancels a run for good. A run another process (a worker, say) executes
+/// stops there within a second or two.
 struct CancelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cancel", abstract: "Cancel a run; it will not run again.", discussion: ExitStatus.helpText)
@@ -16,13 +16,11 @@ struct CancelCommand: ParsableCommand {
     func run() throws {
         let session = try SupportSession(journalOption)
         let run = try session.run(runID)
-        try session.engine.cancel(run.id, actor: actorOption.name, reason: reason)
-        let after = try session.run(runID)
-        if after.state == .cancelled {
+        switch try session.engine.cancel(run.id, actor: actorOption.name, reason: reason) {
+        case .sent(let owner):
+            print("Run \(run.id): cancel requested; \(owner), which is running it, stops it within a few seconds")
+        default:
             print("Run \(run.id): cancelled")
-        } else {
-            print(
-                "Run \(run.id): cancel requested; \(after.leaseOwner ?? "its process") stops at its next lease renewal")
         }
     }
 }

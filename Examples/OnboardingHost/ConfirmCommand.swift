@@ -39,17 +39,19 @@ struct ConfirmCommand: AsyncParsableCommand {
         // Another host's run: only recording the confirmation (--no-resume) is possible here.
         let hosted = run.workflow == EssentialsWorkflow.name
         if !hosted && !resumeOption.noResume { _ = try session.input(of: run) }
+        var delivery = SupportDelivery.recorded
         if hosted, let demo = try session.input(of: run).demo, let action = DemoAdmin.Action(task: task) {
             try demo.requireStateFile()
             if run.state == .cancelled || record?.state != .waiting || record?.park?.kind == .person {
-                try session.engine.confirm(task, in: run.id, actor: actorOption.name, note: note)
+                delivery = try session.engine.confirm(task, in: run.id, actor: actorOption.name, note: note)
             }
             try await DemoTenant.run(demo) { tenant in try await tenant.admin.perform(action, park: record?.park) }
             print("Did the admin's part of '\(task)' in the demo tenant.")
         } else {
-            try session.engine.confirm(task, in: run.id, actor: actorOption.name, note: note)
+            delivery = try session.engine.confirm(task, in: run.id, actor: actorOption.name, note: note)
             print("Confirmed '\(task)'.")
         }
+        if session.explain(delivery, run: run.id) { return }
         if resumeOption.noResume { return print("Resume with: onboard resume \(run.id)") }
         try await session.resumeAndReport(run.id, actor: actorOption.name, reason: "onboard confirm \(task)")
     }

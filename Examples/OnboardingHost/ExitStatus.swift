@@ -69,6 +69,7 @@ enum ExitStatus {
                 case .runLeased: runLeased
                 case .graphChanged: graphChanged
                 case .invalidState, .outputRequired, .invalidValue, .runExists: refused
+                case .unknownWorkflow: usage
                 default: internalError
                 }
             // The library's words, then the command that helps (the library names no command).

@@ -14,7 +14,7 @@ struct NextStep: Codable, Equatable, Sendable {
     var command: String
 
     /// The steps `run`'s tasks ask for, in the graph's order.
-    static func steps(for run: RunRecord, tasks: [TaskRecord], now: Date = Date()) -> [NextStep] {
+    static func steps(for run: RunRecord, tasks: [TaskRecord], now: Date = Date(), queued: Bool = false) -> [NextStep] {
         let id = run.id.rawValue
         guard run.state != .cancelled && run.state != .succeeded else { return [] }
         var steps: [NextStep] = []
@@ -70,7 +70,13 @@ struct NextStep: Codable, Equatable, Sendable {
                 continue
             }
         }
-        if run.isStalled(at: now) {
+        if queued {
+            steps.append(
+                NextStep(
+                    task: nil, kind: "wait",
+                    instruction: "Queued for a worker: a running `onboard serve` on this journal drives it (or resume it here).",
+                    command: "onboard resume \(id)"))
+        } else if run.isStalled(at: now) {
             steps.append(
                 NextStep(
                     task: nil, kind: "resume", instruction: "The process that ran it stopped; resume it.",

@@ -30,6 +30,7 @@ struct RetryCommand: AsyncParsableCommand {
             try session.engine.retry(task, in: run.id, actor: actorOption.name, reason: reason)
             print("Marked '\(task)' to run again with a fresh attempt budget.")
         }
+        if session.explain(.recorded, run: run.id) { return }
         if resumeOption.noResume { return print("Resume with: onboard resume \(run.id)") }
         try await session.resumeAndReport(run.id, actor: actorOption.name, reason: "onboard retry \(task)")
     }

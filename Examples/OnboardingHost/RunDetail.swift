@@ -80,6 +80,11 @@ struct RunDetail: Codable, Equatable, Sendable {
     var cancelRequested: Bool
     /// Marked running, but no live engine holds its lease: the process stopped; resume it.
     var stalled: Bool
+    /// Stalled because it was handed to a worker (submitted with `start --no-wait`, or given back
+    /// by a worker that shut down), not because a process died: `onboard serve` drives it.
+    var queued: Bool
+    /// When a worker next looks at the parked run (its durable timer), if it is scheduled.
+    var wakeAt: Date?
     var lease: Lease?
     var tasks: [TaskEntry]
     var lastError: LastError?
@@ -94,6 +99,9 @@ struct RunDetail: Codable, Equatable, Sendable {
         updatedAt = run.updatedAt
         cancelRequested = run.cancelRequested
         stalled = run.isStalled(at: now)
+        let lastRunEvent = events.last { $0.taskID == nil && $0.action.hasPrefix("run.") }?.action
+        queued = stalled && run.leaseOwner == nil && ["run.submitted", "run.released"].contains(lastRunEvent ?? "")
+        wakeAt = run.wakeAt.map { max($0, run.updatedAt) }
         lease = run.leaseOwner.flatMap { owner in
             run.leaseExpiresAt.map { Lease(owner: owner, expiresAt: $0, expired: $0 <= now) }
         }
@@ -123,7 +131,7 @@ struct RunDetail: Codable, Equatable, Sendable {
                         at: task.updatedAt)
                 }
             }
-        nextSteps = NextStep.steps(for: run, tasks: records, now: now)
+        nextSteps = NextStep.steps(for: run, tasks: records, now: now, queued: queued)
         timeline = events.map {
             Event(
                 sequence: $0.sequence, at: $0.at, actor: $0.actor, action: $0.action, task: $0.taskID?.rawValue,

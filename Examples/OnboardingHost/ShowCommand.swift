@@ -31,13 +31,18 @@ struct ShowCommand: ParsableCommand {
         if let lease = detail.lease {
             let how = lease.expired ? "expired" : detail.stalled ? "its process is gone; resume takes it over" : "held"
             lines.append("Lease: \(lease.owner) until \(lease.expiresAt.formatted(.iso8601)) (\(how))")
+        } else if detail.queued {
+            lines.append("Lease: none (queued for a worker: `onboard serve` drives it)")
         } else if detail.state == RunState.running.rawValue {
             lines.append("Lease: none (the process that ran it stopped; resume it)")
         } else {
             lines.append("Lease: none")
         }
         if detail.cancelRequested {
-            lines.append("Cancel requested: the process running it stops at its next lease renewal.")
+            lines.append("Cancel requested: the process running it stops within a few seconds.")
+        }
+        if let wake = detail.wakeAt, detail.state != RunState.running.rawValue {
+            lines.append("Next look: \(wake.formatted(.iso8601)) (a worker, `onboard serve`, continues it then)")
         }
         if let error = detail.lastError {
             let code = error.code.map { " [\($0)]" } ?? ""

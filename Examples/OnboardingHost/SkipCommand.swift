@@ -34,6 +34,7 @@ struct SkipCommand: AsyncParsableCommand {
             task, in: run.id, graph: try session.graph(for: run.id), output: output.map { Array($0.utf8) },
             actor: actorOption.name, reason: reason)
         print("Skipped '\(task)'.")
+        if session.explain(.recorded, run: run.id) { return }
         if resumeOption.noResume { return print("Resume with: onboard resume \(run.id)") }
         try await session.resumeAndReport(run.id, actor: actorOption.name, reason: "onboard skip \(task)")
     }

@@ -31,11 +31,19 @@ struct StartCommand: AsyncParsableCommand {
     @Option(help: "Park instead of waiting in-process when nothing can run for this many seconds.") var maxIdleSeconds: Int = 300
     @Flag(help: "The org is a partner (channel) org: let its customers use integrations and start one run per child org.")
     var parent = false
+    @Flag(help: "Only journal the run for a worker (`onboard serve`) to drive; print its id and exit 0.")
+    var noWait = false
+    @Option(help: "Where the admin-consent link sends the admin back: `onboard serve --http-port`'s /consent/callback.")
+    var consentRedirectUri: String?
 
     func validate() throws {
         if syncHours < 1 { throw ValidationError("--sync-hours must be at least 1.") }
         if maxIdleSeconds < 0 { throw ValidationError("--max-idle-seconds must not be negative.") }
         if let dnsPort, !(1...65_535).contains(dnsPort) { throw ValidationError("--dns-port must be between 1 and 65535.") }
+        if let consentRedirectUri, URL(string: consentRedirectUri)?.scheme.map({ ["http", "https"].contains($0) }) != true {
+            throw ValidationError("--consent-redirect-uri must be an http(s) URL.")
+        }
+        if noWait && parent { throw ValidationError("--no-wait does not start child organizations' runs yet; leave out --parent or --no-wait.") }
     }
 
     func run() async throws {
@@ -47,9 +55,9 @@ struct StartCommand: AsyncParsableCommand {
             endpoints = try .cloud(essentialsRegion: region)
         }
         try endpoints.validate()
-        let input = M365Host.RunInput(
-            OnboardingInput(tenantID: tenant, essentialsOrg: org, syncFrequencyHours: syncHours, isParentOrg: parent),
-            endpoints: endpoints)
+        var onboardingInput = OnboardingInput(tenantID: tenant, essentialsOrg: org, syncFrequencyHours: syncHours, isParentOrg: parent)
+        if let consentRedirectUri { onboardingInput.consentRedirectURI = consentRedirectUri }
+        let input = M365Host.RunInput(onboardingInput, endpoints: endpoints)
         let graph = try M365Host.graph(input: input, credentialsFile: credentialsFile)
         let session = try SupportSession(journalOption, creating: true)
         let id = RunID(run ?? "\(org)-\(Int(Date().timeIntervalSince1970))")
@@ -59,9 +67,17 @@ struct StartCommand: AsyncParsableCommand {
                 .runExists, "A run with id '\(id)' already exists; resume it (onboard resume \(id)) or choose another id.",
                 runID: id)
         }
+        let options = RunOptions(maxIdleWait: .seconds(maxIdleSeconds))
+        if noWait {
+            try await session.engine.submit(graph, id: id, input: input, options: options)
+            print(id)
+            if session.liveWorker == nil {
+                FileHandle.standardError.write(Data("No worker serves \(session.journal.path) now: start one with `onboard serve --journal \(session.journal.path)`.\n".utf8))
+            }
+            return
+        }
         print("Onboarding tenant \(tenant) for \(org) (run \(id))")
         fflush(nil)
-        let options = RunOptions(maxIdleWait: .seconds(maxIdleSeconds))
         let result = try await withProgress(session.engine, graph: graph) {
             try await session.engine.start(graph, id: id, input: input, options: options)
         }

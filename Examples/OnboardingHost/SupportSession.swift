@@ -78,6 +78,29 @@ struct SupportSession {
         try report(result)
     }
 
+    /// A worker (`onboard serve`) that serves this journal now, if any.
+    var liveWorker: WorkerRecord? { (try? journal.liveWorkers())?.first }
+
+    /// Says where an action went; returns whether someone else continues the run (a live owner,
+    /// or a worker serving the journal), so the command need not resume it.
+    @discardableResult
+    func explain(_ delivery: SupportDelivery, run: RunID) -> Bool {
+        switch delivery {
+        case .sent(let owner):
+            print("Sent to \(owner), which is running it: it acts within a few seconds.")
+            return true
+        case .delivered:
+            return true
+        case .recorded:
+            if let worker = liveWorker {
+                print("A worker (\(worker.id)) serves this journal: it continues the run now.")
+                print("Follow it with: onboard show \(run) --journal \(journal.path)")
+                return true
+            }
+            return false
+        }
+    }
+
     /// Prints a run's final state and throws its exit code unless it succeeded.
     func report(_ result: RunResult) throws {
         print("Run \(result.runID): \(result.state)")

@@ -1,0 +1,100 @@
+import EssentialsOnboarding
+import Foundation
+import Hummingbird
+import OnboardingEngine
+
+/// `onboard serve --http-port N`'s answer to the admin-consent redirect (`/consent/callback`).
+///
+/// Microsoft sends the Global Admin's browser back to the run's redirect URI with
+/// `admin_consent=True&tenant=…&state=…`, or `error=…&error_description=…&state=…`. The `state`
+/// must be the random nonce of a run waiting for consent; then the run is signalled, so
+/// `admin-consent` re-checks now instead of at its next re-check. Anything else gets a plain page
+/// that says what went wrong, and nothing is written.
+struct ConsentCallback: Sendable {
+    let engine: OnboardingEngine
+
+    /// The router with the callback.
+    func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.get("/consent/callback") { request, _ -> Response in
+            let query = request.uri.queryParameters
+            return answer(
+                state: query.get("state"), granted: query.get("admin_consent"), error: query.get("error"),
+                description: query.get("error_description"))
+        }
+        return router
+    }
+
+    /// The page for one callback, after signalling the run it belongs to (if any).
+    func answer(state: String?, granted: String?, error: String?, description: String?) -> Response {
+        guard let state, !state.isEmpty, let run = waitingRun(for: state) else {
+            return page(
+                .badRequest, "This consent link does not belong to an onboarding that waits for consent",
+                "It may be old, or the onboarding already continued. Open the link the onboarding shows now (onboard show RUN).")
+        }
+        if let error {
+            let detail = (description ?? error).prefix(300)
+            return page(
+                .ok, "Consent was not granted",
+                "Microsoft answered: \(detail). The onboarding of run \(run) keeps waiting; open its consent link again to retry.")
+        }
+        guard granted?.lowercased() == "true" else {
+            return page(.badRequest, "The redirect did not say that consent was granted", "Run \(run) keeps waiting for consent.")
+        }
+        do {
+            try engine.signal("admin-consent", in: run, actor: "consent-callback", note: "the admin-consent redirect came back")
+        } catch {
+            return page(.conflict, "The onboarding could not be told", ExitStatus.failure(for: error).message)
+        }
+        return page(.ok, "Consent received", "Thank you. The onboarding of run \(run) continues; you can close this page.")
+    }
+
+    /// The run whose `admin-consent` task waits with a link carrying `state`.
+    private func waitingRun(for state: String) -> RunID? {
+        guard let runs = try? engine.journal.runs() else { return nil }
+        for summary in runs where summary.workflow == EssentialsWorkflow.name && !summary.state.hasEnded {
+            guard let task = (try? engine.journal.tasks(of: summary.id))?.first(where: { $0.id == "admin-consent" }),
+                task.state == .waiting, let link = task.park.flatMap({ DemoAdmin.consentLink(in: $0.message) }),
+                let expected = URLComponents(string: link)?.queryItems?.first(where: { $0.name == "state" })?.value
+            else { continue }
+            if Self.constantTimeEqual(expected, state) { return summary.id }
+        }
+        return nil
+    }
+
+    private static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let (x, y) = (Array(a.utf8), Array(b.utf8))
+        guard x.count == y.count else { return false }
+        return zip(x, y).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
+    /// A plain HTML page: no script, no outside resources, not framed.
+    private func page(_ status: HTTPResponse.Status, _ title: String, _ text: String) -> Response {
+        let html = """
+            <!doctype html><html lang="en"><head><meta charset="utf-8"><title>\(Self.escape(title))</title></head>
+            <body><h1>\(Self.escape(title))</h1><p>\(Self.escape(text))</p></body></html>
+            """
+        var headers = HTTPFields()
+        headers[.contentType] = "text/html; charset=utf-8"
+        headers[.contentSecurityPolicy] = "default-src 'none'; frame-ancestors 'none'"
+        headers[.init("X-Content-Type-Options")!] = "nosniff"
+        headers[.init("Referrer-Policy")!] = "no-referrer"
+        headers[.cacheControl] = "no-store"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    private static func escape(_ text: some StringProtocol) -> String {
+        var escaped = ""
+        for character in text {
+            switch character {
+            case "<": escaped += "&lt;"
+            case ">": escaped += "&gt;"
+            case "&": escaped += "&amp;"
+            case "\"": escaped += "&quot;"
+            case "'": escaped += "&#39;"
+            default: escaped.append(character)
+            }
+        }
+        return escaped
+    }
+}
