@@ -34,12 +34,14 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The most runs executing at once.") var maxRuns: Int = 64
     @Option(help: "Park a run once nothing can run for this many seconds (its timer brings it back).")
     var maxIdleSeconds: Int = 5
+    @Option(help: "Fail a task after the process stopped this many times in a row while it ran (a crash loop).")
+    var maxConsecutiveCrashes: Int = 3
     @Option(help: "Log level on stderr: trace, debug, info, notice, warning, error.") var logLevel: String = "info"
 
     func validate() throws {
         if let httpPort, !(0...65_535).contains(httpPort) { throw ValidationError("--http-port must be between 0 and 65535.") }
         if drainSeconds < 0 || maxIdleSeconds < 0 { throw ValidationError("--drain-seconds and --max-idle-seconds must not be negative.") }
-        if maxRuns < 1 { throw ValidationError("--max-runs must be at least 1.") }
+        if maxRuns < 1 || maxConsecutiveCrashes < 1 { throw ValidationError("--max-runs and --max-consecutive-crashes must be at least 1.") }
         if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error.") }
     }
 
@@ -48,7 +50,7 @@ struct ServeCommand: AsyncParsableCommand {
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let journal = try Journal(path: try journalOption.path())  // created when missing: the worker comes first
         let engine = OnboardingEngine(
-            journal: journal, configuration: EngineConfiguration(actor: "worker"), logger: logger)
+            journal: journal, configuration: EngineConfiguration(maxConsecutiveCrashes: maxConsecutiveCrashes, actor: "worker"), logger: logger)
         let demoTenants = DemoTenants()
         let worker = OnboardingWorker(
             engine: engine, registry: HostRegistry.make(demoTenants: demoTenants),

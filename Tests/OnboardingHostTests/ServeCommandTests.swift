@@ -1,0 +1,255 @@
+import Foundation
+import Logging
+import OnboardingEngine
+import OnboardingEngineTesting
+import TenantSimulator
+import Testing
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `onboard serve` as a process: the worker drives runs queued with `start --no-wait` while a
+/// person only consents, enables relay and updates SPF; it drains on SIGTERM; and runs survive
+/// SIGKILLs of their worker.
+@Suite("onboard serve drives runs to the end", .serialized, .timeLimit(.minutes(5)))
+struct ServeCommandTests {
+    static let quiet = Logger(label: "sim", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    /// A serving worker, started in the background, whose stdout the test can read.
+    static func serve(_ journal: String, _ extra: [String] = []) throws -> CapturedProcess {
+        try CapturedProcess(
+            ["serve", "--journal", journal, "--log-level", "warning"] + extra, environment: StartCommandTests.environment())
+    }
+
+    /// `onboard start … --no-wait` for tenant `name` of the simulator; returns its exit status.
+    static func submit(
+        _ journal: String, run: String, tenant: String, org: String, endpoints: SimulatorEndpoints, extra: [String] = []
+    ) async throws -> Int32 {
+        try await StartCommandTests.status(
+            [
+                "start", "--journal", journal, "--tenant", tenant, "--org", org, "--run", run, "--no-wait",
+                "--simulator", endpoints.base, "--dns-port", "\(endpoints.dnsPort!)",
+            ] + extra)
+    }
+
+    /// Waits (without blocking a thread) until `condition` holds or `seconds` pass.
+    static func waitUntil(_ seconds: Double, _ condition: () throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while ContinuousClock.now < deadline {
+            if (try? condition()) == true { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    static func enableRelay(org: String, domains: [String], endpoints: SimulatorEndpoints) async throws {
+        for domain in domains {
+            var request = URLRequest(url: URL(string: "\(endpoints.essentials)/api/v1/orgs/\(org)/domains/\(domain)")!)
+            request.httpMethod = "PUT"
+            request.setValue("admin@msp.example", forHTTPHeaderField: "X-User")
+            request.setValue("essentials-password", forHTTPHeaderField: "X-Password")
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            request.httpBody = Data(#"{"is_relay": true}"#.utf8)
+            _ = try await URLSession.shared.data(for: request)
+        }
+    }
+
+    /// A browser that does not follow redirects, to see where the consent page sends the admin.
+    final class NoRedirects: NSObject, URLSessionTaskDelegate {
+        func urlSession(
+            _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+            newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void
+        ) { completionHandler(nil) }
+    }
+
+    @Test func aQueuedRunIsDrivenToTheEndWhileAPersonOnlyConsentsEnablesRelayAndUpdatesSPF() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("serve-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let journal = folder.appendingPathComponent("journal.sqlite").path
+
+        try await TenantSimulator.withRunning(logger: Self.quiet) { simulator, endpoints in
+            let server = try Self.serve(journal, ["--http-port", "0"])
+            defer { kill(server.process.processIdentifier, SIGKILL) }
+            var callback: String?
+            try await Self.waitUntil(30) {
+                callback = server.stdoutSoFar.split(separator: "\n")
+                    .first { $0.hasPrefix("Consent callback: ") }.map { String($0.dropFirst("Consent callback: ".count)) }
+                return callback != nil
+            }
+            let redirect = try #require(callback, "serve prints its callback URL")
+
+            let status = try await Self.submit(
+                journal, run: "r1", tenant: try simulator.tenantId(), org: "contoso.com", endpoints: endpoints,
+                extra: ["--consent-redirect-uri", redirect])
+            #expect(status == 0)
+            let reader = try Journal(path: journal, options: .reading)
+            func task(_ id: TaskID) -> TaskRecord? { try? reader.tasks(of: "r1").first { $0.id == id } }
+
+            // 1. The admin opens the consent link; Microsoft sends the browser to serve's callback.
+            try await Self.waitUntil(60) { task("admin-consent")?.state == .waiting }
+            let message = try #require(task("admin-consent")?.park?.message)
+            let link = try #require(message.split(separator: " ").first { $0.contains("/adminconsent?") }.map(String.init))
+            let browser = URLSession(configuration: .ephemeral, delegate: NoRedirects(), delegateQueue: nil)
+            let (_, consentPage) = try await browser.data(from: URL(string: link)!)
+            let location = try #require((consentPage as? HTTPURLResponse)?.value(forHTTPHeaderField: "Location"))
+            #expect(location.hasPrefix(redirect))
+            let (page, answer) = try await browser.data(from: URL(string: location)!)
+            #expect((answer as? HTTPURLResponse)?.statusCode == 200)
+            #expect(String(decoding: page, as: UTF8.self).contains("Consent received"))
+            // A forged state is refused with a plain page, and changes nothing.
+            let forged = location.replacingOccurrences(of: "state=", with: "state=x")
+            let (_, refused) = try await browser.data(from: URL(string: forged)!)
+            #expect((refused as? HTTPURLResponse)?.statusCode == 400)
+
+            // 2. Relay: the admin turns it on and confirms without resuming; the worker continues.
+            try await Self.waitUntil(60) { task("enable-relay")?.state == .waiting }
+            #expect(task("admin-consent")?.state == .succeeded)
+            try await Self.enableRelay(org: "contoso.com", domains: ["contoso.com", "mail.contoso.com"], endpoints: endpoints)
+            let relay = try runOnboard(["confirm", "r1", "enable-relay", "--no-resume", "--journal", journal, "--note", "relay on"])
+            #expect(relay.status == 0)
+            // Parked, the worker is told; still running other tasks, the confirmation is sent to it.
+            #expect(relay.stdout.contains("serves this journal") || relay.stdout.contains("which is running it"), "\(relay.stdout)")
+
+            // 3. SPF: the admin updates DNS and says so; the worker re-checks at once.
+            try await Self.waitUntil(60) { task("spf-check")?.state == .waiting }
+            for domain in ["contoso.com", "mail.contoso.com"] {
+                simulator.setTXTRecords(["v=spf1 include:spf.protection.outlook.com include:_spf-us.ppe-hosted.com -all"], for: domain)
+            }
+            let spf = try runOnboard(["confirm", "r1", "spf-check", "--no-resume", "--journal", journal, "--note", "SPF updated"])
+            #expect(spf.status == 0)
+            try await Self.waitUntil(20) { try reader.run("r1").state == .succeeded }
+            #expect(try reader.run("r1").state == .succeeded)
+            let actors = Set(try reader.events(of: "r1").map(\.actor))
+            #expect(actors.isSuperset(of: ["worker", "consent-callback"]))
+
+            // 4. SIGTERM: drained, exit 0.
+            kill(server.process.processIdentifier, SIGTERM)
+            #expect(await ChildProcess.exitStatus(of: server.process) == 0)
+        }
+    }
+
+    @Test func sigtermDrainsRunningTasksAndTheNextServeContinuesAtOnce() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("serve-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let journal = folder.appendingPathComponent("journal.sqlite").path
+
+        try await TenantSimulator.withRunning(logger: Self.quiet) { simulator, endpoints in
+            try simulator.grantConsent(GraphPermission.allGraph)
+            // Slow calls: tasks are running when SIGTERM arrives.
+            _ = simulator.inject(Fault(match: FaultMatch(), kind: .latency(.milliseconds(400)), trigger: .always))
+            #expect(try await Self.submit(journal, run: "r1", tenant: try simulator.tenantId(), org: "contoso.com", endpoints: endpoints) == 0)
+            let reader = try Journal(path: journal, options: .reading)
+            let first = try Self.serve(journal, ["--drain-seconds", "20"])
+            try await Self.waitUntil(60) { try reader.tasks(of: "r1").contains { $0.state == .running } }
+            let signalled = ContinuousClock.now
+            kill(first.process.processIdentifier, SIGTERM)
+            #expect(await ChildProcess.exitStatus(of: first.process) == 0)
+            #expect(ContinuousClock.now - signalled < .seconds(20), "within the drain deadline")
+            let run = try reader.run("r1")
+            #expect(run.leaseOwner == nil, "the run was given back")
+            #expect(try reader.tasks(of: "r1").allSatisfy { $0.state != .running })
+            let actions = try reader.events(of: "r1").map(\.action)
+            #expect(!actions.contains("task.crashed"))
+            #expect(actions.contains("run.released") || run.state != .running)
+
+            // The next worker takes it at once, with no lease to wait out.
+            simulator.removeAllFaults()
+            let before = try reader.events(of: "r1").count
+            let second = try Self.serve(journal)
+            defer { kill(second.process.processIdentifier, SIGKILL) }
+            try await Self.waitUntil(10) { try reader.events(of: "r1").count > before + 2 }
+            #expect(try reader.events(of: "r1").dropFirst(before).first?.action == "run.resumed")
+            try await Self.waitUntil(60) { try reader.run("r1").state == .waiting }
+            #expect(try reader.tasks(of: "r1").first { $0.id == "enable-relay" }?.state == .waiting)
+            kill(second.process.processIdentifier, SIGTERM)
+            #expect(await ChildProcess.exitStatus(of: second.process) == 0)
+        }
+    }
+
+    @Test func fiftySigkillsOfTheWorkerWithTwentyRunsInFlightThenAFreshServeCompletesEachTenantOnce() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("serve-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let journal = folder.appendingPathComponent("journal.sqlite").path
+        let tenants = 20
+        var seed = SimulatorConfiguration()
+        seed.tenants = (0..<tenants).map { TenantSeed(name: "t\($0)", seed: UInt64($0), userCount: 5, groupCount: 1, membersPerGroup: 3) }
+        seed.essentials.organizations = [EssentialsOrgSeed(domain: "msp.example", name: "MSP")]
+            + (0..<tenants).map {
+                EssentialsOrgSeed(domain: "t\($0).com", name: "T\($0)", parentDomain: "msp.example", features: ["m365_integration"])
+            }
+
+        try await TenantSimulator.withRunning(configuration: seed, logger: Self.quiet) { simulator, endpoints in
+            _ = simulator.inject(Fault(match: FaultMatch(), kind: .latency(.milliseconds(10)), trigger: .always))
+            for index in 0..<tenants {
+                try simulator.grantConsent(GraphPermission.allGraph, tenantId: try simulator.tenantId("t\(index)"))
+                for domain in ["t\(index).com", "mail.t\(index).com"] {
+                    simulator.setTXTRecords(["v=spf1 include:_spf-us.ppe-hosted.com -all"], for: domain)
+                }
+                #expect(
+                    try await Self.submit(
+                        journal, run: "t\(index)", tenant: try simulator.tenantId("t\(index)"), org: "t\(index).com",
+                        endpoints: endpoints) == 0)
+            }
+            let reader = try Journal(path: journal, options: .reading)
+            var generator = SystemRandomNumberGenerator()
+            var killedWhileRunning = 0
+            // Each kill is a worker dying, not a task's fault: no crash-loop stop for this test.
+            let serving = ["--max-idle-seconds", "1", "--max-consecutive-crashes", "1000"]
+            func tasksRunning() throws -> Bool {
+                try reader.runs().contains { $0.state == .running && $0.taskCounts[.running, default: 0] > 0 }
+            }
+            for _ in 0..<50 {
+                let worker = try Self.serve(journal, serving)
+                // Kill at a random point once it works (or once nothing is left to do).
+                try await Self.waitUntil(5) { try tasksRunning() || reader.runs().allSatisfy { $0.state != .running } }
+                try await Task.sleep(for: .milliseconds(Int.random(in: 0...300, using: &generator)))
+                if try tasksRunning() { killedWhileRunning += 1 }
+                kill(worker.process.processIdentifier, SIGKILL)
+                #expect(await ChildProcess.exitStatus(of: worker.process) == 128 + SIGKILL)
+            }
+            #expect(killedWhileRunning >= 10, "most kills land while tasks run")
+
+            // A fresh worker finishes what the kills interrupted; the admins enable relay and confirm.
+            let last = try Self.serve(journal, serving)
+            defer { kill(last.process.processIdentifier, SIGKILL) }
+            let confirmer = OnboardingEngine(
+                journal: try Journal(path: journal), logger: Logger(label: "c", factory: { _ in SwiftLogNoOpLogHandler() }))
+            var confirmed: Set<String> = []
+            let deadline = ContinuousClock.now + .seconds(150)
+            while ContinuousClock.now < deadline {
+                let runs = try reader.runs()
+                if runs.allSatisfy({ $0.state == .succeeded }) { break }
+                for run in runs where !confirmed.contains(run.id.rawValue) {
+                    guard try reader.tasks(of: run.id).first(where: { $0.id == "enable-relay" })?.state == .waiting else { continue }
+                    let index = run.id.rawValue.dropFirst()
+                    try await Self.enableRelay(org: "t\(index).com", domains: ["t\(index).com", "mail.t\(index).com"], endpoints: endpoints)
+                    try confirmer.confirm("enable-relay", in: run.id, actor: "admin")
+                    confirmed.insert(run.id.rawValue)
+                }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            let runs = try reader.runs()
+            let unfinished = try runs.filter { $0.state != .succeeded }.map { run in
+                let failed = try reader.tasks(of: run.id).filter { $0.state == .failed }.map { "\($0.id): \($0.lastError?.message ?? "")" }
+                return "\(run.id): \(run.state) \(failed)"
+            }
+            #expect(runs.count == tenants)
+            #expect(unfinished.isEmpty, "\(unfinished)")
+            for (index, microsoft) in simulator.snapshot().tenants.enumerated() {
+                #expect(microsoft.inboundConnectors.count == 1, "tenant \(index)")
+                #expect(microsoft.outboundConnectors.count == 1, "tenant \(index)")
+                #expect(microsoft.transportRules.count == 1, "tenant \(index)")
+                #expect(microsoft.directoryRoleAssignments.count == 1, "tenant \(index)")
+            }
+            #expect(try reader.integrityCheck() == ["ok"])
+            kill(last.process.processIdentifier, SIGTERM)
+            #expect(await ChildProcess.exitStatus(of: last.process) == 0)
+        }
+    }
+}
