@@ -7,20 +7,20 @@ import OnboardingEngine
 enum HostRegistry {
     /// The registry: the Microsoft 365 workflow, with the run's journaled endpoints and
     /// credentials from the environment (or `ONBOARD_CREDENTIALS_FILE`). A demo run's graph
-    /// comes from `demoTenants` (its simulated tenant running in this process); without them a
-    /// demo run is refused with the command that continues it.
+    /// comes from `demoTenants` (its simulated tenant running in this process, for `serve`);
+    /// without them it has the demo's journaled endpoints, for actions that run no task.
     static func make(demoTenants: DemoTenants? = nil) -> WorkflowRegistry {
         var registry = WorkflowRegistry()
         registry.register(EssentialsWorkflow.name) { run in
             let input = try run.decodeInput(as: M365Host.RunInput.self)
-            guard let demo = input.demo else {
-                return try M365Host.graph(input: input, credentialsFile: SupportSession.credentialsFile)
-            }
-            guard let demoTenants else {
-                throw ValidationFailure("Run '\(run.id)' is a demo run: continue it with `onboard resume \(run.id)`.")
-            }
-            return try await demoTenants.tenant(for: demo).graph()
+            if let demo = input.demo, let demoTenants { return try await demoTenants.tenant(for: demo).graph() }
+            return try await graph(for: input)
         }
         return registry
+    }
+
+    /// The Microsoft 365 graph for a run with `input`, outside `serve`.
+    static func graph(for input: M365Host.RunInput) async throws -> TaskGraph {
+        try M365Host.graph(input: input, credentialsFile: SupportSession.credentialsFile)
     }
 }

@@ -30,8 +30,9 @@ struct SkipCommand: AsyncParsableCommand {
         let session = try SupportSession(journalOption)
         let run = try session.run(runID)
         let task = TaskID(taskID)
+        let graph = try await session.graph(for: run.id)
         try session.engine.skip(
-            task, in: run.id, graph: try session.graph(for: run.id), output: output.map { Array($0.utf8) },
+            task, in: run.id, graph: graph, output: output.map { Array($0.utf8) },
             actor: actorOption.name, reason: reason)
         print("Skipped '\(task)'.")
         if session.explain(.recorded, run: run.id) { return }

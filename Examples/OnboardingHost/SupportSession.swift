@@ -33,10 +33,11 @@ struct SupportSession {
         return try record.decodeInput(as: M365Host.RunInput.self)
     }
 
-    /// The graph a run follows, rebuilt from its journaled input (credentials from the environment,
-    /// `ONBOARD_CREDENTIALS_FILE`, or a demo run's simulator), for actions that run no task.
-    func graph(for run: RunID) throws -> TaskGraph {
-        try M365Host.graph(input: try input(of: run), credentialsFile: Self.credentialsFile)
+    /// The graph a run follows, from ``HostRegistry`` (credentials from the environment,
+    /// `ONBOARD_CREDENTIALS_FILE`, or a demo run's simulator), for actions that run no task. A run of
+    /// a workflow `onboard` does not host is an `unknownWorkflow` error naming it.
+    func graph(for run: RunID) async throws -> TaskGraph {
+        try await HostRegistry.make().graph(for: try journal.run(run))
     }
 
     /// Runs `body` with a graph whose tasks can reach the run's services: for a demo run, its
@@ -46,7 +47,7 @@ struct SupportSession {
         for input: M365Host.RunInput, _ body: (TaskGraph, DemoAdmin?) async throws -> Result
     ) async throws -> Result {
         guard let demo = input.demo else {
-            return try await body(try M365Host.graph(input: input, credentialsFile: Self.credentialsFile), nil)
+            return try await body(try await HostRegistry.graph(for: input), nil)
         }
         return try await DemoTenant.run(demo) { tenant in try await body(try tenant.graph(), tenant.admin) }
     }

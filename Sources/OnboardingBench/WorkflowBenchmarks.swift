@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import OnboardingEngine
 import OnboardingEngineTesting
+import Synchronization
 import TenantSimulator
 
 /// The onboarding workflow against the simulator: a large first directory sync, and many tenants at once.
@@ -123,6 +124,149 @@ enum WorkflowBenchmarks {
     static func peakResidentMiB() -> Double {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
             let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+            let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "")
+        else { return 0 }
+        return kilobytes / 1024
+    }
+}
+
+/// The worker's figures: how soon a due timer starts its task, and a fleet of runs that park
+/// on SPF and are released by one DNS change per tenant.
+enum WorkerBenchmarks {
+    /// `runs` runs each park on a condition re-checked after a short, staggered delay; a worker
+    /// (system clock) wakes them. Returns the median, in milliseconds, from each run's durable
+    /// timer falling due to its task starting again.
+    static func wakeLatency(runs: Int, journal: Journal) async throws -> Double {
+        let engine = OnboardingEngine(journal: journal, logger: WorkflowBenchmarks.quiet)
+        let starts = Mutex<[RunID: [Date]]>([:])
+        let probe = ClosureTask(id: "probe", output: NoOutput.self) { context in
+            let attempts = starts.withLock { starts in
+                starts[context.runID, default: []].append(Date())
+                return starts[context.runID]!.count
+            }
+            guard attempts > 1 else {
+                let delay = 200 + 20 * (Int(context.runID.rawValue.dropFirst()) ?? 0)
+                throw TaskInterruption.waitingForCondition("not yet", recheckAfter: .milliseconds(delay))
+            }
+            return NoOutput()
+        }
+        let graph = try TaskGraph(workflow: "wake", tasks: [probe])
+        var registry = WorkflowRegistry()
+        registry.register("wake") { _ in graph }
+        let worker = OnboardingWorker(
+            engine: engine, registry: registry, configuration: .init(maxIdleWait: .zero), logger: WorkflowBenchmarks.quiet)
+        let serving = Task { try await worker.run() }
+        defer { serving.cancel() }
+        var dueAt: [RunID: Date] = [:]
+        for index in 0..<runs {
+            let id = RunID("w\(index)")
+            try await engine.submit(graph, id: id, input: NoOutput(), options: RunOptions(maxIdleWait: .zero))
+        }
+        // Each run's timer as the commit that parked it wrote it.
+        while dueAt.count < runs {
+            for index in 0..<runs where dueAt[RunID("w\(index)")] == nil {
+                if let wake = try journal.run(RunID("w\(index)")).wakeAt { dueAt[RunID("w\(index)")] = wake }
+            }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        for index in 0..<runs { _ = try await engine.result(of: RunID("w\(index)"), pollInterval: .milliseconds(20)) }
+        let latencies = starts.withLock { starts in
+            dueAt.compactMap { run, due in starts[run]?.dropFirst().first.map { $0.timeIntervalSince(due) * 1000 } }
+        }.sorted()
+        return latencies[latencies.count / 2]
+    }
+
+    /// SPF is re-checked rarely: the person who changes DNS says so (`signal`), as with a worker.
+    static let fleetConfiguration = OnboardingConfiguration(
+        consentRecheck: .seconds(600), replicationRetry: .milliseconds(200), spfRecheck: .seconds(600),
+        exchangeRetry: RetryPolicy(maxAttempts: 40, initialDelay: .milliseconds(200), maxDelay: .seconds(2)))
+
+    /// `count` tenants submitted to one worker in this process, against the simulator with
+    /// `latency` per call; each parks on SPF, then one DNS change per tenant (and a signal that
+    /// it was made) releases it.
+    /// Returns (wall seconds from the first submit to all succeeded, peak RSS MiB, RSS MiB with
+    /// every run parked and none in flight).
+    static func fleet(_ count: Int, latency: Duration, journalDirectory: URL) async throws -> (Double, Double, Double) {
+        var seed = SimulatorConfiguration()
+        seed.tenants = (0..<count).map { TenantSeed(name: "f\($0)", seed: UInt64($0), userCount: 5, groupCount: 1, membersPerGroup: 3) }
+        seed.essentials.organizations = [EssentialsOrgSeed(domain: "msp.example", name: "MSP")]
+            + (0..<count).map {
+                EssentialsOrgSeed(domain: "f\($0).com", name: "F\($0)", parentDomain: "msp.example", features: ["m365_integration"])
+            }
+        return try await TenantSimulator.withRunning(configuration: seed, logger: WorkflowBenchmarks.quiet) { simulator, endpoints in
+            let http = ServiceTransport(maximumConnectionsPerHost: 1024)
+            defer { Task { try? await http.shutdown() } }
+            let serviceEndpoints = WorkflowBenchmarks.endpoints(endpoints)
+            let credentials = WorkflowBenchmarks.credentials()
+            var tenants: [String] = []
+            for index in 0..<count {
+                let tenantID = try simulator.tenantId("f\(index)")
+                try simulator.grantConsent(GraphPermission.allGraph, tenantId: tenantID)
+                tenants.append(tenantID)
+            }
+            // Relay is already on (set up before the clock starts), so every run parks on SPF alone.
+            let essentials = try OnboardingServices(
+                transport: http, endpoints: serviceEndpoints, credentials: credentials, tenantID: tenants[0]).essentials
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<count {
+                    if index >= 64 { try await group.next() }
+                    group.addTask {
+                        for domain in ["f\(index).com", "mail.f\(index).com"] {
+                            try await essentials.addDomain(org: "f\(index).com", name: domain, relay: true)
+                            try await essentials.setRelay(org: "f\(index).com", domain: domain, relay: true)
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            _ = simulator.inject(Fault(match: FaultMatch(), kind: .latency(latency), trigger: .always))
+
+            let journal = try Journal(path: journalDirectory.appendingPathComponent("fleet.sqlite").path)
+            let engine = OnboardingEngine(
+                journal: journal, configuration: EngineConfiguration(maxConcurrentTasks: 4_096), logger: WorkflowBenchmarks.quiet)
+            var registry = WorkflowRegistry()
+            registry.register(EssentialsWorkflow.name) { run in
+                let input = try run.decodeInput(as: OnboardingInput.self)
+                let services = try OnboardingServices(
+                    transport: http, endpoints: serviceEndpoints, credentials: credentials, tenantID: input.tenantID,
+                    exchangePropagationRetry: .milliseconds(200))
+                return try EssentialsWorkflow.graph(services: services, configuration: fleetConfiguration)
+            }
+            let worker = OnboardingWorker(
+                engine: engine, registry: registry, configuration: .init(maxConcurrentRuns: 1_000, maxIdleWait: .seconds(1)),
+                logger: WorkflowBenchmarks.quiet)
+            let start = ContinuousClock.now
+            let serving = Task { try await worker.run() }
+            defer { serving.cancel() }
+            let template = try OnboardingServices(
+                transport: http, endpoints: serviceEndpoints, credentials: credentials, tenantID: tenants[0])
+            let graph = try EssentialsWorkflow.graph(services: template, configuration: fleetConfiguration)
+            for index in 0..<count {
+                try await engine.submit(
+                    graph, id: RunID("f\(index)"), input: OnboardingInput(tenantID: tenants[index], essentialsOrg: "f\(index).com"))
+            }
+            // All parked on SPF, none in flight.
+            while try journal.runs(state: .waiting).count < count || !worker.runsInFlight.isEmpty {
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            let parkedRSS = residentMiB()
+            for index in 0..<count {
+                for domain in ["f\(index).com", "mail.f\(index).com"] {
+                    simulator.setTXTRecords(["v=spf1 include:spf.protection.outlook.com include:_spf-us.ppe-hosted.com -all"], for: domain)
+                }
+                try engine.signal("spf-check", in: RunID("f\(index)"), actor: "bench", note: "SPF updated")
+            }
+            while try journal.runs(state: .succeeded).count < count {
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            return ((ContinuousClock.now - start).timeInterval, WorkflowBenchmarks.peakResidentMiB(), parkedRSS)
+        }
+    }
+
+    /// The process's resident memory now, in MiB (`VmRSS`).
+    static func residentMiB() -> Double {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
             let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "")
         else { return 0 }
         return kilobytes / 1024
