@@ -152,6 +152,7 @@ let package = Package(
             dependencies: [
                 "OnboardingEngine", "OnboardingEngineTesting", "EssentialsOnboarding", "TenantSimulator",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(

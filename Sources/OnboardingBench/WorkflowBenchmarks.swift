@@ -1,5 +1,8 @@
 import EssentialsOnboarding
 import Foundation
+#if canImport(Glibc)
+    import Glibc
+#endif
 import Logging
 import OnboardingEngine
 import OnboardingEngineTesting
@@ -184,9 +187,10 @@ enum WorkerBenchmarks {
     /// `count` tenants submitted to one worker in this process, against the simulator with
     /// `latency` per call; each parks on SPF, then one DNS change per tenant (and a signal that
     /// it was made) releases it.
-    /// Returns (wall seconds from the first submit to all succeeded, peak RSS MiB, RSS MiB with
-    /// every run parked and none in flight).
-    static func fleet(_ count: Int, latency: Duration, journalDirectory: URL) async throws -> (Double, Double, Double) {
+    /// Returns the figures: wall seconds from the first submit to all succeeded (and its phases),
+    /// peak RSS, the RSS of the seeded simulator before any run, and the RSS with every run
+    /// parked and none in flight (MiB).
+    static func fleet(_ count: Int, latency: Duration, journalDirectory: URL) async throws -> [(String, Double)] {
         var seed = SimulatorConfiguration()
         seed.tenants = (0..<count).map { TenantSeed(name: "f\($0)", seed: UInt64($0), userCount: 5, groupCount: 1, membersPerGroup: 3) }
         seed.essentials.organizations = [EssentialsOrgSeed(domain: "msp.example", name: "MSP")]
@@ -220,6 +224,7 @@ enum WorkerBenchmarks {
                 try await group.waitForAll()
             }
             _ = simulator.inject(Fault(match: FaultMatch(), kind: .latency(latency), trigger: .always))
+            let baselineRSS = residentMiB()
 
             let journal = try Journal(path: journalDirectory.appendingPathComponent("fleet.sqlite").path)
             let engine = OnboardingEngine(
@@ -245,11 +250,13 @@ enum WorkerBenchmarks {
                 try await engine.submit(
                     graph, id: RunID("f\(index)"), input: OnboardingInput(tenantID: tenants[index], essentialsOrg: "f\(index).com"))
             }
+            let submitted = ContinuousClock.now
             // All parked on SPF, none in flight.
             while try journal.runs(state: .waiting).count < count || !worker.runsInFlight.isEmpty {
                 try await Task.sleep(for: .milliseconds(200))
             }
             let parkedRSS = residentMiB()
+            let parked = ContinuousClock.now
             for index in 0..<count {
                 for domain in ["f\(index).com", "mail.f\(index).com"] {
                     simulator.setTXTRecords(["v=spf1 include:spf.protection.outlook.com include:_spf-us.ppe-hosted.com -all"], for: domain)
@@ -259,12 +266,25 @@ enum WorkerBenchmarks {
             while try journal.runs(state: .succeeded).count < count {
                 try await Task.sleep(for: .milliseconds(200))
             }
-            return ((ContinuousClock.now - start).timeInterval, WorkflowBenchmarks.peakResidentMiB(), parkedRSS)
+            let end = ContinuousClock.now
+            return [
+                ("fleet_wall_s", (end - start).timeInterval), ("fleet_submit_s", (submitted - start).timeInterval),
+                ("fleet_to_all_parked_s", (parked - start).timeInterval), ("fleet_release_s", (end - parked).timeInterval),
+                ("fleet_peak_rss_mib", WorkflowBenchmarks.peakResidentMiB()), ("fleet_simulator_rss_mib", baselineRSS),
+                ("fleet_parked_rss_mib", parkedRSS), ("fleet_parked_minus_simulator_mib", parkedRSS - baselineRSS),
+            ]
         }
     }
 
-    /// The process's resident memory now, in MiB (`VmRSS`).
+    /// The process's resident memory now, in MiB (`VmRSS`), after handing the allocator's free
+    /// pages back (`malloc_trim`), so it counts what is live rather than what was once used.
     static func residentMiB() -> Double {
+        #if canImport(Glibc)
+            // glibc's malloc_trim, which Swift's Glibc module does not expose.
+            if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") {
+                _ = unsafeBitCast(symbol, to: (@convention(c) (Int) -> Int32).self)(0)
+            }
+        #endif
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
             let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
             let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "")

@@ -122,8 +122,8 @@ if value("--only") == "tenants" {
 
 if value("--only") == "fleet" {
     let runs = value("--runs").flatMap(Int.init) ?? 10_000
-    let (seconds, peak, parked) = try await WorkerBenchmarks.fleet(runs, latency: .milliseconds(50), journalDirectory: root)
-    print("fleet_runs", runs, "fleet_wall_s", seconds, "fleet_peak_rss_mib", peak, "fleet_parked_rss_mib", parked)
+    let figures = try await WorkerBenchmarks.fleet(runs, latency: .milliseconds(50), journalDirectory: root)
+    print("fleet_runs", runs, figures.map { "\($0.0) \((($0.1 * 10).rounded() / 10))" }.joined(separator: " "))
     exit(0)
 }
 if value("--only") == "wake" {

@@ -21,7 +21,7 @@ struct ForeignWorkflowTests {
         defer { journal.remove() }
         let before = try journal.run(["show", "parked", "--json"]).stdout
         let result = try journal.run(arguments)
-        expectOneLineError(result, status: 64, containing: "workflow 'fixture', which onboard does not host")
+        expectOneLineError(result, status: 64, containing: "follows workflow 'fixture', which")
         #expect(try journal.run(["show", "parked", "--json"]).stdout == before, "nothing was written")
     }
 
