@@ -276,6 +276,37 @@ enum WorkerBenchmarks {
         }
     }
 
+    /// The engine's own memory for parked runs: `count` runs of a 17-task graph (16 no-ops, then a
+    /// condition that never holds) submitted to one worker, executed, and parked. Returns (RSS MiB
+    /// before the first submit, RSS MiB with every run parked and none in flight).
+    static func parkedMemory(_ count: Int, journal: Journal) async throws -> (Double, Double) {
+        let engine = OnboardingEngine(journal: journal, logger: WorkflowBenchmarks.quiet)
+        let steps = (0..<16).map { index in
+            ClosureTask(id: TaskID("step-\(index)"), dependencies: index == 0 ? [] : [TaskID("step-\(index - 1)")]) { _ in
+                NoOutput()
+            }
+        }
+        let spf = ClosureTask(id: "spf-check", dependencies: ["step-15"], output: NoOutput.self) { _ in
+            throw TaskInterruption.waitingForCondition("SPF does not include Essentials yet", recheckAfter: .seconds(3600))
+        }
+        let graph = try TaskGraph(workflow: "parked", tasks: steps + [spf])
+        var registry = WorkflowRegistry()
+        registry.register("parked") { _ in graph }
+        let worker = OnboardingWorker(
+            engine: engine, registry: registry, configuration: .init(maxConcurrentRuns: 256, maxIdleWait: .zero),
+            logger: WorkflowBenchmarks.quiet)
+        let before = residentMiB()
+        let serving = Task { try await worker.run() }
+        defer { serving.cancel() }
+        for index in 0..<count {
+            try await engine.submit(graph, id: RunID("p\(index)"), input: ["tenant": "t\(index)"], options: RunOptions(maxIdleWait: .zero))
+        }
+        while try journal.runs(state: .waiting).count < count || !worker.runsInFlight.isEmpty {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return (before, residentMiB())
+    }
+
     /// The process's resident memory now, in MiB (`VmRSS`), after handing the allocator's free
     /// pages back (`malloc_trim`), so it counts what is live rather than what was once used.
     static func residentMiB() -> Double {

@@ -126,6 +126,12 @@ if value("--only") == "fleet" {
     print("fleet_runs", runs, figures.map { "\($0.0) \((($0.1 * 10).rounded() / 10))" }.joined(separator: " "))
     exit(0)
 }
+if value("--only") == "parked" {
+    let runs = value("--runs").flatMap(Int.init) ?? 10_000
+    let (before, parked) = try await WorkerBenchmarks.parkedMemory(runs, journal: try freshJournal("parked"))
+    print("parked_runs", runs, "rss_before_mib", before, "rss_parked_mib", parked)
+    exit(0)
+}
 if value("--only") == "wake" {
     print("wake_latency_ms", try await WorkerBenchmarks.wakeLatency(runs: 50, journal: try freshJournal("wake")))
     exit(0)
