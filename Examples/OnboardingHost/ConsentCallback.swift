@@ -51,8 +51,9 @@ struct ConsentCallback: Sendable {
 
     /// The run whose `admin-consent` task waits with a link carrying `state`.
     private func waitingRun(for state: String) -> RunID? {
-        guard let runs = try? engine.journal.runs() else { return nil }
-        for summary in runs where summary.workflow == EssentialsWorkflow.name && !summary.state.hasEnded {
+        // A run waits for consent parked, or while it executes (re-checking in its process).
+        let runs = ((try? engine.journal.runs(state: .waiting)) ?? []) + ((try? engine.journal.runs(state: .running)) ?? [])
+        for summary in runs where summary.workflow == EssentialsWorkflow.name {
             guard let task = (try? engine.journal.tasks(of: summary.id))?.first(where: { $0.id == "admin-consent" }),
                 task.state == .waiting, let link = task.park.flatMap({ DemoAdmin.consentLink(in: $0.message) }),
                 let expected = URLComponents(string: link)?.queryItems?.first(where: { $0.name == "state" })?.value

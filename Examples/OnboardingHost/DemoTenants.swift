@@ -8,13 +8,25 @@ import TenantSimulator
 /// state file and kept serving (on loopback) while `serve` runs; its admin does the manual steps
 /// the run's demo settings list, as `onboard demo` does.
 actor DemoTenants {
-    private var tenants: [String: DemoTenant] = [:]
+    /// Each tenant's start, kept from the first call so concurrent callers share one simulator.
+    private var tenants: [String: Task<DemoTenant, any Error>] = [:]
     private var servers: [Task<Void, any Error>] = []
     private var done: Set<String> = []
 
     /// The demo tenant `settings` describe, started on first use.
     func tenant(for settings: DemoTenant.Settings) async throws -> DemoTenant {
-        if let tenant = tenants[settings.stateFile] { return tenant }
+        if let starting = tenants[settings.stateFile] { return try await starting.value }
+        let starting = Task { try await start(settings) }
+        tenants[settings.stateFile] = starting
+        do {
+            return try await starting.value
+        } catch {
+            tenants[settings.stateFile] = nil  // a later call may try again (the file restored, say)
+            throw error
+        }
+    }
+
+    private func start(_ settings: DemoTenant.Settings) async throws -> DemoTenant {
         try settings.requireStateFile()
         let configuration = DemoTenant.simulatorConfiguration(settings)
         let simulator = try TenantSimulator(
@@ -30,9 +42,7 @@ actor DemoTenants {
         let services = try OnboardingServices(
             endpoints: endpoints, credentials: DemoTenant.credentials(configuration), tenantID: try simulator.tenantId(),
             exchangePropagationRetry: .milliseconds(500))
-        let tenant = DemoTenant(settings: settings, simulator: simulator, endpoints: endpoints, services: services)
-        tenants[settings.stateFile] = tenant
-        return tenant
+        return DemoTenant(settings: settings, simulator: simulator, endpoints: endpoints, services: services)
     }
 
     /// When a demo run parks on a step its admin does, does it (once per step and process) and

@@ -184,6 +184,47 @@ enum WorkerBenchmarks {
         consentRecheck: .seconds(600), replicationRetry: .milliseconds(200), spfRecheck: .seconds(600),
         exchangeRetry: RetryPolicy(maxAttempts: 40, initialDelay: .milliseconds(200), maxDelay: .seconds(2)))
 
+    /// How soon a confirmation sent by another process reaches a run that is executing: `runs`
+    /// times, a run waits for a person while a long task keeps it live, and a second engine
+    /// (its own connection and owner id) confirms. Returns the median milliseconds from the
+    /// send to the owner journaling the confirmation.
+    static func messageLatency(runs: Int, journalPath: String) async throws -> Double {
+        let engine = OnboardingEngine(journal: try Journal(path: journalPath), logger: WorkflowBenchmarks.quiet)
+        let other = OnboardingEngine(
+            journal: try Journal(path: journalPath), configuration: EngineConfiguration(ownerID: "bench-other:1:x"),
+            logger: WorkflowBenchmarks.quiet)
+        let release = Mutex(Set<RunID>())
+        let busy = ClosureTask(id: "busy") { context in
+            while !release.withLock({ $0.contains(context.runID) }) { try await Task.sleep(for: .milliseconds(5)) }
+            return NoOutput()
+        }
+        let approve = ClosureTask(id: "approve", output: NoOutput.self) { context in
+            guard context.confirmation != nil else { throw TaskInterruption.waitingForPerson(action: "Approve.") }
+            return NoOutput()
+        }
+        let graph = try TaskGraph(workflow: "message", tasks: [busy, approve])
+        var latencies: [Double] = []
+        for index in 0..<runs {
+            let id = RunID("m\(index)")
+            let running = Task { try await engine.start(graph, id: id, input: NoOutput()) }
+            while (try? engine.journal.tasks(of: id))?.first(where: { $0.id == "approve" })?.state != .waiting {
+                try await Task.sleep(for: .milliseconds(2))
+            }
+            // Sent at a random point of the owner's poll cycle.
+            try await Task.sleep(for: .milliseconds(Int.random(in: 0..<1000)))
+            let sent = Date()
+            try other.confirm("approve", in: id, actor: "bench")
+            while try !engine.journal.events(of: id).contains(where: { $0.action == "task.confirmed" }) {
+                try await Task.sleep(for: .milliseconds(2))
+            }
+            let confirmed = try engine.journal.events(of: id).first { $0.action == "task.confirmed" }!
+            latencies.append(confirmed.at.timeIntervalSince(sent) * 1000)
+            release.withLock { _ = $0.insert(id) }
+            _ = try await running.value
+        }
+        return latencies.sorted()[latencies.count / 2]
+    }
+
     /// `count` tenants submitted to one worker in this process, against the simulator with
     /// `latency` per call; each parks on SPF, then one DNS change per tenant (and a signal that
     /// it was made) releases it.

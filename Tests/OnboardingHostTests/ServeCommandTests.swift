@@ -132,6 +132,35 @@ struct ServeCommandTests {
         }
     }
 
+    @Test func aRunParkedOnARetryIsWokenByItsDurableTimerWithNobodyActing() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("serve-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let journal = folder.appendingPathComponent("journal.sqlite").path
+
+        try await TenantSimulator.withRunning(logger: Self.quiet) { simulator, endpoints in
+            // The application's service principal shows in Graph a few seconds after consent: the
+            // service-principals task retries after the workflow's replication retry (15 s).
+            simulator.updateTimings { $0.servicePrincipalReplicationLag = .seconds(3) }
+            try simulator.grantConsent(GraphPermission.allGraph)
+            #expect(try await Self.submit(journal, run: "r1", tenant: try simulator.tenantId(), org: "contoso.com", endpoints: endpoints) == 0)
+            // A worker that parks a run as soon as nothing can run: the retry is a durable timer.
+            let server = try Self.serve(journal, ["--max-idle-seconds", "0"])
+            defer { kill(server.process.processIdentifier, SIGKILL) }
+            let reader = try Journal(path: journal, options: .reading)
+            try await Self.waitUntil(90) { try reader.tasks(of: "r1").first { $0.id == "service-principals" }?.state == .succeeded }
+            let events = try reader.events(of: "r1")
+            let retrying = try #require(events.firstIndex { $0.action == "task.retrying" })
+            let parked = try #require(events[retrying...].firstIndex { $0.action == "run.parked" }, "parked on the timer")
+            let resumed = try #require(events[parked...].first { $0.action == "run.resumed" })
+            #expect(resumed.actor == "worker")
+            #expect(resumed.at.timeIntervalSince(events[parked].at) >= 10, "not before its retry is due")
+            #expect(!events.contains { ["task.confirmed", "task.signalled", "task.retry-requested"].contains($0.action) })
+            kill(server.process.processIdentifier, SIGTERM)
+            #expect(await ChildProcess.exitStatus(of: server.process) == 0)
+        }
+    }
+
     @Test func sigtermDrainsRunningTasksAndTheNextServeContinuesAtOnce() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("serve-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

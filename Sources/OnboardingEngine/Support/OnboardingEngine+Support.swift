@@ -12,17 +12,17 @@ extension OnboardingEngine {
     ///   - reason: why (recorded in the journal).
     /// - Throws: ``EngineError`` `unknownRun`, `unknownTask`, `runLeased`, `invalidState`.
     public func retry(_ task: TaskID, in run: RunID, actor: String, reason: String? = nil) throws {
-        try supportAction(run, actor: actor) { db, now, tasks in
-            guard var record = tasks.first(where: { $0.id == task }) else { throw unknownTask(task, run) }
-            guard [.failed, .blocked, .waiting, .pending].contains(record.state) else {
+        try supportAction(run) { now, tasks, _ in
+            guard let index = tasks.firstIndex(where: { $0.id == task }) else { throw unknownTask(task, run) }
+            guard [.failed, .blocked, .waiting, .pending].contains(tasks[index].state) else {
                 throw EngineError(
                     .invalidState,
-                    "Task '\(task)' is \(record.state); only a failed, blocked, waiting or pending task can be retried. Use retry from a task to re-run finished work.",
+                    "Task '\(task)' is \(tasks[index].state); only a failed, blocked, waiting or pending task can be retried. Use retry from a task to re-run finished work.",
                     runID: run, taskIDs: [task])
             }
-            record.reset(at: now, clearOutput: false)
-            try Journal.update(db, run: run, record)
-            return [PendingEvent(taskID: task, at: now, actor: actor, action: "task.retry-requested", reason: reason)]
+            tasks[index].reset(at: now, clearOutput: false)
+            return Journal.SupportChange(
+                events: [PendingEvent(taskID: task, at: now, actor: actor, action: "task.retry-requested", reason: reason)])
         }
     }
 
@@ -31,23 +31,20 @@ extension OnboardingEngine {
     /// Their outputs and checkpoints are cleared; tasks are idempotent, so running them again
     /// re-applies the desired state.
     public func retry(from task: TaskID, in run: RunID, actor: String, reason: String? = nil) throws {
-        try supportAction(run, actor: actor) { db, now, tasks in
+        try supportAction(run, needsGraph: true) { now, tasks, graph in
             guard tasks.contains(where: { $0.id == task }) else { throw unknownTask(task, run) }
-            let graph = try Journal.loadGraph(db, run)
             let affected = OnboardingEngine.downstream(of: task, in: graph)
-            for var record in tasks where affected.contains(record.id) {
-                record.reset(at: now, clearOutput: true)
-                try Journal.update(db, run: run, record)
-                try db.run(
-                    "UPDATE tasks SET checkpoint = NULL, checkpoint_crc = NULL WHERE run_id = ? AND task_id = ?",
-                    [.text(run.rawValue), .text(record.id.rawValue)])
+            for index in tasks.indices where affected.contains(tasks[index].id) {
+                tasks[index].reset(at: now, clearOutput: true)
             }
             let names = affected.sorted().map(\.rawValue).joined(separator: ", ")
-            return [
-                PendingEvent(
-                    taskID: task, at: now, actor: actor, action: "task.retry-from-requested",
-                    reason: [reason, "re-runs: \(names)"].compactMap { $0 }.joined(separator: "; "))
-            ]
+            return Journal.SupportChange(
+                events: [
+                    PendingEvent(
+                        taskID: task, at: now, actor: actor, action: "task.retry-from-requested",
+                        reason: [reason, "re-runs: \(names)"].compactMap { $0 }.joined(separator: "; "))
+                ],
+                clearCheckpoints: affected)
         }
     }
 
@@ -81,18 +78,19 @@ extension OnboardingEngine {
                 "Task '\(task)' cannot be skipped without an output: \(dependents) read its \(erased.outputTypeName). Supply one as JSON.",
                 runID: run, taskIDs: [task])
         }
-        try supportAction(run, actor: actor) { db, now, tasks in
-            guard var record = tasks.first(where: { $0.id == task }) else { throw unknownTask(task, run) }
-            guard record.state != .succeeded && record.state != .skipped else {
-                throw EngineError(.invalidState, "Task '\(task)' already \(record.state); nothing to skip.", runID: run, taskIDs: [task])
+        try supportAction(run) { now, tasks, _ in
+            guard let index = tasks.firstIndex(where: { $0.id == task }) else { throw unknownTask(task, run) }
+            guard tasks[index].state != .succeeded && tasks[index].state != .skipped else {
+                throw EngineError(
+                    .invalidState, "Task '\(task)' already \(tasks[index].state); nothing to skip.", runID: run, taskIDs: [task])
             }
-            record.state = .skipped
-            record.output = output ?? (erased.hasNoOutput ? (try? JSONCoding.encode(NoOutput())) : nil)
-            record.park = nil
-            record.nextAttemptAt = nil
-            record.updatedAt = now
-            try Journal.update(db, run: run, record)
-            return [PendingEvent(taskID: task, at: now, actor: actor, action: "task.skipped", reason: reason)]
+            tasks[index].state = .skipped
+            tasks[index].output = output ?? (erased.hasNoOutput ? (try? JSONCoding.encode(NoOutput())) : nil)
+            tasks[index].park = nil
+            tasks[index].nextAttemptAt = nil
+            tasks[index].updatedAt = now
+            return Journal.SupportChange(
+                events: [PendingEvent(taskID: task, at: now, actor: actor, action: "task.skipped", reason: reason)])
         }
     }
 
@@ -155,37 +153,16 @@ extension OnboardingEngine {
         _ kind: OwnerMessage.Kind, task: TaskID?, in run: RunID, actor: String, note: String?,
         validate: (TaskRecord) throws -> Void, all validateAll: ([TaskRecord]) throws -> Void = { _ in }
     ) throws -> SupportDelivery {
-        let now = clock.now()
-        let ownID = configuration.ownerID
         let control = activeRuns.withLock { $0[run] }
-        let (delivery, message) = try journal.withConnection { db -> (SupportDelivery, OwnerMessage?) in
-            try db.transaction {
-                let record = try Journal.loadRun(db, run)
-                guard record.state != .cancelled && record.state != .succeeded else {
-                    throw EngineError(.invalidState, "Run '\(run)' already \(record.state); nothing is waiting.", runID: run)
-                }
-                var tasks = try Journal.loadTasks(db, run)
-                if let task {
-                    guard let index = tasks.firstIndex(where: { $0.id == task }) else { throw unknownTask(task, run) }
-                    try validate(tasks[index])
-                } else {
-                    try validateAll(tasks)
-                }
-                let owner = record.leaseOwner
-                let ownedHere = owner == ownID && control != nil
-                if ownedHere || LeaseOwner.isLive(owner: owner, expiresAt: record.leaseExpiresAt, now: now, self: ownID) {
-                    try Journal.send(db, kind, run: run, task: task, actor: actor, note: note, at: now)
-                    let sequence = Int64(try db.scalar("SELECT last_insert_rowid()")?.int ?? 0)
-                    let message = OwnerMessage(sequence: sequence, run: run, kind: kind, task: task, actor: actor, note: note, at: now)
-                    return ownedHere ? (.delivered, message) : (.sent(owner: owner ?? ""), nil)
-                }
-                // Parked (or held by nobody alive): applied now; the run is due at once.
-                let message = OwnerMessage(sequence: 0, run: run, kind: kind, task: task, actor: actor, note: note, at: now)
-                let before = tasks
-                if let event = message.apply(to: &tasks) { try Journal.insert(db, run: run, event) }
-                for (old, new) in zip(before, tasks) where old != new { try Journal.update(db, run: run, new) }
-                try Journal.wakeNow(db, run: run)
-                return (.recorded, nil)
+        let (delivery, message) = try journal.deliver(
+            OwnerMessage(sequence: 0, run: run, kind: kind, task: task, actor: actor, note: note, at: clock.now()),
+            owner: configuration.ownerID, executingHere: control != nil
+        ) { _, tasks in
+            if let task {
+                guard let record = tasks.first(where: { $0.id == task }) else { throw unknownTask(task, run) }
+                try validate(record)
+            } else {
+                try validateAll(tasks)
             }
         }
         if let message, let control { control.runner.post(.deliver(message)) }
@@ -206,36 +183,15 @@ extension OnboardingEngine {
             control.mailbox.post(.cancel(actor: actor, reason: reason))
             return .delivered
         }
-        let now = clock.now()
-        return try journal.withConnection { db in
-            try db.transaction {
-                let record = try Journal.loadRun(db, run)
-                guard record.state != .succeeded && record.state != .cancelled else {
-                    throw EngineError(.invalidState, "Run '\(run)' already \(record.state); nothing to cancel.", runID: run)
-                }
-                if LeaseOwner.isLive(
-                    owner: record.leaseOwner, expiresAt: record.leaseExpiresAt, now: now, self: configuration.ownerID),
-                    let owner = record.leaseOwner
-                {
-                    try db.run("UPDATE runs SET cancel_requested = 1 WHERE id = ?", [.text(run.rawValue)])
-                    try Journal.insert(
-                        db, run: run,
-                        PendingEvent(at: now, actor: actor, action: "run.cancel-requested", reason: [reason, "owner: \(owner)"].compactMap { $0 }.joined(separator: "; ")))
-                    return .sent(owner: owner)
-                }
-                try db.run(
-                    "UPDATE runs SET state = 'cancelled', updated_at = ?, lease_owner = NULL, lease_expires_at = NULL, wake_at = NULL WHERE id = ?",
-                    [.double(now.timeIntervalSince1970), .text(run.rawValue)])
-                try Journal.insert(db, run: run, PendingEvent(at: now, actor: actor, action: "run.cancelled", reason: reason))
-                return .recorded
-            }
-        }
+        let delivery = try journal.cancelRun(run, actor: actor, reason: reason, owner: configuration.ownerID, now: clock.now())
+        if case .recorded = delivery { workAvailable.signal() }
+        return delivery
     }
 
-    /// Runs a support action in one transaction, refusing it while another engine runs the run.
+    /// Runs a support action in one journal transaction, refusing it while an engine runs the run.
     private func supportAction(
-        _ run: RunID, actor: String,
-        _ body: (SQLiteConnection, Date, [TaskRecord]) throws -> [PendingEvent]
+        _ run: RunID, needsGraph: Bool = false,
+        _ change: (Date, inout [TaskRecord], [TaskDescriptor]) throws -> Journal.SupportChange
     ) throws {
         // The runner holds the run's rows in memory and would write over the change.
         if isExecuting(run) {
@@ -245,25 +201,8 @@ extension OnboardingEngine {
                 runID: run)
         }
         let now = clock.now()
-        try journal.withConnection { db in
-            try db.transaction {
-                let record = try Journal.loadRun(db, run)
-                if record.state == .cancelled {
-                    throw EngineError(.invalidState, "Run '\(run)' was cancelled; support actions no longer apply.", runID: run)
-                }
-                if LeaseOwner.isLive(
-                    owner: record.leaseOwner, expiresAt: record.leaseExpiresAt, now: now, self: configuration.ownerID),
-                    let owner = record.leaseOwner, let expiry = record.leaseExpiresAt
-                {
-                    throw EngineError(
-                        .runLeased,
-                        "Run '\(run)' is being run by \(owner) right now (lease until \(expiry.formatted(.iso8601))); wait for it to stop, or cancel it.",
-                        runID: run)
-                }
-                let events = try body(db, now, try Journal.loadTasks(db, run))
-                for event in events { try Journal.insert(db, run: run, event) }
-                try Journal.wakeNow(db, run: run)
-            }
+        try journal.applySupportAction(run, owner: configuration.ownerID, now: now, needsGraph: needsGraph) { tasks, graph in
+            try change(now, &tasks, graph)
         }
         workAvailable.signal()
     }

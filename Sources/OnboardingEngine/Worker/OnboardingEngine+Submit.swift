@@ -19,7 +19,7 @@ extension OnboardingEngine {
         } catch {
             throw EngineError(.invalidValue, "The run's input could not be encoded as JSON: \(error).", underlying: error)
         }
-        if let existing = try? await journal.perform({ db in try Journal.loadRun(db, id) }) {
+        if let existing = try? await journal.record(of: id) {
             guard existing.workflow == graph.workflow, existing.input == inputBytes else {
                 throw EngineError(
                     .runExists,
@@ -51,10 +51,7 @@ extension OnboardingEngine {
     /// - Throws: ``EngineError`` `unknownRun`; `CancellationError` when the calling task is cancelled.
     public func result(of id: RunID, pollInterval: Duration = .milliseconds(100)) async throws -> RunResult {
         while true {
-            let (state, tasks) = try await journal.perform { db in
-                let run = try Journal.loadRun(db, id)
-                return (run.state, run.state.hasEnded ? try Journal.loadTasks(db, id) : [])
-            }
+            let (state, tasks) = try await journal.stateAndTasksIfEnded(of: id)
             if state.hasEnded { return RunResult(runID: id, state: state, tasks: tasks) }
             try await Task.sleep(for: pollInterval)
         }
@@ -75,10 +72,7 @@ extension OnboardingEngine {
                 var last = sequence
                 do {
                     while true {
-                        let after = last
-                        let (events, state) = try await journal.perform { db in
-                            (try Journal.loadEvents(db, id, after: after), try Journal.loadRun(db, id).state)
-                        }
+                        let (events, state) = try await journal.eventsAndState(of: id, after: last)
                         for event in events {
                             continuation.yield(event)
                             last = event.sequence
@@ -102,7 +96,7 @@ extension OnboardingEngine {
     public func resume(_ id: RunID, registry: WorkflowRegistry, options: ResumeOptions = ResumeOptions()) async throws
         -> RunResult
     {
-        let record = try await journal.perform { db in try Journal.loadRun(db, id) }
+        let record = try await journal.record(of: id)
         return try await resume(id, graph: try await registry.graph(for: record), options: options)
     }
 

@@ -192,7 +192,7 @@ public final class OnboardingWorker: Service, Sendable {
         logger[metadataKey: "run.id"] = "\(id)"
         let graph: TaskGraph
         do {
-            let record = try await journal.perform { db in try Journal.loadRun(db, id) }
+            let record = try await journal.record(of: id)
             graph = try await registry.graph(for: record)
         } catch {
             // Not this worker's to fix now: give it back, and look again later.

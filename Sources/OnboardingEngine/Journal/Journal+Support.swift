@@ -1,0 +1,142 @@
+import Foundation
+
+/// The journal side of the support actions: each is one IMMEDIATE transaction that checks the
+/// run's state and lease, changes its task records, records who acted and why, and makes the
+/// run due for a worker.
+extension Journal {
+    /// What a support action did to a run's task records, beyond the records themselves.
+    struct SupportChange {
+        /// The events that record it.
+        var events: [PendingEvent] = []
+        /// Tasks whose checkpoints are cleared (they run again from scratch).
+        var clearCheckpoints: Set<TaskID> = []
+    }
+
+    /// Applies a support action to a run no live engine holds: `change` receives the run's task
+    /// records (and, with `needsGraph`, its journaled graph); the records it changes are written,
+    /// with its events, and the run is due at once.
+    ///
+    /// - Throws: ``EngineError`` `unknownRun`, `invalidState` for a cancelled run, `runLeased`
+    ///   while another live engine holds the run; what `change` throws (nothing is written).
+    func applySupportAction(
+        _ run: RunID, owner: String, now: Date, needsGraph: Bool = false,
+        _ change: (inout [TaskRecord], [TaskDescriptor]) throws -> SupportChange
+    ) throws {
+        try withConnection { db in
+            try db.transaction {
+                let record = try Journal.loadRun(db, run)
+                if record.state == .cancelled {
+                    throw EngineError(.invalidState, "Run '\(run)' was cancelled; support actions no longer apply.", runID: run)
+                }
+                if LeaseOwner.isLive(owner: record.leaseOwner, expiresAt: record.leaseExpiresAt, now: now, self: owner),
+                    let holder = record.leaseOwner, let expiry = record.leaseExpiresAt
+                {
+                    throw EngineError(
+                        .runLeased,
+                        "Run '\(run)' is being run by \(holder) right now (lease until \(expiry.formatted(.iso8601))); wait for it to stop, or cancel it.",
+                        runID: run)
+                }
+                let before = try Journal.loadTasks(db, run)
+                var tasks = before
+                let result = try change(&tasks, needsGraph ? try Journal.loadGraph(db, run) : [])
+                for (old, new) in zip(before, tasks) where old != new { try Journal.update(db, run: run, new) }
+                for task in result.clearCheckpoints {
+                    try db.run(
+                        "UPDATE tasks SET checkpoint = NULL, checkpoint_crc = NULL WHERE run_id = ? AND task_id = ?",
+                        [.text(run.rawValue), .text(task.rawValue)])
+                }
+                for event in result.events { try Journal.insert(db, run: run, event) }
+                try Journal.wakeNow(db, run: run)
+            }
+        }
+    }
+
+    /// Delivers a confirmation or signal (already checked by `validate`) in one transaction: to
+    /// the run's live owner as a message, or applied to a parked run's records, which then
+    /// becomes due.
+    ///
+    /// - Parameters:
+    ///   - owner: this engine's owner id; `executingHere` whether this engine executes the run.
+    /// - Returns: how it was delivered, and the message when this engine's execution should get it.
+    func deliver(
+        _ message: OwnerMessage, owner: String, executingHere: Bool,
+        validate: (RunRecord, [TaskRecord]) throws -> Void
+    ) throws -> (SupportDelivery, OwnerMessage?) {
+        let run = message.run
+        return try withConnection { db in
+            try db.transaction {
+                let record = try Journal.loadRun(db, run)
+                guard record.state != .cancelled && record.state != .succeeded else {
+                    throw EngineError(.invalidState, "Run '\(run)' already \(record.state); nothing is waiting.", runID: run)
+                }
+                var tasks = try Journal.loadTasks(db, run)
+                try validate(record, tasks)
+                let holder = record.leaseOwner
+                let ownedHere = holder == owner && executingHere
+                if ownedHere || LeaseOwner.isLive(owner: holder, expiresAt: record.leaseExpiresAt, now: message.at, self: owner) {
+                    try Journal.send(db, message.kind, run: run, task: message.task, actor: message.actor, note: message.note, at: message.at)
+                    var sent = message
+                    sent.sequence = Int64(try db.scalar("SELECT last_insert_rowid()")?.int ?? 0)
+                    return ownedHere ? (.delivered, sent) : (.sent(owner: holder ?? ""), nil)
+                }
+                // Parked (or held by nobody alive): applied now; the run is due at once.
+                let before = tasks
+                if let event = message.apply(to: &tasks) { try Journal.insert(db, run: run, event) }
+                for (old, new) in zip(before, tasks) where old != new { try Journal.update(db, run: run, new) }
+                try Journal.wakeNow(db, run: run)
+                return (.recorded, nil)
+            }
+        }
+    }
+
+    /// Cancels a run no live engine holds, or asks the live owner to (it stops within its
+    /// message poll interval).
+    ///
+    /// - Throws: ``EngineError`` `unknownRun`, or `invalidState` if it already succeeded or was cancelled.
+    func cancelRun(_ run: RunID, actor: String, reason: String?, owner: String, now: Date) throws -> SupportDelivery {
+        try withConnection { db in
+            try db.transaction {
+                let record = try Journal.loadRun(db, run)
+                guard record.state != .succeeded && record.state != .cancelled else {
+                    throw EngineError(.invalidState, "Run '\(run)' already \(record.state); nothing to cancel.", runID: run)
+                }
+                if LeaseOwner.isLive(owner: record.leaseOwner, expiresAt: record.leaseExpiresAt, now: now, self: owner),
+                    let holder = record.leaseOwner
+                {
+                    try db.run("UPDATE runs SET cancel_requested = 1 WHERE id = ?", [.text(run.rawValue)])
+                    try Journal.insert(
+                        db, run: run,
+                        PendingEvent(
+                            at: now, actor: actor, action: "run.cancel-requested",
+                            reason: [reason, "owner: \(holder)"].compactMap { $0 }.joined(separator: "; ")))
+                    return .sent(owner: holder)
+                }
+                try db.run(
+                    "UPDATE runs SET state = 'cancelled', updated_at = ?, lease_owner = NULL, lease_expires_at = NULL, wake_at = NULL WHERE id = ?",
+                    [.double(now.timeIntervalSince1970), .text(run.rawValue)])
+                try Journal.insert(db, run: run, PendingEvent(at: now, actor: actor, action: "run.cancelled", reason: reason))
+                return .recorded
+            }
+        }
+    }
+
+    // MARK: - Reads the engine makes off the pool
+
+    /// The run's record, read on the journal's queue.
+    func record(of run: RunID) async throws -> RunRecord {
+        try await perform { db in try Journal.loadRun(db, run) }
+    }
+
+    /// The run's state, and its task records once it has ended.
+    func stateAndTasksIfEnded(of run: RunID) async throws -> (RunState, [TaskRecord]) {
+        try await perform { db in
+            let record = try Journal.loadRun(db, run)
+            return (record.state, record.state.hasEnded ? try Journal.loadTasks(db, run) : [])
+        }
+    }
+
+    /// The run's events after `sequence`, and its state, read together.
+    func eventsAndState(of run: RunID, after sequence: Int64) async throws -> ([JournalEvent], RunState) {
+        try await perform { db in (try Journal.loadEvents(db, run, after: sequence), try Journal.loadRun(db, run).state) }
+    }
+}
