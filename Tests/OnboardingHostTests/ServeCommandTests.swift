@@ -57,6 +57,14 @@ struct ServeCommandTests {
         }
     }
 
+    /// A folder for one test's journal, removed by `remove()`.
+    struct TemporaryFolder {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("serve-\(UUID().uuidString)")
+        init() throws { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) }
+        var journal: String { url.appendingPathComponent("journal.sqlite").path }
+        func remove() { try? FileManager.default.removeItem(at: url) }
+    }
+
     /// A browser that does not follow redirects, to see where the consent page sends the admin.
     final class NoRedirects: NSObject, URLSessionTaskDelegate {
         func urlSession(
@@ -66,10 +74,9 @@ struct ServeCommandTests {
     }
 
     @Test func aQueuedRunIsDrivenToTheEndWhileAPersonOnlyConsentsEnablesRelayAndUpdatesSPF() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("serve-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let journal = folder.appendingPathComponent("journal.sqlite").path
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let journal = folder.journal
 
         try await TenantSimulator.withRunning(logger: Self.quiet) { simulator, endpoints in
             let server = try Self.serve(journal, ["--http-port", "0"])
@@ -133,10 +140,9 @@ struct ServeCommandTests {
     }
 
     @Test func aRunParkedOnARetryIsWokenByItsDurableTimerWithNobodyActing() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("serve-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let journal = folder.appendingPathComponent("journal.sqlite").path
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let journal = folder.journal
 
         try await TenantSimulator.withRunning(logger: Self.quiet) { simulator, endpoints in
             // The application's service principal shows in Graph a few seconds after consent: the
@@ -162,10 +168,9 @@ struct ServeCommandTests {
     }
 
     @Test func sigtermDrainsRunningTasksAndTheNextServeContinuesAtOnce() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("serve-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let journal = folder.appendingPathComponent("journal.sqlite").path
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let journal = folder.journal
 
         try await TenantSimulator.withRunning(logger: Self.quiet) { simulator, endpoints in
             try simulator.grantConsent(GraphPermission.allGraph)
@@ -201,10 +206,9 @@ struct ServeCommandTests {
     }
 
     @Test func fiftySigkillsOfTheWorkerWithTwentyRunsInFlightThenAFreshServeCompletesEachTenantOnce() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("serve-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let journal = folder.appendingPathComponent("journal.sqlite").path
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let journal = folder.journal
         let tenants = 20
         var seed = SimulatorConfiguration()
         seed.tenants = (0..<tenants).map { TenantSeed(name: "t\($0)", seed: UInt64($0), userCount: 5, groupCount: 1, membersPerGroup: 3) }

@@ -70,15 +70,7 @@ struct StartCommandTests {
 
             // A fresh process resumes; the run parks on the relay confirmation.
             #expect(try await Self.status(["resume", "r1", "--journal", journal]) == 3)
-            for domain in ["contoso.com", "mail.contoso.com"] {
-                var request = URLRequest(url: URL(string: "\(endpoints.essentials)/api/v1/orgs/contoso.com/domains/\(domain)")!)
-                request.httpMethod = "PUT"
-                request.setValue("admin@msp.example", forHTTPHeaderField: "X-User")
-                request.setValue("essentials-password", forHTTPHeaderField: "X-Password")
-                request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-                request.httpBody = Data(#"{"is_relay": true}"#.utf8)
-                _ = try await URLSession.shared.data(for: request)
-            }
+            try await ServeCommandTests.enableRelay(org: "contoso.com", domains: ["contoso.com", "mail.contoso.com"], endpoints: endpoints)
             #expect(try await Self.status(["confirm", "r1", "enable-relay", "--journal", journal, "--note", "relay on"]) == 0)
 
             let tenant = simulator.snapshot().tenants[0]

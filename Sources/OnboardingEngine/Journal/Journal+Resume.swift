@@ -28,14 +28,7 @@ extension Journal {
                     throw EngineError(
                         .invalidState, "Run '\(id)' was cancelled and cannot be resumed; start a new run instead.", runID: id)
                 }
-                if LeaseOwner.isLive(owner: run.leaseOwner, expiresAt: run.leaseExpiresAt, now: now, self: owner),
-                    let holder = run.leaseOwner, let expiry = run.leaseExpiresAt
-                {
-                    throw EngineError(
-                        .runLeased,
-                        "Run '\(id)' is being run by \(holder) (lease until \(expiry.formatted(.iso8601))). Wait for it to finish, or resume after the lease expires.",
-                        runID: id)
-                }
+                try Journal.requireNoLiveOwner(run, other: owner, now: now, advice: "Wait for it to finish, or resume after the lease expires.")
                 var events: [PendingEvent] = []
                 if run.fingerprint != graph.fingerprint {
                     let diff = GraphDiff(old: try Journal.loadGraph(db, id), new: graph.descriptors)

@@ -28,14 +28,7 @@ extension Journal {
                 if record.state == .cancelled {
                     throw EngineError(.invalidState, "Run '\(run)' was cancelled; support actions no longer apply.", runID: run)
                 }
-                if LeaseOwner.isLive(owner: record.leaseOwner, expiresAt: record.leaseExpiresAt, now: now, self: owner),
-                    let holder = record.leaseOwner, let expiry = record.leaseExpiresAt
-                {
-                    throw EngineError(
-                        .runLeased,
-                        "Run '\(run)' is being run by \(holder) right now (lease until \(expiry.formatted(.iso8601))); wait for it to stop, or cancel it.",
-                        runID: run)
-                }
+                try Journal.requireNoLiveOwner(record, other: owner, now: now, advice: "Wait for it to stop, or cancel it.")
                 let before = try Journal.loadTasks(db, run)
                 var tasks = before
                 let result = try change(&tasks, needsGraph ? try Journal.loadGraph(db, run) : [])
@@ -118,6 +111,18 @@ extension Journal {
                 return .recorded
             }
         }
+    }
+
+    /// Throws `runLeased`, naming the holder, while an engine other than `other` holds the run's
+    /// lease and is alive.
+    static func requireNoLiveOwner(_ run: RunRecord, other owner: String, now: Date, advice: String) throws {
+        guard LeaseOwner.isLive(owner: run.leaseOwner, expiresAt: run.leaseExpiresAt, now: now, self: owner),
+            let holder = run.leaseOwner, let expiry = run.leaseExpiresAt
+        else { return }
+        throw EngineError(
+            .runLeased,
+            "Run '\(run.id)' is being run by \(holder) right now (lease until \(expiry.formatted(.iso8601))). \(advice)",
+            runID: run.id)
     }
 
     // MARK: - Reads the engine makes off the pool
