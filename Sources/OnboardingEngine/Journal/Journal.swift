@@ -160,13 +160,18 @@ public final class Journal: Sendable {
                     try db.execute("PRAGMA application_id = \(JournalSchema.applicationID)")
                 }
             }
-            for target in (version + 1)..<(JournalSchema.currentVersion + 1) {
+            if version < JournalSchema.currentVersion {
+                // Every step in one IMMEDIATE transaction: an upgrade interrupted anywhere leaves
+                // the journal as it was, never between two schemas.
                 try db.transaction {
                     // Another process may have migrated while we waited for the lock.
                     let now = try db.scalar("PRAGMA user_version")?.int ?? 0
-                    guard now < target else { return }
-                    try db.execute(JournalSchema.migrations[target - 1])
-                    try db.execute("PRAGMA user_version = \(target)")
+                    for target in (now + 1)..<(JournalSchema.currentVersion + 1) {
+                        try db.execute(JournalSchema.migrations[target - 1])
+                    }
+                    if now < JournalSchema.currentVersion {
+                        try db.execute("PRAGMA user_version = \(JournalSchema.currentVersion)")
+                    }
                 }
             }
         } catch let error as JournalError {

@@ -1,7 +1,7 @@
 /// The journal's schema and its forward-only migrations.
 ///
 /// `PRAGMA application_id` marks the file as an onboarding journal; `PRAGMA user_version` is the
-/// schema version. Each migration runs in its own IMMEDIATE transaction. See `Docs/JournalFormat.md`.
+/// schema version. An upgrade runs every migration it needs in one IMMEDIATE transaction. See `Docs/JournalFormat.md`.
 enum JournalSchema {
     /// "ONBJ" as a big-endian 32-bit integer.
     static let applicationID: Int32 = 0x4F4E_424A
