@@ -69,29 +69,20 @@ struct DemoCommand: AsyncParsableCommand {
         let path = try journalOption.path()
         let journal = try Journal(path: path)
         let runID = try Self.newRunID(in: journal)
-        let stateFile = URL(fileURLWithPath: path).deletingLastPathComponent()
-            .appendingPathComponent("\(runID).tenant.json").path
-        let settings = settings(stateFile: stateFile)
+        // Journaled by name, beside the journal: a copied journal and its tenant file go together.
+        let settings = settings(stateFile: "\(runID).tenant.json").resolved(besideJournal: path)
+        let stateFile = settings.stateFile
         let engine = OnboardingEngine(
             journal: journal, configuration: crashConfiguration(path: path),
             logger: Logger(label: "onboard", factory: { _ in SwiftLogNoOpLogHandler() }))
 
-        let result = try await DemoTenant.run(settings, creating: true) { tenant in
-            let graph = try tenant.graph(failing: Set(fail.map { TaskID($0) }))
-            if latency > 0 {
-                for service in [SimulatedService.identity, .graph, .exchange, .essentials] {
-                    tenant.simulator.inject(Fault(service, kind: .latency(.milliseconds(latency)), trigger: .always))
-                }
-            }
-            print("Onboarding tenant 'contoso' to Essentials org '\(DemoTenant.organization)' (run \(runID))")
-            print("  simulated Microsoft 365 and Essentials: \(tenant.endpoints.graph.deletingLastPathComponent())")
-            print("  the tenant's state: \(stateFile)")
-            fflush(nil)
-            let input = try tenant.runInput
-            return try await tenant.admin.drive(engine, run: runID, graph: graph) {
-                try await engine.start(
-                    graph, id: runID, input: input, options: RunOptions(maxIdleWait: DemoTenant.maxIdleWait))
-            }
+        let result: RunResult
+        do {
+            result = try await demo(settings: settings, journaled: "\(runID).tenant.json", runID: runID, engine: engine)
+        } catch {
+            // A run that was never journaled leaves no tenant file behind.
+            if (try? journal.run(runID)) == nil { try? FileManager.default.removeItem(atPath: stateFile) }
+            throw error
         }
         print("\nRun \(runID): \(result.state)")
         for task in result.parkedTasks { print("  \(task.id) waits: \(task.park?.message ?? "")") }
@@ -102,6 +93,30 @@ struct DemoCommand: AsyncParsableCommand {
         }
         let status = ExitStatus.status(for: result.state)
         if status != ExitStatus.succeeded { throw ExitCode(status) }
+    }
+
+    /// Runs the demo against its tenant, created from `settings`, playing the admin.
+    private func demo(
+        settings: DemoTenant.Settings, journaled stateFile: String, runID: RunID, engine: OnboardingEngine
+    ) async throws -> RunResult {
+        try await DemoTenant.run(settings, creating: true) { tenant in
+            let graph = try tenant.graph(failing: Set(fail.map { TaskID($0) }))
+            if latency > 0 {
+                for service in [SimulatedService.identity, .graph, .exchange, .essentials] {
+                    tenant.simulator.inject(Fault(service, kind: .latency(.milliseconds(latency)), trigger: .always))
+                }
+            }
+            print("Onboarding tenant 'contoso' to Essentials org '\(DemoTenant.organization)' (run \(runID))")
+            print("  simulated Microsoft 365 and Essentials: \(tenant.endpoints.graph.deletingLastPathComponent())")
+            print("  the tenant's state: \(settings.stateFile)")
+            fflush(nil)
+            var input = try tenant.runInput
+            input.demo?.stateFile = stateFile
+            return try await tenant.admin.drive(engine, run: runID, graph: graph) {
+                try await engine.start(
+                    graph, id: runID, input: input, options: RunOptions(maxIdleWait: DemoTenant.maxIdleWait))
+            }
+        }
     }
 
     /// An engine configuration that kills this process right after `--crash-after`'s task

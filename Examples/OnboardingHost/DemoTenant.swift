@@ -24,6 +24,16 @@ struct DemoTenant: Sendable {
         /// The manual steps the demo's admin does by themselves.
         var admin: [DemoAdmin.Action]
 
+        /// These settings with a state file journaled by name (since runs journal it so) found in
+        /// the folder of the journal at `journalPath`; an absolute path (older runs) is kept.
+        func resolved(besideJournal journalPath: String) -> Settings {
+            guard !stateFile.hasPrefix("/") else { return self }
+            var settings = self
+            settings.stateFile = URL(fileURLWithPath: journalPath).deletingLastPathComponent()
+                .appendingPathComponent(stateFile).path
+            return settings
+        }
+
         /// Throws unless the tenant's state file exists, before anything is written for the run.
         func requireStateFile() throws {
             guard FileManager.default.fileExists(atPath: stateFile) else {

@@ -49,7 +49,7 @@ actor DemoTenants {
     /// tells the run: a confirmation for a person's step, a re-check for a condition.
     func playAdmin(run: RunID, engine: OnboardingEngine) async {
         guard let record = try? engine.journal.run(run), record.workflow == EssentialsWorkflow.name,
-            let settings = (try? record.decodeInput(as: M365Host.RunInput.self))?.demo,
+            let settings = (try? HostRegistry.input(of: record, journal: engine.journal.path))?.demo,
             let tasks = try? engine.journal.tasks(of: run)
         else { return }
         for task in tasks where task.state == .waiting {

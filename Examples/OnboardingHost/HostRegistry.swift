@@ -9,14 +9,21 @@ enum HostRegistry {
     /// credentials from the environment (or `ONBOARD_CREDENTIALS_FILE`). A demo run's graph
     /// comes from `demoTenants` (its simulated tenant running in this process, for `serve`);
     /// without them it has the demo's journaled endpoints, for actions that run no task.
-    static func make(demoTenants: DemoTenants? = nil) -> WorkflowRegistry {
+    static func make(journal: String, demoTenants: DemoTenants? = nil) -> WorkflowRegistry {
         var registry = WorkflowRegistry()
         registry.register(EssentialsWorkflow.name) { run in
-            let input = try run.decodeInput(as: M365Host.RunInput.self)
+            let input = try HostRegistry.input(of: run, journal: journal)
             if let demo = input.demo, let demoTenants { return try await demoTenants.tenant(for: demo).graph() }
             return try await graph(for: input)
         }
         return registry
+    }
+
+    /// A run's journaled input, its demo tenant's state file found beside `journal`.
+    static func input(of run: RunRecord, journal: String) throws -> M365Host.RunInput {
+        var input = try run.decodeInput(as: M365Host.RunInput.self)
+        input.demo = input.demo?.resolved(besideJournal: journal)
+        return input
     }
 
     /// The Microsoft 365 graph for a run with `input`, outside `serve`.

@@ -53,7 +53,7 @@ struct ServeCommand: AsyncParsableCommand {
             journal: journal, configuration: EngineConfiguration(maxConsecutiveCrashes: maxConsecutiveCrashes, actor: "worker"), logger: logger)
         let demoTenants = DemoTenants()
         let worker = OnboardingWorker(
-            engine: engine, registry: HostRegistry.make(demoTenants: demoTenants),
+            engine: engine, registry: HostRegistry.make(journal: journal.path, demoTenants: demoTenants),
             configuration: .init(
                 maxConcurrentRuns: maxRuns, maxIdleWait: .seconds(maxIdleSeconds), drainDeadline: .seconds(drainSeconds)),
             logger: logger)

@@ -30,14 +30,14 @@ struct SupportSession {
             throw ValidationFailure(
                 "Run '\(record.id)' follows workflow '\(record.workflow)', which onboard does not host: resume it from the host that runs that workflow (retry and confirm with --no-resume are recorded for it).")
         }
-        return try record.decodeInput(as: M365Host.RunInput.self)
+        return try HostRegistry.input(of: record, journal: journal.path)
     }
 
     /// The graph a run follows, from ``HostRegistry`` (credentials from the environment,
     /// `ONBOARD_CREDENTIALS_FILE`, or a demo run's simulator), for actions that run no task. A run of
     /// a workflow `onboard` does not host is an `unknownWorkflow` error naming it.
     func graph(for run: RunID) async throws -> TaskGraph {
-        try await HostRegistry.make().graph(for: try journal.run(run))
+        try await HostRegistry.make(journal: journal.path).graph(for: try journal.run(run))
     }
 
     /// Runs `body` with a graph whose tasks can reach the run's services: for a demo run, its

@@ -49,6 +49,28 @@ struct StateFileTests {
         #expect(next != added)
     }
 
+    @Test func aChangeThatCannotBeSavedIsRefusedAndUndone() async throws {
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let simulator = try TenantSimulator(configuration: SimulatorConfiguration(), stateFile: path, logger: logger)
+        try await simulator.withRunning { endpoints in
+            let harness = Harness(simulator: simulator, endpoints: endpoints, client: .shared)
+            // A directory where the temporary file goes: every save fails, even for root (as on a full disk).
+            try FileManager.default.createDirectory(atPath: path + ".tmp", withIntermediateDirectories: false)
+            let refused = try await harness.essentials(
+                "/orgs/contoso.com/domains", method: .POST, body: #"{"name":"mail.contoso.com","is_relay":true}"#)
+            #expect(refused.status == 503, "\(refused.text)")
+            let listed = try await harness.essentials("/orgs/contoso.com/domains")
+            #expect(!listed.text.contains("mail.contoso.com"), "the change was undone")
+
+            try FileManager.default.removeItem(atPath: path + ".tmp")
+            let added = try await harness.essentials(
+                "/orgs/contoso.com/domains", method: .POST, body: #"{"name":"mail.contoso.com","is_relay":true}"#)
+            #expect(added.status == 201, "\(added.text)")
+        }
+        let restarted = try TenantSimulator(configuration: SimulatorConfiguration(), stateFile: path, logger: logger)
+        #expect(restarted.snapshot().essentialsOrganizations.description.contains("mail.contoso.com"))
+    }
+
     @Test func theConsentPagesGrantIsKeptThoughItIsAGet() async throws {
         defer { try? FileManager.default.removeItem(at: folder) }
         let first = try TenantSimulator(configuration: SimulatorConfiguration(), stateFile: path, logger: logger)

@@ -137,6 +137,10 @@ final class SQLiteConnection: @unchecked Sendable {
 
     var changes: Int { Int(sqlite3_changes(handle)) }
 
+    /// Whether SQLite opened the file read-only (it does so silently when asked to read and
+    /// write a file this user may only read).
+    var isReadOnly: Bool { sqlite3_db_readonly(handle, "main") == 1 }
+
     /// Runs `body` inside a transaction and commits it; rolls back and rethrows the first error.
     func transaction<T>(immediate: Bool = true, _ body: () throws -> T) throws -> T {
         // Prepared and cached like any statement: one durable commit per task is the hot path.

@@ -53,6 +53,14 @@ public final class Journal: Sendable {
     /// is read as immutable when SQLite cannot make its `-shm` file (a folder the user may not write).
     private static func connect(_ path: String, options: JournalOptions) throws(JournalError) -> SQLiteConnection {
         let db = try SQLiteConnection(path: path, create: false, readOnly: options.readOnly)
+        if !options.readOnly && db.isReadOnly {
+            // Refused now, not at the first write: a command that writes must not begin (a demo
+            // creating its tenant file, say) on a journal it cannot finish writing.
+            throw JournalError(
+                .cannotOpen,
+                "The journal at \(path) can only be read by this user; commands that change it need write access to the file (read-only commands such as runs and show work).",
+                path: path)
+        }
         do {
             try prepare(db, options: options, creating: false)
             return db

@@ -32,6 +32,28 @@ final class SimulatorCore: Sendable {
         }
     }
 
+    /// Changes the world for a request and, for a persistent simulator, saves it before answering;
+    /// when the save fails (a full disk), the change is undone and the request answered 503, as
+    /// a service that could not commit does: nothing is answered that would be lost on restart.
+    func changeOrRefuse(_ body: (inout World) -> SimReply) -> SimReply {
+        world.withLock { world in
+            guard let stateFile else { return body(&world) }
+            let before = world
+            let reply = body(&world)
+            do {
+                try stateFile.save(world)
+                return reply
+            } catch {
+                world = before
+                stateFile.logger.error("simulator state not saved; change refused", metadata: ["error": "\(error)"])
+                return .json(
+                    503,
+                    ["error": "unavailable", "message": "The simulator could not save its state file, so the change was not made. Free disk space and try again."],
+                    headers: [("Retry-After", "5")])
+            }
+        }
+    }
+
     /// Answers one HTTP request. Faults and latency are decided under the lock, applied outside it.
     func respond(to request: SimRequest) async -> SimReply {
         if request.segments.first == "_simulator" {
@@ -54,7 +76,7 @@ final class SimulatorCore: Sendable {
             if request.method == "GET" && !route.hasSuffix("adminconsent") {
                 reply = world.withLock { $0.dispatch(request, service: service) }
             } else {
-                reply = change { $0.dispatch(request, service: service) }
+                reply = changeOrRefuse { $0.dispatch(request, service: service) }
             }
         }
         let fault = faulted?.fault

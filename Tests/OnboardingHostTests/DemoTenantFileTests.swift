@@ -1,0 +1,62 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where a demo run's tenant lives: beside its journal, whichever copy of the journal it is, and
+/// never left behind by a demo that could not journal its run.
+@Suite("A demo run's tenant file", .serialized)
+struct DemoTenantFileTests {
+    @Test func aCopiedJournalDrivesTheTenantFileBesideItNotTheOriginal() throws {
+        let original = try TestJournal()
+        defer { original.remove() }
+        let run = try original.demo(["--admin-skips", "relay"], expecting: 3)
+        let copy = try TestJournal()
+        defer { copy.remove() }
+        for name in try FileManager.default.contentsOfDirectory(atPath: original.folder.path) {
+            try FileManager.default.copyItem(
+                at: original.folder.appendingPathComponent(name), to: copy.folder.appendingPathComponent(name))
+        }
+        let originalTenant = original.folder.appendingPathComponent("\(run).tenant.json")
+        let before = try Data(contentsOf: originalTenant)
+
+        // The copy's relay step is done in the copy's tenant; the original's is left as it was.
+        let confirmed = try copy.run(["confirm", run, "enable-relay"])
+        #expect(confirmed.status == 0, "\(confirmed.output)")
+        #expect(try Data(contentsOf: originalTenant) == before, "the original tenant file was not touched")
+        #expect(try copy.taskStates(run)["enable-relay"] == "succeeded")
+        #expect(try original.taskStates(run)["enable-relay"] == "waiting")
+    }
+
+    @Test func aDemoOnAJournalItMayNotWriteLeavesNoTenantFile() throws {
+        let journal = try TestJournal()
+        defer { journal.remove() }
+        _ = try journal.demo(["--admin-skips", "relay"], expecting: 3)
+        let files = Set(try FileManager.default.contentsOfDirectory(atPath: journal.folder.path))
+        // The folder is writable by anyone; the journal only by its owner, who is not the one running.
+        for file in [journal.path, journal.path + "-wal", journal.path + "-shm"] { chmod(file, 0o644) }
+        chmod(journal.folder.path, 0o777)
+        var executable = onboardBinary
+        var prefix: [String] = []
+        let setpriv = URL(fileURLWithPath: "/usr/bin/setpriv")
+        if geteuid() == 0 && FileManager.default.isExecutableFile(atPath: setpriv.path) {
+            let bin = FileManager.default.temporaryDirectory.appendingPathComponent("onboard-\(UUID().uuidString)").path
+            try FileManager.default.copyItem(atPath: onboardBinary.path, toPath: bin)
+            defer { try? FileManager.default.removeItem(atPath: bin) }
+            chmod(bin, 0o755)
+            (executable, prefix) = (setpriv, ["--reuid=65534", "--regid=65534", "--clear-groups", bin])
+            let result = try runToCompletion(
+                CapturedProcess(prefix + ["demo", "--journal", journal.path], executable: executable))
+            expectOneLineError(result, status: 4, containing: "can only be read by this user")
+        } else if geteuid() != 0 {
+            for file in [journal.path, journal.path + "-wal", journal.path + "-shm"] { chmod(file, 0o444) }
+            let result = try journal.run(["demo"])
+            expectOneLineError(result, status: 4, containing: "can only be read by this user")
+        } else {
+            return  // root without setpriv: every file is writable; nothing to show
+        }
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: journal.folder.path)) == files, "no stray tenant file")
+    }
+}
