@@ -19,22 +19,22 @@ final class SecretRedactor: Sendable {
 
     /// The credentials' forms, worked out once.
     private let fixed: [String]
-    /// Each remembered secret with its forms, newest last.
-    private let recent = Mutex<[(secret: String, forms: [String])]>([])
+
+    /// The remembered secrets, newest last. Their encoded forms are worked out only when a text
+    /// is scrubbed (an error is being built), not for every token a run receives.
+    private let recent = Mutex<[(secret: String, forms: [String]?)]>([])
 
     /// A redactor for `secrets` (empty ones are ignored).
     init(secrets: [String]) {
-        fixed = secrets.filter { $0.count >= Self.shortestSecret }.flatMap(Self.encodings(of:))
+        fixed = secrets.filter { $0.utf8.count >= Self.shortestSecret }.flatMap(Self.encodings(of:))
     }
 
     /// Adds a secret used later (a token, a signed assertion).
     func remember(_ secret: String) {
-        guard secret.count >= Self.shortestSecret else { return }
-        let known = recent.withLock { values in values.contains { $0.secret == secret } }
-        guard !known else { return }
-        let forms = Array(Self.encodings(of: secret))
+        guard secret.utf8.count >= Self.shortestSecret else { return }
         recent.withLock { values in
-            values.append((secret, forms))
+            guard !values.contains(where: { $0.secret == secret }) else { return }
+            values.append((secret, nil))
             if values.count > Self.rememberedSecrets { values.removeFirst(values.count - Self.rememberedSecrets) }
         }
     }
@@ -42,7 +42,13 @@ final class SecretRedactor: Sendable {
     /// `text` with every known secret and every secret-looking value replaced.
     func scrub(_ text: String) -> String {
         var text = text
-        for form in fixed + recent.withLock({ $0.flatMap(\.forms) }) where text.contains(form) {
+        let remembered = recent.withLock { values in
+            for index in values.indices where values[index].forms == nil {
+                values[index].forms = Array(Self.encodings(of: values[index].secret))
+            }
+            return values.flatMap { $0.forms ?? [] }
+        }
+        for form in fixed + remembered where text.contains(form) {
             text = text.replacingOccurrences(of: form, with: Self.mark)
         }
         return Self.scrubPatterns(text)
