@@ -69,51 +69,9 @@ enum JSONCoding {
 }
 
 extension JSONCoding {
-    /// The graph's descriptors as JSON, written by hand: a run's start encodes every task's
-    /// descriptor, and the generic encoder costs more than the rest of starting a large run.
-    /// Decodes with the standard decoder into the same `[TaskDescriptor]`.
+    /// The graph's descriptors as JSON (sorted keys), as the journal stores them.
     static func graphJSON(_ descriptors: [TaskDescriptor]) -> String {
-        var out = "["
-        out.reserveCapacity(descriptors.count * 96)
-        for (index, descriptor) in descriptors.enumerated() {
-            if index > 0 { out += "," }
-            out += "{\"dependencies\":["
-            appendList(descriptor.dependencies.map(\.rawValue), to: &out)
-            out += "],\"effect\":"
-            appendString(descriptor.effect.rawValue, to: &out)
-            out += ",\"id\":"
-            appendString(descriptor.id.rawValue, to: &out)
-            out += ",\"requiredPermissions\":["
-            appendList(descriptor.requiredPermissions.map(\.name), to: &out)
-            out += "],\"version\":\(descriptor.version)}"
-        }
-        out += "]"
-        return out
-    }
-
-    private static func appendList(_ strings: [String], to out: inout String) {
-        for (index, string) in strings.enumerated() {
-            if index > 0 { out += "," }
-            appendString(string, to: &out)
-        }
-    }
-
-    /// Appends `string` as a JSON string literal (RFC 8259 escaping).
-    static func appendString(_ string: String, to out: inout String) {
-        out += "\""
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
+        // Descriptors hold only strings, numbers and arrays of them: encoding cannot fail.
+        (try? string(descriptors)) ?? "[]"
     }
 }
