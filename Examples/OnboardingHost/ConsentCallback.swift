@@ -42,7 +42,7 @@ struct ConsentCallback: Sendable {
             return page(.badRequest, "The redirect did not say that consent was granted", "Run \(run) keeps waiting for consent.")
         }
         do {
-            try engine.signal("admin-consent", in: run, actor: "consent-callback", note: "the admin-consent redirect came back")
+            try engine.signal(AdminConsent.key.id, in: run, actor: "consent-callback", note: "the admin-consent redirect came back")
         } catch {
             return page(.conflict, "The onboarding could not be told", ExitStatus.failure(for: error).message)
         }
@@ -54,7 +54,7 @@ struct ConsentCallback: Sendable {
         // A run waits for consent parked, or while it executes (re-checking in its process).
         let runs = ((try? engine.journal.runs(state: .waiting)) ?? []) + ((try? engine.journal.runs(state: .running)) ?? [])
         for summary in runs where summary.workflow == EssentialsWorkflow.name {
-            guard let task = (try? engine.journal.tasks(of: summary.id))?.first(where: { $0.id == "admin-consent" }),
+            guard let task = (try? engine.journal.tasks(of: summary.id))?.first(where: { $0.id == AdminConsent.key.id }),
                 task.state == .waiting, let link = task.park.flatMap({ DemoAdmin.consentLink(in: $0.message) }),
                 let expected = URLComponents(string: link)?.queryItems?.first(where: { $0.name == "state" })?.value
             else { continue }

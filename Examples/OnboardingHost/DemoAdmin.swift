@@ -24,9 +24,9 @@ struct DemoAdmin: Sendable {
         /// The task this action lets continue.
         var task: TaskID {
             switch self {
-            case .consent: "admin-consent"
-            case .relay: "enable-relay"
-            case .spf: "spf-check"
+            case .consent: AdminConsent.key.id
+            case .relay: EnableRelay.key.id
+            case .spf: SPFCheck.key.id
             }
         }
 

@@ -47,7 +47,7 @@ public enum ChildOnboarding {
     ///
     /// - Throws: ``EngineError`` when the task's output does not decode.
     public static func children(of parent: RunResult, input: OnboardingInput) throws -> [Child] {
-        guard let record = parent.task("child-organizations"), record.state == .succeeded,
+        guard let record = parent.task(ChildOrganizations.key.id), record.state == .succeeded,
             let output = try record.decodeOutput(as: ChildOrganizations.Output.self)
         else { return [] }
         return output.children.map { domain in

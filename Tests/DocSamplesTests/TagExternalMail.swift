@@ -10,9 +10,10 @@ struct TagExternalMail: OnboardingTask {
     let exchange: ExchangeClient          // built by the host with credentials; never journaled
     let rule = "Tag external mail"
 
-    var id: TaskID { "tag-external-mail" }                      // stable: it is the journal's key
+    static let key = TaskKey<Output>("tag-external-mail")      // stable: it is the journal's key
+    var id: TaskID { Self.key.id }
     var version: Int { 1 }                                      // bump when `run` changes meaningfully
-    var dependencies: [TaskID] { ["exchange-app-role", "exchange-admin-role"] }
+    var dependencies: [TaskID] { [ExchangeAppRole.key.id, ExchangeAdministratorRole.key.id] }   // typed: a typo fails to build
     var requiredPermissions: Set<Permission> { ["Exchange.ManageAsApp"] }
     var effect: TaskEffect { .mutating }                        // mutating tasks respect change windows
     var retryPolicy: RetryPolicy { .standard }                  // 8 attempts, 1 s doubling to 5 min, ±20 %

@@ -13,8 +13,10 @@ public struct AdminConsent: OnboardingTask {
 
     /// 2: the consent link's `state` is a random nonce per run unless the host sets one.
     public var version: Int { 2 }
-    public var id: TaskID { "admin-consent" }
-    public var dependencies: [TaskID] { ["feature-entitlement"] }
+    /// This task's key: its id, typed with its output.
+    public static let key = TaskKey<Output>("admin-consent")
+    public var id: TaskID { Self.key.id }
+    public var dependencies: [TaskID] { [FeatureEntitlement.key.id] }
     public var effect: TaskEffect { .readOnly }
 
     public func run(_ context: TaskContext) async throws -> Output {

@@ -5,8 +5,10 @@ public struct BypassSpamRule: OnboardingTask {
     let services: OnboardingServices
     let configuration: OnboardingConfiguration
 
-    public var id: TaskID { "bypass-spam-rule" }
-    public var dependencies: [TaskID] { ["inbound-connector"] }
+    /// This task's key: its id, typed with its output.
+    public static let key = TaskKey<Output>("bypass-spam-rule")
+    public var id: TaskID { Self.key.id }
+    public var dependencies: [TaskID] { [InboundConnector.key.id] }
     public var requiredPermissions: Set<Permission> { [GuidePermissions.exchangeManageAsApp] }
     public var retryPolicy: RetryPolicy { configuration.exchangeRetry }
 

@@ -8,8 +8,10 @@ public struct ChildOrganizations: OnboardingTask {
 
     let services: OnboardingServices
 
-    public var id: TaskID { "child-organizations" }
-    public var dependencies: [TaskID] { ["feature-entitlement"] }
+    /// This task's key: its id, typed with its output.
+    public static let key = TaskKey<Output>("child-organizations")
+    public var id: TaskID { Self.key.id }
+    public var dependencies: [TaskID] { [FeatureEntitlement.key.id] }
     public var requiredPermissions: Set<Permission> { [GuidePermissions.essentialsChannelAdmin] }
 
     public func run(_ context: TaskContext) async throws -> Output {

@@ -4,8 +4,10 @@ import OnboardingEngine
 public struct DirectorySyncSchedule: OnboardingTask {
     let services: OnboardingServices
 
-    public var id: TaskID { "directory-sync-schedule" }
-    public var dependencies: [TaskID] { ["directory-sync-settings"] }
+    /// This task's key: its id, typed with its output.
+    public static let key = TaskKey<Output>("directory-sync-schedule")
+    public var id: TaskID { Self.key.id }
+    public var dependencies: [TaskID] { [DirectorySyncSettings.key.id] }
     public var requiredPermissions: Set<Permission> { [GuidePermissions.essentialsAdmin] }
 
     public func run(_ context: TaskContext) async throws -> NoOutput {

@@ -4,8 +4,10 @@ import OnboardingEngine
 public struct DirectorySyncSettings: OnboardingTask {
     let services: OnboardingServices
 
-    public var id: TaskID { "directory-sync-settings" }
-    public var dependencies: [TaskID] { ["import-domains"] }
+    /// This task's key: its id, typed with its output.
+    public static let key = TaskKey<Output>("directory-sync-settings")
+    public var id: TaskID { Self.key.id }
+    public var dependencies: [TaskID] { [ImportDomains.key.id] }
     public var requiredPermissions: Set<Permission> { [GuidePermissions.essentialsAdmin] }
 
     public func run(_ context: TaskContext) async throws -> NoOutput {

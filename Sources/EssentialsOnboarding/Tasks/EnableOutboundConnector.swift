@@ -5,8 +5,10 @@ public struct EnableOutboundConnector: OnboardingTask {
     let services: OnboardingServices
     let configuration: OnboardingConfiguration
 
-    public var id: TaskID { "enable-outbound-connector" }
-    public var dependencies: [TaskID] { ["spf-check", "outbound-connector"] }
+    /// This task's key: its id, typed with its output.
+    public static let key = TaskKey<Output>("enable-outbound-connector")
+    public var id: TaskID { Self.key.id }
+    public var dependencies: [TaskID] { [SPFCheck.key.id, OutboundConnector.key.id] }
     public var requiredPermissions: Set<Permission> { [GuidePermissions.exchangeManageAsApp] }
     public var retryPolicy: RetryPolicy { configuration.exchangeRetry }
 

@@ -5,8 +5,10 @@ import OnboardingEngine
 public struct EnableRelay: OnboardingTask {
     let services: OnboardingServices
 
-    public var id: TaskID { "enable-relay" }
-    public var dependencies: [TaskID] { ["import-domains"] }
+    /// This task's key: its id, typed with its output.
+    public static let key = TaskKey<Output>("enable-relay")
+    public var id: TaskID { Self.key.id }
+    public var dependencies: [TaskID] { [ImportDomains.key.id] }
     public var requiredPermissions: Set<Permission> { [GuidePermissions.essentialsAdmin] }
     public var effect: TaskEffect { .readOnly }
 
@@ -28,7 +30,7 @@ public struct EnableRelay: OnboardingTask {
     }
 
     private func relayOff(_ context: TaskContext, org: String) async throws -> [String] {
-        let imported = Set(try context.output(of: "import-domains", as: ImportDomains.Output.self).domains)
+        let imported = Set(try context.output(of: ImportDomains.key).domains)
         let domains = try await call { try await services.essentials.domains(org: org) }
         return domains.filter { imported.contains($0.name) && $0.is_relay != true }.map(\.name).sorted()
     }

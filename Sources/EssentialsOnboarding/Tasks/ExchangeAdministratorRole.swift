@@ -5,15 +5,17 @@ public struct ExchangeAdministratorRole: OnboardingTask {
     let services: OnboardingServices
     let configuration: OnboardingConfiguration
 
-    public var id: TaskID { "exchange-admin-role" }
-    public var dependencies: [TaskID] { ["service-principals"] }
+    /// This task's key: its id, typed with its output.
+    public static let key = TaskKey<Output>("exchange-admin-role")
+    public var id: TaskID { Self.key.id }
+    public var dependencies: [TaskID] { [ServicePrincipals.key.id] }
     /// The guide names EntitlementManagement.ReadWrite.All for this step; Graph accepts either.
     public var requiredPermissions: Set<Permission> {
         [GuidePermissions.roleManagementReadWriteDirectory, GuidePermissions.entitlementManagementReadWriteAll]
     }
 
     public func run(_ context: TaskContext) async throws -> NoOutput {
-        let principals = try context.output(of: "service-principals", as: ServicePrincipals.Output.self)
+        let principals = try context.output(of: ServicePrincipals.key)
         let permission = GuidePermissions.roleManagementReadWriteDirectory
         if try await !isAssigned(principals.application, permission: permission) {
             try await call(needing: permission) {
@@ -25,7 +27,7 @@ public struct ExchangeAdministratorRole: OnboardingTask {
     }
 
     public func observe(_ context: TaskContext) async throws -> Observation {
-        let principals = try context.output(of: "service-principals", as: ServicePrincipals.Output.self)
+        let principals = try context.output(of: ServicePrincipals.key)
         return try await isAssigned(principals.application, permission: nil)
             ? .satisfied : .wouldChange(["assign the Exchange Administrator role to the application"])
     }

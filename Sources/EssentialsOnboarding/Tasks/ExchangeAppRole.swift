@@ -5,14 +5,16 @@ public struct ExchangeAppRole: OnboardingTask {
     let services: OnboardingServices
     let configuration: OnboardingConfiguration
 
-    public var id: TaskID { "exchange-app-role" }
-    public var dependencies: [TaskID] { ["service-principals"] }
+    /// This task's key: its id, typed with its output.
+    public static let key = TaskKey<Output>("exchange-app-role")
+    public var id: TaskID { Self.key.id }
+    public var dependencies: [TaskID] { [ServicePrincipals.key.id] }
     public var requiredPermissions: Set<Permission> {
         [GuidePermissions.appRoleAssignmentReadWriteAll, GuidePermissions.applicationReadAll]
     }
 
     public func run(_ context: TaskContext) async throws -> NoOutput {
-        let principals = try context.output(of: "service-principals", as: ServicePrincipals.Output.self)
+        let principals = try context.output(of: ServicePrincipals.key)
         let permission = GuidePermissions.appRoleAssignmentReadWriteAll
         if try await !isAssigned(principals, permission: permission) {
             try await call(needing: permission) {
@@ -26,7 +28,7 @@ public struct ExchangeAppRole: OnboardingTask {
     }
 
     public func observe(_ context: TaskContext) async throws -> Observation {
-        let principals = try context.output(of: "service-principals", as: ServicePrincipals.Output.self)
+        let principals = try context.output(of: ServicePrincipals.key)
         return try await isAssigned(principals, permission: nil)
             ? .satisfied : .wouldChange(["assign Exchange.ManageAsApp to the application"])
     }

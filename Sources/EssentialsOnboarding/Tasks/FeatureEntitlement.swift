@@ -5,7 +5,9 @@ public struct FeatureEntitlement: OnboardingTask {
     let services: OnboardingServices
     let configuration: OnboardingConfiguration
 
-    public var id: TaskID { "feature-entitlement" }
+    /// This task's key: its id, typed with its output.
+    public static let key = TaskKey<Output>("feature-entitlement")
+    public var id: TaskID { Self.key.id }
     public var requiredPermissions: Set<Permission> { [GuidePermissions.essentialsAdmin] }
     public var effect: TaskEffect { .readOnly }
 

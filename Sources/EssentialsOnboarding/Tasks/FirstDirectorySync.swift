@@ -30,15 +30,17 @@ public struct FirstDirectorySync: OnboardingTask {
     let services: OnboardingServices
     let configuration: OnboardingConfiguration
 
-    public var id: TaskID { "first-directory-sync" }
-    public var dependencies: [TaskID] { ["directory-sync-settings", "import-domains"] }
+    /// This task's key: its id, typed with its output.
+    public static let key = TaskKey<Output>("first-directory-sync")
+    public var id: TaskID { Self.key.id }
+    public var dependencies: [TaskID] { [DirectorySyncSettings.key.id, ImportDomains.key.id] }
     public var requiredPermissions: Set<Permission> {
         [GuidePermissions.userReadAll, GuidePermissions.groupReadAll, GuidePermissions.groupMemberReadAll, GuidePermissions.essentialsAdmin]
     }
 
     public func run(_ context: TaskContext) async throws -> Output {
         let input = try context.input(as: OnboardingInput.self)
-        let domains = Set(try context.output(of: "import-domains", as: ImportDomains.Output.self).domains.map { $0.lowercased() })
+        let domains = Set(try context.output(of: ImportDomains.key).domains.map { $0.lowercased() })
         var saved = try await context.checkpoint(as: Checkpoint.self)
         if let cursors = saved.map({ [$0.usersNext, $0.groupsNext].compactMap { $0 } }),
             !cursors.allSatisfy(services.graph.canFollow)

@@ -20,8 +20,10 @@ public struct ImportDomains: OnboardingTask {
 
     /// 2: `*.onmicrosoft.com` domains are no longer imported by default.
     public var version: Int { 2 }
-    public var id: TaskID { "import-domains" }
-    public var dependencies: [TaskID] { ["admin-consent"] }
+    /// This task's key: its id, typed with its output.
+    public static let key = TaskKey<Output>("import-domains")
+    public var id: TaskID { Self.key.id }
+    public var dependencies: [TaskID] { [AdminConsent.key.id] }
     public var requiredPermissions: Set<Permission> { [GuidePermissions.domainReadAll, GuidePermissions.essentialsAdmin] }
 
     public func run(_ context: TaskContext) async throws -> Output {

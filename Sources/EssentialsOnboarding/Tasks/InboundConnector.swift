@@ -13,8 +13,10 @@ public struct InboundConnector: OnboardingTask {
 
     /// 2: no IP restriction; Enhanced Filtering for Connectors.
     public var version: Int { 2 }
-    public var id: TaskID { "inbound-connector" }
-    public var dependencies: [TaskID] { ["exchange-app-role", "exchange-admin-role"] }
+    /// This task's key: its id, typed with its output.
+    public static let key = TaskKey<Output>("inbound-connector")
+    public var id: TaskID { Self.key.id }
+    public var dependencies: [TaskID] { [ExchangeAppRole.key.id, ExchangeAdministratorRole.key.id] }
     public var requiredPermissions: Set<Permission> { [GuidePermissions.exchangeManageAsApp] }
     public var retryPolicy: RetryPolicy { configuration.exchangeRetry }
 

@@ -6,8 +6,10 @@ public struct OutboundConnector: OnboardingTask {
     let services: OnboardingServices
     let configuration: OnboardingConfiguration
 
-    public var id: TaskID { "outbound-connector" }
-    public var dependencies: [TaskID] { ["exchange-app-role", "exchange-admin-role"] }
+    /// This task's key: its id, typed with its output.
+    public static let key = TaskKey<Output>("outbound-connector")
+    public var id: TaskID { Self.key.id }
+    public var dependencies: [TaskID] { [ExchangeAppRole.key.id, ExchangeAdministratorRole.key.id] }
     public var requiredPermissions: Set<Permission> { [GuidePermissions.exchangeManageAsApp] }
     public var retryPolicy: RetryPolicy { configuration.exchangeRetry }
 

@@ -4,8 +4,10 @@ import OnboardingEngine
 public struct RemediationReadiness: OnboardingTask {
     let services: OnboardingServices
 
-    public var id: TaskID { "remediation-readiness" }
-    public var dependencies: [TaskID] { ["admin-consent"] }
+    /// This task's key: its id, typed with its output.
+    public static let key = TaskKey<Output>("remediation-readiness")
+    public var id: TaskID { Self.key.id }
+    public var dependencies: [TaskID] { [AdminConsent.key.id] }
     public var requiredPermissions: Set<Permission> { [GuidePermissions.mailReadWrite] }
     public var effect: TaskEffect { .readOnly }
 

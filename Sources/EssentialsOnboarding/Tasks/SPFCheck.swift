@@ -10,8 +10,10 @@ public struct SPFCheck: OnboardingTask {
 
     /// 2: lints the whole record (one record, lookups, loops, `all`), not only the include.
     public var version: Int { 2 }
-    public var id: TaskID { "spf-check" }
-    public var dependencies: [TaskID] { ["import-domains"] }
+    /// This task's key: its id, typed with its output.
+    public static let key = TaskKey<Output>("spf-check")
+    public var id: TaskID { Self.key.id }
+    public var dependencies: [TaskID] { [ImportDomains.key.id] }
     public var effect: TaskEffect { .readOnly }
 
     public func run(_ context: TaskContext) async throws -> NoOutput {
@@ -32,7 +34,7 @@ public struct SPFCheck: OnboardingTask {
 
     /// Each imported domain whose record has problems, in the imported order.
     private func problems(_ context: TaskContext) async throws -> [(String, [String])] {
-        let domains = try context.output(of: "import-domains", as: ImportDomains.Output.self).domains
+        let domains = try context.output(of: ImportDomains.key).domains
         let dns = services.dns
         let lint = SPFLint(essentialsMechanisms: configuration.spfMechanisms) { try await dns.txtRecords($0) }
         var problems: [(String, [String])] = []

@@ -18,8 +18,10 @@ public struct ServicePrincipals: OnboardingTask {
     let services: OnboardingServices
     let configuration: OnboardingConfiguration
 
-    public var id: TaskID { "service-principals" }
-    public var dependencies: [TaskID] { ["admin-consent"] }
+    /// This task's key: its id, typed with its output.
+    public static let key = TaskKey<Output>("service-principals")
+    public var id: TaskID { Self.key.id }
+    public var dependencies: [TaskID] { [AdminConsent.key.id] }
     public var requiredPermissions: Set<Permission> { [GuidePermissions.applicationReadAll] }
     public var effect: TaskEffect { .readOnly }
     public var retryPolicy: RetryPolicy {
