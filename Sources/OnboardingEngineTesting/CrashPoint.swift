@@ -1,4 +1,5 @@
 import Foundation
+import OnboardingEngine
 
 #if canImport(Glibc)
 import Glibc
@@ -9,11 +10,14 @@ import Darwin
 /// Named places where a test process kills itself with SIGKILL, to test crash-then-resume.
 ///
 /// A test starts the host as a child process with `ONBOARDING_CRASH_POINT=<name>`; when the
-/// host reaches ``hit(_:)`` with that name, it dies at once, exactly as a `kill -9` would leave it.
+/// host reaches that point, it dies at once, exactly as a `kill -9` would leave it.
+///
+/// Production tasks need no crash points: the test host wraps them with ``around(_:)``, which
+/// adds `before-run:ID` (started and journaled, nothing done) and `after-run:ID` (the task's
+/// side effects done, its success not yet journaled). Only the test host links this module.
 ///
 /// ```swift
-/// try await sideEffect()
-/// CrashPoint.hit("after-side-effect:\(context.taskID)")
+/// let tasks = EssentialsWorkflow.tasks(services: services).map { CrashPoint.around($0) }
 /// ```
 public enum CrashPoint {
     /// The environment variable that names the crash point.
@@ -27,4 +31,33 @@ public enum CrashPoint {
         guard let armed, armed == name() else { return }
         kill(getpid(), SIGKILL)
     }
+
+    /// `task` with crash points around its `run`: `before-run:ID` and `after-run:ID`.
+    public static func around<Task: OnboardingTask>(_ task: Task) -> CrashingTask<Task> { CrashingTask(task) }
+}
+
+/// A task that behaves as the one it wraps, with the crash points `before-run:ID` and
+/// `after-run:ID` around its `run` (see ``CrashPoint/around(_:)``).
+public struct CrashingTask<Wrapped: OnboardingTask>: OnboardingTask {
+    /// The task wrapped.
+    public let wrapped: Wrapped
+
+    /// Wraps `task`.
+    public init(_ task: Wrapped) { wrapped = task }
+
+    public var id: TaskID { wrapped.id }
+    public var version: Int { wrapped.version }
+    public var dependencies: [TaskID] { wrapped.dependencies }
+    public var requiredPermissions: Set<Permission> { wrapped.requiredPermissions }
+    public var effect: TaskEffect { wrapped.effect }
+    public var retryPolicy: RetryPolicy { wrapped.retryPolicy }
+
+    public func run(_ context: TaskContext) async throws -> Wrapped.Output {
+        CrashPoint.hit("before-run:\(id)")
+        let output = try await wrapped.run(context)
+        CrashPoint.hit("after-run:\(id)")
+        return output
+    }
+
+    public func observe(_ context: TaskContext) async throws -> Observation { try await wrapped.observe(context) }
 }

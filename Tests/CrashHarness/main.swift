@@ -36,10 +36,8 @@ struct HarnessTask: OnboardingTask {
 
     func run(_ context: TaskContext) async throws -> Output {
         for dependency in dependencies { _ = try context.output(of: dependency, as: Output.self) }
-        CrashPoint.hit("before-effect:\(id)")
         if milliseconds > 0 { try await Task.sleep(for: .milliseconds(milliseconds)) }
         try ledger.ensure("effect-\(index)")
-        CrashPoint.hit("after-effect:\(id)")
         return Output(effect: "effect-\(index)", pid: getpid())
     }
 }
@@ -91,7 +89,8 @@ do {
     let engine = OnboardingEngine(journal: journal, configuration: configuration, logger: Logger(label: "crash-harness"))
     let graph = try TaskGraph(
         workflow: "crash-harness",
-        tasks: (0..<taskCount).map { HarnessTask(index: $0, ledger: ledger, milliseconds: milliseconds) })
+        // The tasks are plain; the crash points come from the wrapper, as a task author's test host does it.
+        tasks: (0..<taskCount).map { CrashPoint.around(HarnessTask(index: $0, ledger: ledger, milliseconds: milliseconds)) })
     let result: RunResult
     if command == "start" {
         result = try await engine.start(graph, id: runID, input: ["tasks": taskCount])

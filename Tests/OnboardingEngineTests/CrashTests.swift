@@ -90,10 +90,10 @@ struct CrashTests {
 
     @Test(arguments: [
         "before-commit-starting:task-3",  // before a task's start is durable
-        "before-effect:task-3",  // started, nothing done yet
-        "after-effect:task-3",  // inside a task, after its side effect
+        "before-run:task-3",  // started, nothing done yet
+        "after-run:task-3",  // inside a task, after its side effect
         "after-commit-succeeded:task-3",  // between one task's completion and the next start
-        "after-effect:task-7",  // the last task
+        "after-run:task-7",  // the last task
     ])
     func killedAtAChosenPointThenResumedByAFreshProcess(point: String) async throws {
         let harness = try HarnessProcess()
@@ -140,7 +140,7 @@ struct CrashTests {
     @Test func aTaskThatKeepsCrashingTheProcessStopsAsFailed() async throws {
         let harness = try HarnessProcess()
         defer { harness.remove() }
-        let point = "after-effect:task-2"
+        let point = "after-run:task-2"
         #expect(try await harness.exitStatus("start", crashAt: point) == Self.killed)
         #expect(try await harness.exitStatus("resume", crashAt: point) == Self.killed)
         #expect(try await harness.exitStatus("resume", crashAt: point) == Self.killed)
@@ -164,7 +164,7 @@ struct CrashTests {
     @Test func twoProcessesResumingOneRunExactlyOneRunsIt() async throws {
         let harness = try HarnessProcess()
         defer { harness.remove() }
-        #expect(try await harness.exitStatus("start", taskMilliseconds: 40, crashAt: "before-effect:task-1") == Self.killed)
+        #expect(try await harness.exitStatus("start", taskMilliseconds: 40, crashAt: "before-run:task-1") == Self.killed)
 
         let first = try harness.launch("resume", taskMilliseconds: 40)
         let second = try harness.launch("resume", taskMilliseconds: 40)
