@@ -93,6 +93,27 @@ public struct ServiceError: Error, Sendable, CustomStringConvertible {
         return copy
     }
 
+    /// Runs a service call in a task's `run`, turning a ``ServiceError`` into the engine outcome it
+    /// means (``interruption(needing:)``): a 403 blocks the task on `permission`, throttling and
+    /// outages are retried (with `Retry-After`), anything else fails with the service's words. A
+    /// plain error thrown from a task is retried up to its attempt budget, which no retry fixes
+    /// for a 400: wrap service calls in this.
+    ///
+    /// ```swift
+    /// let domains = try await ServiceError.mappingFailures(needing: "Domain.Read.All") {
+    ///     try await services.graph.domains()
+    /// }
+    /// ```
+    public static func mappingFailures<T>(needing permission: Permission? = nil, _ body: () async throws -> T)
+        async throws -> T
+    {
+        do {
+            return try await body()
+        } catch let error as ServiceError {
+            throw error.interruption(needing: permission)
+        }
+    }
+
     /// The engine outcome for this failure, given the permission the call needed.
     ///
     /// 403 on Graph becomes *blocked on* `permission`; transient failures are retried (honouring

@@ -1,21 +1,47 @@
 import OnboardingEngine
 
-/// Reads, creates and corrects one named Exchange object (a connector or a transport rule).
+/// Reads, creates and corrects one named Exchange Online object (a connector, a transport rule):
+/// the building block of an idempotent Exchange task.
 ///
-/// `run` of a task built on it observes the object, creates it when missing, and `Set-`s only the
-/// drifted properties, so a repeated run never fails on "already exists".
-struct ExchangeObject {
+/// `ensure()` reads the object (`Get-NOUN -Identity NAME`), creates it when missing (`New-NOUN`
+/// with ``created`` and `Name`), or `Set-`s only the properties of ``corrected`` that drifted, so
+/// a repeated run never fails on "already exists" and re-applies what an admin changed by hand.
+/// `plannedChanges()` says what it would do, for a task's `observe` (plans and drift checks).
+/// Service errors become the engine outcome they mean (see ``ServiceError/interruption(needing:)``):
+/// Exchange's 403 blocks the task on `Exchange.ManageAsApp`, throttling is retried.
+///
+/// ```swift
+/// let rule = ExchangeObject(
+///     services: services, noun: "TransportRule", name: "Tag external mail",
+///     created: ["FromScope": "NotInOrganization", "PrependSubject": "[External] "],
+///     corrected: ["PrependSubject": "[External] ", "State": "Enabled"])
+/// try await rule.ensure()
+/// ```
+public struct ExchangeObject: Sendable {
     let services: OnboardingServices
-    /// `InboundConnector`, `OutboundConnector` or `TransportRule`.
-    let noun: String
-    let name: String
-    /// The properties `New-` is given.
-    let created: [String: JSONValue]
-    /// The properties whose drift `Set-` corrects.
-    let corrected: [String: JSONValue]
+    /// The cmdlet noun: `InboundConnector`, `OutboundConnector`, `TransportRule`, …
+    public let noun: String
+    /// The object's name (its `Identity`).
+    public let name: String
+    /// The properties `New-` is given (besides `Name`).
+    public let created: [String: JSONValue]
+    /// The properties whose drift `Set-` corrects (a subset of what `New-` sets, usually).
+    public let corrected: [String: JSONValue]
+
+    /// Describes the object a task ensures.
+    public init(
+        services: OnboardingServices, noun: String, name: String, created: [String: JSONValue],
+        corrected: [String: JSONValue]
+    ) {
+        self.services = services
+        self.noun = noun
+        self.name = name
+        self.created = created
+        self.corrected = corrected
+    }
 
     /// The object, or `nil` when it does not exist.
-    func current() async throws -> JSONValue? {
+    public func current() async throws -> JSONValue? {
         do {
             return try await services.exchange.invoke("Get-\(noun)", ["Identity": .string(name)]).first
         } catch let error as ServiceError where error.code == .notFound {
@@ -26,22 +52,22 @@ struct ExchangeObject {
     }
 
     /// The corrected properties that differ from `object`.
-    func drift(of object: JSONValue) -> [String: JSONValue] {
+    public func drift(of object: JSONValue) -> [String: JSONValue] {
         corrected.filter { key, wanted in !ExchangeObject.same(object[key], wanted) }
     }
 
-    /// What `ensure` would do.
-    func plannedChanges() async throws -> [String] { plannedChanges(for: try await current()) }
+    /// What `ensure` would do, in words (empty: nothing).
+    public func plannedChanges() async throws -> [String] { plannedChanges(for: try await current()) }
 
     /// What `ensure` would do to `object` as read (`nil`: it does not exist).
-    func plannedChanges(for object: JSONValue?) -> [String] {
+    public func plannedChanges(for object: JSONValue?) -> [String] {
         guard let object else { return ["create \(noun) '\(name)'"] }
         return drift(of: object).keys.sorted().map { "correct \(noun) '\(name)': \($0)" }
     }
 
     /// Creates the object or corrects its drift; returns the object's state as read before.
     @discardableResult
-    func ensure() async throws -> JSONValue? {
+    public func ensure() async throws -> JSONValue? {
         let object = try await current()
         try await call(needing: GuidePermissions.exchangeManageAsApp) {
             if let object {
@@ -57,7 +83,7 @@ struct ExchangeObject {
     }
 
     /// Compares a read property with a wanted one: arrays as sets, `"True"` as `true`, numbers by value.
-    static func same(_ current: JSONValue?, _ wanted: JSONValue) -> Bool {
+    public static func same(_ current: JSONValue?, _ wanted: JSONValue) -> Bool {
         guard let current else { return false }
         switch wanted {
         case .array: return Set(current.strings.map { $0.lowercased() }) == Set(wanted.strings.map { $0.lowercased() })

@@ -32,9 +32,5 @@ public struct FeatureEntitlement: OnboardingTask {
 
 /// Runs a service call and turns a ``ServiceError`` into the engine outcome it means.
 func call<T>(needing permission: Permission? = nil, _ body: () async throws -> T) async throws -> T {
-    do {
-        return try await body()
-    } catch let error as ServiceError {
-        throw error.interruption(needing: permission)
-    }
+    try await ServiceError.mappingFailures(needing: permission, body)
 }
