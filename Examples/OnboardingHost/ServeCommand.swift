@@ -34,6 +34,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The most runs executing at once.") var maxRuns: Int = 64
     @Option(help: "Park a run once nothing can run for this many seconds (its timer brings it back).")
     var maxIdleSeconds: Int = 5
+    @Option(help: "Check every succeeded run for drift this often (e.g. 24h, 30m) and journal what is found.")
+    var driftEvery: String?
     @Option(help: "Fail a task after the process stopped this many times in a row while it ran (a crash loop).")
     var maxConsecutiveCrashes: Int = 3
     @Option(help: "Log level on stderr: trace, debug, info, notice, warning, error.") var logLevel: String = "info"
@@ -42,6 +44,9 @@ struct ServeCommand: AsyncParsableCommand {
         if let httpPort, !(0...65_535).contains(httpPort) { throw ValidationError("--http-port must be between 0 and 65535.") }
         if drainSeconds < 0 || maxIdleSeconds < 0 { throw ValidationError("--drain-seconds and --max-idle-seconds must not be negative.") }
         if maxRuns < 1 || maxConsecutiveCrashes < 1 { throw ValidationError("--max-runs and --max-consecutive-crashes must be at least 1.") }
+        if let driftEvery, PruneCommand.age(driftEvery).map({ $0 > 0 }) != true {
+            throw ValidationError("--drift-every must be a duration such as 24h, 30m or 7d.")
+        }
         if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error.") }
     }
 
@@ -52,12 +57,16 @@ struct ServeCommand: AsyncParsableCommand {
         let engine = OnboardingEngine(
             journal: journal, configuration: EngineConfiguration(maxConsecutiveCrashes: maxConsecutiveCrashes, actor: "worker"), logger: logger)
         let demoTenants = DemoTenants()
+        let registry = HostRegistry.make(journal: journal.path, demoTenants: demoTenants)
         let worker = OnboardingWorker(
-            engine: engine, registry: HostRegistry.make(journal: journal.path, demoTenants: demoTenants),
+            engine: engine, registry: registry,
             configuration: .init(
                 maxConcurrentRuns: maxRuns, maxIdleWait: .seconds(maxIdleSeconds), drainDeadline: .seconds(drainSeconds)),
             logger: logger)
         var services: [any Service] = [worker]
+        if let every = driftEvery.flatMap(PruneCommand.age) {
+            services.append(DriftMonitor(engine: engine, registry: registry, interval: .seconds(every), logger: logger))
+        }
         if let httpPort {
             let callback = ConsentCallback(engine: engine)
             services.append(

@@ -114,3 +114,29 @@ struct PlanTests {
         #expect(report.entries.map(\.id) == ["b"])
     }
 }
+
+@Suite("Scheduled drift checks")
+struct DriftCheckTests {
+    @Test func aDriftCheckJournalsWhatItFoundAndChangesNothing() async throws {
+        let harness = try Harness()
+        defer { harness.remove() }
+        let drifted = Flag()
+        let connector = ClosureTask(
+            id: "connector", effect: .mutating,
+            observe: { _ in drifted.isSet ? .wouldChange(["enable the connector"]) : .satisfied }
+        ) { _ in NoOutput() }
+        let graph = try TaskGraph(workflow: "w", tasks: [connector])
+        _ = try await harness.engine.start(graph, id: "r", input: Empty())
+
+        try await harness.engine.checkDrift(graph, run: "r", actor: "drift-monitor")
+        drifted.set()
+        let plan = try await harness.engine.checkDrift(graph, run: "r", actor: "drift-monitor")
+        #expect(plan.drifted.map(\.id) == ["connector"])
+        let events = try harness.journal.events(of: "r").suffix(2)
+        #expect(events.map(\.action) == ["run.drift-clean", "run.drift-found"])
+        #expect(events.last?.reason == "connector: enable the connector")
+        #expect(events.last?.actor == "drift-monitor")
+        #expect(try harness.journal.run("r").state == .succeeded, "a check changes nothing")
+        #expect(try harness.journal.tasks(of: "r").map(\.state) == [.succeeded])
+    }
+}

@@ -286,3 +286,27 @@ struct ServeCommandTests {
         }
     }
 }
+
+@Suite("onboard serve --drift-every", .serialized, .timeLimit(.minutes(2)))
+struct ServeDriftTests {
+    @Test func succeededRunsAreCheckedForDriftAndTheFindingsJournaled() async throws {
+        let journal = try TestJournal()
+        defer { journal.remove() }
+        let run = try journal.demo([], expecting: 0)
+        let server = try ServeCommandTests.serve(journal.path, ["--drift-every", "1h"])
+        defer { kill(server.process.processIdentifier, SIGKILL) }
+        let reader = try Journal(path: journal.path, options: .reading)
+        try await ServeCommandTests.waitUntil(60) {
+            try reader.events(of: RunID(run)).contains { $0.action.hasPrefix("run.drift-") }
+        }
+        let check = try #require(try reader.events(of: RunID(run)).last { $0.action.hasPrefix("run.drift-") })
+        #expect(check.action == "run.drift-clean", "\(check.reason ?? "")")
+        #expect(check.actor == "drift-monitor")
+        #expect(try reader.run(RunID(run)).state == .succeeded)
+        // Its hour-long wait ends at once on SIGTERM.
+        let signalled = ContinuousClock.now
+        kill(server.process.processIdentifier, SIGTERM)
+        #expect(await ChildProcess.exitStatus(of: server.process) == 0)
+        #expect(ContinuousClock.now - signalled < .seconds(20))
+    }
+}

@@ -188,4 +188,15 @@ extension Journal {
             return bytes
         }
     }
+
+    /// Appends one event to run `run`'s timeline (a note that changes nothing else, such as a
+    /// drift check's findings).
+    func appendEvent(_ event: PendingEvent, run: RunID) throws {
+        try withConnection { db in
+            try db.transaction {
+                _ = try Journal.loadRun(db, run)
+                try Journal.insert(db, run: run, event)
+            }
+        }
+    }
 }

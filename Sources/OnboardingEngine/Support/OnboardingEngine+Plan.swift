@@ -23,6 +23,29 @@ extension OnboardingEngine {
         try await plan(graph, run: run, input: NoOutput(), observeFinished: true)
     }
 
+    /// Checks run `run` for drift (``drift(_:run:)``) and journals what was found as an event on
+    /// its timeline: `run.drift-found` (naming each drifted task and what changed) or
+    /// `run.drift-clean`. For scheduled checks (`onboard serve --drift-every 24h`); writes
+    /// nothing else and changes nothing in the tenant.
+    ///
+    /// - Returns: the drift plan.
+    @discardableResult
+    public func checkDrift(_ graph: TaskGraph, run: RunID, actor: String) async throws -> Plan {
+        let plan = try await drift(graph, run: run)
+        let drifted = plan.drifted
+        let reason =
+            drifted.isEmpty
+            ? "nothing drifted"
+            : drifted.map { "\($0.id): \($0.observation?.changes.joined(separator: "; ") ?? "")" }.joined(separator: " | ")
+        try journal.appendEvent(
+            PendingEvent(at: clock.now(), actor: actor, action: drifted.isEmpty ? "run.drift-clean" : "run.drift-found", reason: reason),
+            run: run)
+        if !drifted.isEmpty {
+            logger.warning("drift found", metadata: ["run.id": "\(run)", "tasks": "\(drifted.map(\.id.rawValue))"])
+        }
+        return plan
+    }
+
     private func plan<Input: Encodable & Sendable>(
         _ graph: TaskGraph, run: RunID?, input: Input, observeFinished: Bool
     ) async throws -> Plan {
