@@ -85,6 +85,8 @@ struct RunDetail: Codable, Equatable, Sendable {
     var queued: Bool
     /// When a worker next looks at the parked run (its durable timer), if it is scheduled.
     var wakeAt: Date?
+    /// The worker (`onboard serve`) serving the journal now, if any: it continues the run by itself.
+    var servedBy: String?
     var lease: Lease?
     var tasks: [TaskEntry]
     var lastError: LastError?

@@ -16,8 +16,9 @@ struct ShowCommand: ParsableCommand {
     func run() throws {
         let journal = try journalOption.openForReading()
         let id = RunID(runID)
-        let detail = RunDetail(
+        var detail = RunDetail(
             run: try journal.run(id), tasks: try journal.tasks(of: id), events: try journal.events(of: id))
+        detail.servedBy = (try? journal.liveWorkers())?.first?.id
         if json { return try JSONOutput.print(detail) }
         print(ShowCommand.text(detail), terminator: "")
     }
@@ -40,6 +41,9 @@ struct ShowCommand: ParsableCommand {
         }
         if detail.cancelRequested {
             lines.append("Cancel requested: the process running it stops within a few seconds.")
+        }
+        if let worker = detail.servedBy, RunState(rawValue: detail.state)?.hasEnded == false {
+            lines.append("Worker: \(worker) serves this journal; it continues the run by itself (confirm and signal reach it).")
         }
         if let wake = detail.wakeAt, detail.state != RunState.running.rawValue {
             lines.append("Next look: \(wake.formatted(.iso8601)) (a worker, `onboard serve`, continues it then)")

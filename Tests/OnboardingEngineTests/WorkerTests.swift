@@ -128,7 +128,7 @@ struct WorkerTests {
         // Delivered by the owner's 1 s poll, not by a resume or a lease renewal (10 s). The 2 s
         // promise is measured by the benchmark (`message_latency_ms`): here other tests load the
         // machine and hold the pool's threads, so the bound leaves room.
-        #expect(confirmed.at.timeIntervalSince(sent) < 5, "the owner acted on it within seconds, without a resume")
+        #expect(confirmed.at.timeIntervalSince(sent) < 8, "the owner acted on it within seconds, without a resume")
         #expect(try temporary.journal.tasks(of: "r").first { $0.id == "after" }?.state == .succeeded)
 
         let cancelled = Date()
@@ -137,7 +137,7 @@ struct WorkerTests {
         #expect(result.state == .cancelled)
         let ended = try #require(try temporary.journal.events(of: "r").last)
         #expect(ended.action == "run.cancelled")
-        #expect(ended.at.timeIntervalSince(cancelled) < 5)
+        #expect(ended.at.timeIntervalSince(cancelled) < 8, "by the poll, before the lease renewal (10 s) would see it")
         #expect(try temporary.journal.events(of: "r").filter { $0.action == "task.confirmed" }.count == 1)
     }
 
@@ -202,7 +202,9 @@ struct WorkerTests {
         let shutdown = ContinuousClock.now
         await group.triggerGracefulShutdown()
         try await serving.value
-        #expect(ContinuousClock.now - shutdown < .seconds(5))
+        // Without the deadline the stuck attempt would hold the worker forever; the bound leaves room
+        // for a machine loaded by the other tests (the deadline itself is 200 ms).
+        #expect(ContinuousClock.now - shutdown < .seconds(30))
         let task = try #require(try harness.journal.tasks(of: "r").first)
         #expect(task.state == .pending)
         #expect(task.attempts == 0, "an interrupted attempt does not use up the budget")
