@@ -42,6 +42,7 @@ struct ConfirmCommand: AsyncParsableCommand {
         var delivery = SupportDelivery.recorded
         if hosted, let demo = try session.input(of: run).demo, let action = DemoAdmin.Action(task: task) {
             try demo.requireStateFile()
+            try session.requireNoWorkerHoldingDemoTenant()
             if run.state == .cancelled || record?.state != .waiting || record?.park?.kind == .person {
                 delivery = try session.engine.confirm(task, in: run.id, actor: actorOption.name, note: note)
             }

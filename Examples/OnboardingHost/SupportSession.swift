@@ -49,6 +49,7 @@ struct SupportSession {
         guard let demo = input.demo else {
             return try await body(try await HostRegistry.graph(for: input), nil)
         }
+        try requireNoWorkerHoldingDemoTenant()
         return try await DemoTenant.run(demo) { tenant in try await body(try tenant.graph(), tenant.admin) }
     }
 
@@ -77,6 +78,15 @@ struct SupportSession {
             of: result, input: input, engine: engine, options: record.options, actor: actor,
             credentialsFile: Self.credentialsFile)
         try report(result)
+    }
+
+    /// Refuses to start a demo run's tenant here while a worker serves the journal: the worker keeps
+    /// that tenant in its process, and a second copy would write over its state file.
+    func requireNoWorkerHoldingDemoTenant() throws {
+        guard let worker = liveWorker else { return }
+        throw EngineError(
+            .runLeased,
+            "A worker (\(worker.id)) serves this journal and keeps its demo tenants: its demo admin does the demo's steps. Stop it (SIGTERM) to act on a demo run from the command line.")
     }
 
     /// A worker (`onboard serve`) that serves this journal now, if any.

@@ -310,3 +310,25 @@ struct ServeDriftTests {
         #expect(ContinuousClock.now - signalled < .seconds(20))
     }
 }
+
+@Suite("A demo run under onboard serve", .serialized, .timeLimit(.minutes(2)))
+struct ServeDemoTests {
+    @Test func aDemoStepFromTheCommandLineIsRefusedWhileAWorkerKeepsTheTenant() async throws {
+        let journal = try TestJournal()
+        defer { journal.remove() }
+        let run = try journal.demo(["--admin-skips", "relay"], expecting: 3)
+        let tenantFile = journal.folder.appendingPathComponent("\(run).tenant.json")
+        let before = try Data(contentsOf: tenantFile)
+        let server = try ServeCommandTests.serve(journal.path)
+        defer { kill(server.process.processIdentifier, SIGKILL) }
+        let reader = try Journal(path: journal.path, options: .reading)
+        try await ServeCommandTests.waitUntil(30) { try !reader.liveWorkers().isEmpty }
+
+        let refused = try journal.run(["confirm", run, "enable-relay"])
+        expectOneLineError(refused, status: 6, containing: "keeps its demo tenants")
+        #expect(try Data(contentsOf: tenantFile) == before, "no second copy of the tenant wrote its file")
+        #expect(try reader.tasks(of: RunID(run)).first { $0.id == "enable-relay" }?.confirmation == nil)
+        kill(server.process.processIdentifier, SIGTERM)
+        #expect(await ChildProcess.exitStatus(of: server.process) == 0)
+    }
+}
