@@ -38,15 +38,10 @@ struct DemoTenantFileTests {
         // The folder is writable by anyone; the journal only by its owner, who is not the one running.
         for file in [journal.path, journal.path + "-wal", journal.path + "-shm"] { chmod(file, 0o644) }
         chmod(journal.folder.path, 0o777)
-        var executable = onboardBinary
-        var prefix: [String] = []
-        let setpriv = URL(fileURLWithPath: "/usr/bin/setpriv")
-        if geteuid() == 0 && FileManager.default.isExecutableFile(atPath: setpriv.path) {
-            let bin = FileManager.default.temporaryDirectory.appendingPathComponent("onboard-\(UUID().uuidString)").path
-            try FileManager.default.copyItem(atPath: onboardBinary.path, toPath: bin)
-            defer { try? FileManager.default.removeItem(atPath: bin) }
-            chmod(bin, 0o755)
-            (executable, prefix) = (setpriv, ["--reuid=65534", "--regid=65534", "--clear-groups", bin])
+        let binaries = FileManager.default.temporaryDirectory.appendingPathComponent("onboard-bin-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: binaries, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        defer { try? FileManager.default.removeItem(at: binaries) }
+        if let (executable, prefix) = try anotherUsersOnboard(copyInto: binaries) {
             let result = try runToCompletion(
                 CapturedProcess(prefix + ["demo", "--journal", journal.path], executable: executable))
             expectOneLineError(result, status: 4, containing: "can only be read by this user")

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import OnboardingEngineTesting
 
 /// What a finished `onboard` process left behind.
@@ -103,4 +106,15 @@ func jsonObject(_ text: String) throws -> [String: Any] {
 /// JSON that is not an object.
 struct JSONShapeError: Error {
     var text: String
+}
+
+/// How to run `onboard` as a user other than the journal's owner: as root, a copy of the binary
+/// in `folder` run through `setpriv` as nobody (65534); otherwise `nil` (this user, who owns the files).
+func anotherUsersOnboard(copyInto folder: URL) throws -> (executable: URL, prefix: [String])? {
+    let setpriv = URL(fileURLWithPath: "/usr/bin/setpriv")
+    guard geteuid() == 0 && FileManager.default.isExecutableFile(atPath: setpriv.path) else { return nil }
+    let bin = folder.appendingPathComponent("onboard-\(UUID().uuidString)").path
+    try FileManager.default.copyItem(atPath: onboardBinary.path, toPath: bin)
+    chmod(bin, 0o755)
+    return (setpriv, ["--reuid=65534", "--regid=65534", "--clear-groups", bin])
 }

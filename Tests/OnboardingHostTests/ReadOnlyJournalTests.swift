@@ -17,16 +17,8 @@ struct ReadOnlyJournalTests {
         for file in [journal.path, journal.path + "-wal", journal.path + "-shm"] { chmod(file, 0o644) }
         chmod(journal.folder.path, 0o755)
 
-        var executable = onboardBinary
-        var prefix: [String] = []
-        let setpriv = URL(fileURLWithPath: "/usr/bin/setpriv")
-        if geteuid() == 0 && FileManager.default.isExecutableFile(atPath: setpriv.path) {
-            // Another user: a copy of the binary where that user may run it, then setpriv.
-            let bin = journal.folder.appendingPathComponent("onboard").path
-            try FileManager.default.copyItem(atPath: onboardBinary.path, toPath: bin)
-            chmod(bin, 0o755)
-            (executable, prefix) = (setpriv, ["--reuid=65534", "--regid=65534", "--clear-groups", bin])
-        }  // not root: the file's owner, which still must not write
+        // Another user (as root), or the file's owner, which still must not write.
+        let (executable, prefix) = try anotherUsersOnboard(copyInto: journal.folder) ?? (onboardBinary, [])
         for arguments in [["runs"], ["show", run], ["show", run, "--json"], ["graph", "--run", run], ["permissions", "--run", run]] {
             let result = try runToCompletion(
                 CapturedProcess(prefix + arguments + ["--journal", journal.path], executable: executable))
