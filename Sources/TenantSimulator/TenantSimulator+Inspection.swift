@@ -7,7 +7,7 @@ extension TenantSimulator {
 
     /// The request log, oldest first (at most ``SimulatorConfiguration/maximumLoggedRequests``).
     public func requests() -> [RequestRecord] {
-        core.world.withLock { $0.requestLog }
+        core.world.withLock { Array($0.loggedRequests) }
     }
 
     /// How many requests reached a route since start (including faulted ones).

@@ -19,15 +19,6 @@ extension OnboardingEngine {
         } catch {
             throw EngineError(.invalidValue, "The run's input could not be encoded as JSON: \(error).", underlying: error)
         }
-        if let existing = try? await journal.record(of: id) {
-            guard existing.workflow == graph.workflow, existing.input == inputBytes else {
-                throw EngineError(
-                    .runExists,
-                    "Run '\(id)' exists for \(existing.workflow == graph.workflow ? "another input" : "workflow '\(existing.workflow)'"); it was not submitted again. Use another run id.",
-                    runID: id)
-            }
-            return false
-        }
         let now = clock.now()
         let run = RunRecord(
             id: id, workflow: graph.workflow, fingerprint: graph.fingerprint, input: inputBytes, options: options,
@@ -37,7 +28,15 @@ extension OnboardingEngine {
                 run, graph: graph.descriptors,
                 event: PendingEvent(at: now, actor: configuration.actor, action: "run.submitted", reason: "queued for a worker"))
         } catch let error as EngineError where error.code == .runExists {
-            return try await submit(graph, id: id, input: input, options: options)  // submitted meanwhile: compare again
+            // Submitted before (one journal round trip for a new run; the comparison only for a repeat).
+            let existing = try await journal.record(of: id)
+            guard existing.workflow == graph.workflow, existing.input == inputBytes else {
+                throw EngineError(
+                    .runExists,
+                    "Run '\(id)' exists for \(existing.workflow == graph.workflow ? "another input" : "workflow '\(existing.workflow)'"); it was not submitted again. Use another run id.",
+                    runID: id)
+            }
+            return false
         }
         logger.info("run submitted", metadata: ["run.id": "\(id)", "workflow": "\(graph.workflow)"])
         workAvailable.signal()

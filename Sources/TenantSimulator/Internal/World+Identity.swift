@@ -242,19 +242,33 @@ extension World {
             return .failure(.missing)
         }
         let token = header.dropFirst(7).trimmingCharacters(in: .whitespaces)
+        // A token's signature and claims never change: checked once, remembered (the lock is held).
+        let claims: TokenClaims
+        if let known = verifiedTokens.claims[token] {
+            claims = known
+        } else {
+            guard let parsed = Self.verify(token, signature: signature) else { return .failure(.malformed) }
+            if verifiedTokens.claims.count >= 100_000 { verifiedTokens.claims.removeAll(keepingCapacity: true) }
+            verifiedTokens.claims[token] = parsed
+            claims = parsed
+        }
+        guard claims.expires > now().timeIntervalSince1970 else { return .failure(.expired) }
+        guard claims.audience == audience else { return .failure(.wrongAudience) }
+        return .success(claims)
+    }
+
+    /// The claims of a token this simulator signed, or `nil` when it is malformed or forged.
+    private static func verify(_ token: String, signature: (String) -> String) -> TokenClaims? {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, signature(parts[0] + "." + parts[1]) == parts[2],
             let payloadBytes = Base64URL.decode(parts[1]), let payload = SimulatorJSON.parse(payloadBytes),
             let aud = payload["aud"]?.stringValue, let tid = payload["tid"]?.stringValue,
             let exp = payload["exp"]?.intValue, let iat = payload["iat"]?.intValue
-        else { return .failure(.malformed) }
-        guard Double(exp) > now().timeIntervalSince1970 else { return .failure(.expired) }
-        guard aud == audience else { return .failure(.wrongAudience) }
+        else { return nil }
         let roles = payload["roles"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        return .success(
-            TokenClaims(
-                audience: aud, tenantId: tid, appId: payload["appid"]?.stringValue ?? "", roles: roles,
-                expires: Double(exp), issuedAt: Double(iat)))
+        return TokenClaims(
+            audience: aud, tenantId: tid, appId: payload["appid"]?.stringValue ?? "", roles: roles,
+            expires: Double(exp), issuedAt: Double(iat))
     }
 
     static func tokenProblemMessage(_ problem: TokenProblem) -> String {

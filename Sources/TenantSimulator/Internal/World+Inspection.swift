@@ -46,7 +46,7 @@ extension World {
             return .json(200, snapshot().json)
         case ("GET", 2, "requests"):
             let counts = SimulatorJSON.object(routeCounts.mapValues { .integer($0) })
-            return .json(200, ["counts": counts, "requests": .array(requestLog.map(Self.requestJSON))])
+            return .json(200, ["counts": counts, "requests": .array(loggedRequests.map(Self.requestJSON))])
         case ("POST", 2, "time"), ("POST", 2, "faults"), ("DELETE", 2, "faults"), ("DELETE", 3, "faults"),
             ("PUT", 2, "timings"), ("PUT", 3, "dns"):
             return handleControl(request)

@@ -22,7 +22,11 @@ struct World: Sendable {
     let signingKey: UInt64
     /// The application's certificates, parsed once.
     let registeredCertificates: [RegisteredCertificate]
+    /// Tokens whose signature was checked, with their claims (used only under the world's lock).
+    let verifiedTokens = VerifiedTokens()
     var requestLog: [RequestRecord] = []
+    /// The request log as kept: the newest `maximumLoggedRequests` requests.
+    var loggedRequests: ArraySlice<RequestRecord> { requestLog.suffix(configuration.maximumLoggedRequests) }
     var routeCounts: [String: Int] = [:]
     var sequence = 0
     var idCounter = 0
@@ -110,8 +114,11 @@ struct World: Sendable {
             RequestRecord(
                 sequence: sequence, service: service, method: method, path: path, route: route, status: 0,
                 fault: nil, date: now()))
-        if requestLog.count > configuration.maximumLoggedRequests {
-            requestLog.removeFirst(requestLog.count - configuration.maximumLoggedRequests)
+        // Trimmed a quarter at a time, not one entry per request (an O(n) move under the lock);
+        // readers see the newest `maximumLoggedRequests` (``loggedRequests``).
+        let limit = configuration.maximumLoggedRequests
+        if requestLog.count > limit + max(1, limit / 4) {
+            requestLog.removeFirst(requestLog.count - limit)
         }
         var delay = Duration.zero
         var terminal: SimReply?
