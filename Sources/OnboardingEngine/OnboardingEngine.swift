@@ -35,6 +35,8 @@ public final class OnboardingEngine: Sendable {
     let activeRuns = Mutex<[RunID: RunControl]>([:])
     /// Wakes this engine's workers when a run is submitted or becomes due in this process.
     let workAvailable = Nudge()
+    /// The last read of `run_messages`, shared by every run this engine executes.
+    let messagePoll = Mutex<(at: ContinuousClock.Instant?, messages: [RunID: [OwnerMessage]])>((nil, [:]))
 
     /// Creates an engine.
     ///
@@ -289,17 +291,32 @@ public final class OnboardingEngine: Sendable {
         _ run: RunID, control: RunControl, delivered: inout Set<Int64>, cancelChildren: () -> Void
     ) async {
         do {
-            let (messages, cancelRequested) = try await journal.pendingMessages(for: run)
+            let messages = try await pendingMessages(for: run)
             for message in messages where delivered.insert(message.sequence).inserted {
                 control.runner.post(.deliver(message))
             }
-            if cancelRequested {
+            if messages.contains(where: { $0.kind == .cancel }) {
                 control.stop(.cancelled(actor: "support", reason: "a cancel was requested through the journal"))
                 cancelChildren()
             }
         } catch {
             logger.warning("polling the run's messages failed", metadata: ["run.id": "\(run)", "error": "\(error)"])
         }
+    }
+
+    /// The messages waiting for `run`, from one read of the table shared by all of this engine's
+    /// runs: a read younger than half the poll interval is reused, so runs in flight cost one
+    /// query per interval together, not one each.
+    private func pendingMessages(for run: RunID) async throws -> [OwnerMessage] {
+        let fresh = configuration.messagePollInterval / 2
+        if let cached = messagePoll.withLock({ poll in
+            poll.at.map { ContinuousClock.now - $0 < fresh } == true ? poll.messages[run] ?? [] : nil
+        }) {
+            return cached
+        }
+        let messages = try await journal.pendingMessages()
+        messagePoll.withLock { $0 = (ContinuousClock.now, messages) }
+        return messages[run] ?? []
     }
 
     private func renewLease(_ run: RunID, control: RunControl, cancelChildren: () -> Void) async {

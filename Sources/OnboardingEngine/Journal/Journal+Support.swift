@@ -97,6 +97,8 @@ extension Journal {
                     let holder = record.leaseOwner
                 {
                     try db.run("UPDATE runs SET cancel_requested = 1 WHERE id = ?", [.text(run.rawValue)])
+                    // Also a message, so the owner's next poll sees it (not only its next lease renewal).
+                    try Journal.send(db, .cancel, run: run, task: nil, actor: actor, note: reason, at: now)
                     try Journal.insert(
                         db, run: run,
                         PendingEvent(

@@ -112,11 +112,20 @@ extension Journal {
         return messages
     }
 
-    /// The messages waiting for run `run`'s owner, and whether a cancel was requested.
-    func pendingMessages(for run: RunID) async throws -> (messages: [OwnerMessage], cancelRequested: Bool) {
+    /// Every message waiting for a run's owner, by run: one read for all the runs an engine
+    /// executes (the table holds only messages not yet applied, so it stays small).
+    func pendingMessages() async throws -> [RunID: [OwnerMessage]] {
         try await perform { db in
-            let cancel = try db.scalar("SELECT cancel_requested FROM runs WHERE id = ?", [.text(run.rawValue)])?.int ?? 0
-            return (try Journal.loadMessages(db, run: run), cancel != 0)
+            var messages: [RunID: [OwnerMessage]] = [:]
+            try db.query("SELECT seq, run_id, kind, task_id, actor, note, at FROM run_messages ORDER BY seq") { row in
+                guard let kind = OwnerMessage.Kind(rawValue: row.text(2) ?? "") else { return }
+                let run = RunID(row.text(1) ?? "")
+                messages[run, default: []].append(
+                    OwnerMessage(
+                        sequence: Int64(row.int(0)), run: run, kind: kind, task: row.text(3).map { TaskID($0) },
+                        actor: row.text(4) ?? "", note: row.text(5), at: Date(timeIntervalSince1970: row.double(6) ?? 0)))
+            }
+            return messages
         }
     }
 

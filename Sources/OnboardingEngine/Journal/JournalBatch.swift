@@ -7,7 +7,7 @@ struct JournalBatch: Sendable {
     var runState: RunState?
     var at: Date?
     var releaseLease = false
-    /// Messages (``Journal/pendingMessages(for:)``) whose effect this batch records.
+    /// Messages (``Journal/pendingMessages()``) whose effect this batch records.
     var consumedMessages: [Int64] = []
 
     var isEmpty: Bool { tasks.isEmpty && events.isEmpty && runState == nil && !releaseLease && consumedMessages.isEmpty }

@@ -2,9 +2,9 @@ import Foundation
 
 /// A person's confirmation, signal or cancel for a run that an engine in another process holds.
 ///
-/// The sender writes it to the journal (`run_messages`); the owner polls for it every
-/// ``EngineConfiguration/messagePollInterval`` and deletes it in the commit that records its
-/// effect. An owner that parks or stops before reading it leaves it for the next resume, which
+/// The sender writes it to the journal (`run_messages`); the owner's engine reads the table once
+/// per ``EngineConfiguration/messagePollInterval`` for all its runs and deletes each message in
+/// the commit that records its effect. An owner that parks or stops before reading it leaves it for the next resume, which
 /// applies it first (and the run is due at once, so a worker resumes it).
 struct OwnerMessage: Sendable, Hashable {
     enum Kind: String, Sendable {
