@@ -14,7 +14,7 @@ enum HostRegistry {
         registry.register(EssentialsWorkflow.name) { run in
             let input = try HostRegistry.input(of: run, journal: journal)
             if let demo = input.demo, let demoTenants { return try await demoTenants.tenant(for: demo).graph() }
-            return try await graph(for: input)
+            return try M365Host.graph(input: input, credentialsFile: SupportSession.credentialsFile)
         }
         return registry
     }
@@ -26,8 +26,4 @@ enum HostRegistry {
         return input
     }
 
-    /// The Microsoft 365 graph for a run with `input`, outside `serve`.
-    static func graph(for input: M365Host.RunInput) async throws -> TaskGraph {
-        try M365Host.graph(input: input, credentialsFile: SupportSession.credentialsFile)
-    }
 }

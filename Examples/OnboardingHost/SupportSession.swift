@@ -47,7 +47,7 @@ struct SupportSession {
         for input: M365Host.RunInput, _ body: (TaskGraph, DemoAdmin?) async throws -> Result
     ) async throws -> Result {
         guard let demo = input.demo else {
-            return try await body(try await HostRegistry.graph(for: input), nil)
+            return try await body(try M365Host.graph(input: input, credentialsFile: Self.credentialsFile), nil)
         }
         try requireNoWorkerHoldingDemoTenant()
         return try await DemoTenant.run(demo) { tenant in try await body(try tenant.graph(), tenant.admin) }
