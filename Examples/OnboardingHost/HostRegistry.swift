@@ -25,5 +25,4 @@ enum HostRegistry {
         input.demo = input.demo?.resolved(besideJournal: journal)
         return input
     }
-
 }
