@@ -305,10 +305,10 @@ public final class OnboardingEngine: Sendable {
     }
 
     /// The messages waiting for `run`, from one read of the table shared by all of this engine's
-    /// runs: a read younger than half the poll interval is reused, so runs in flight cost one
-    /// query per interval together, not one each.
+    /// runs: a read younger than a quarter of the poll interval is reused, so runs in flight cost
+    /// at most four queries per interval together, not one each.
     private func pendingMessages(for run: RunID) async throws -> [OwnerMessage] {
-        let fresh = configuration.messagePollInterval / 2
+        let fresh = configuration.messagePollInterval / 4
         if let cached = messagePoll.withLock({ poll in
             poll.at.map { ContinuousClock.now - $0 < fresh } == true ? poll.messages[run] ?? [] : nil
         }) {
