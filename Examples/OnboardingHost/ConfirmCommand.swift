@@ -50,7 +50,7 @@ struct ConfirmCommand: AsyncParsableCommand {
             print("Did the admin's part of '\(task)' in the demo tenant.")
         } else {
             delivery = try session.engine.confirm(task, in: run.id, actor: actorOption.name, note: note)
-            print("Confirmed '\(task)'.")
+            print(delivery == .alreadyDone ? session.alreadyDone(task, in: run.id) : "Confirmed '\(task)'.")
         }
         if session.explain(delivery, run: run.id) { return }
         if resumeOption.noResume { return print("Resume with: onboard resume \(run.id)") }

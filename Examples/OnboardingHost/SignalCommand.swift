@@ -22,6 +22,7 @@ struct SignalCommand: ParsableCommand {
         let session = try SupportSession(journalOption)
         let run = try session.run(runID)
         let delivery = try session.engine.signal(taskID.map { TaskID($0) }, in: run.id, actor: actorOption.name, note: note)
+        if delivery == .alreadyDone, let taskID { return print(session.alreadyDone(TaskID(taskID), in: run.id)) }
         print("Signalled \(taskID.map { "'\($0)'" } ?? "the waiting tasks") of run \(run.id).")
         session.explain(delivery, run: run.id)
     }

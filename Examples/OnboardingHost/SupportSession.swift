@@ -100,7 +100,7 @@ struct SupportSession {
         case .sent(let owner):
             print("Sent to \(owner), which is running it: it acts within a few seconds.")
             return true
-        case .delivered:
+        case .delivered, .alreadyDone:
             return true
         case .recorded:
             if let worker = liveWorker {
@@ -110,6 +110,12 @@ struct SupportSession {
             }
             return false
         }
+    }
+
+    /// What to tell a person whose confirmation or signal came after the task stopped waiting.
+    func alreadyDone(_ task: TaskID, in run: RunID) -> String {
+        let state = try? journal.tasks(of: run).first { $0.id == task }?.state
+        return "'\(task)' already \(state.map { "\($0)" } ?? "finished"): nothing to do (nothing was written)."
     }
 
     /// Prints a run's final state and throws its exit code unless it succeeded.

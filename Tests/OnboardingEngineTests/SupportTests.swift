@@ -80,13 +80,23 @@ struct SupportTests {
         #expect(skip.reason == "customer declined")
     }
 
-    @Test func confirmingATaskThatIsNotWaitingIsRefused() async throws {
+    @Test func confirmingATaskThatIsNotWaitingIsRefusedAndOneThatIsDoneWritesNothing() async throws {
         let harness = try Harness()
         defer { harness.remove() }
-        let graph = try TaskGraph(workflow: "w", tasks: [step("a")])
+        let graph = try TaskGraph(
+            workflow: "w",
+            tasks: [
+                step("a"), ClosureTask(id: "b", dependencies: ["a"]) { _ -> NoOutput in throw TaskInterruption.permanent("x") },
+                step("c", ["b"]),
+            ])
         _ = try await harness.engine.start(graph, id: "r", input: Empty())
-        let error = #expect(throws: EngineError.self) { try harness.engine.confirm("a", in: "r", actor: "x") }
-        #expect(error?.code == .invalidState)
+        let events = try harness.journal.events(of: "r").count
+        for task: TaskID in ["b", "c"] {  // failed, pending: a confirmation cannot help them
+            let error = #expect(throws: EngineError.self) { try harness.engine.confirm(task, in: "r", actor: "x") }
+            #expect(error?.code == .invalidState)
+        }
+        #expect(try harness.engine.confirm("a", in: "r", actor: "x") == .alreadyDone)
+        #expect(try harness.journal.events(of: "r").count == events)
     }
 
     @Test func unknownRunsAndTasksAreClearErrors() async throws {

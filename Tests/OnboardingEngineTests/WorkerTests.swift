@@ -81,6 +81,52 @@ struct WorkerTests {
         #expect(signalled?.reason == "record added")
     }
 
+    @Test func aConfirmationDuringACheckMakesItCheckAgainAndOneAfterItSucceededWritesNothing() async throws {
+        let harness = try Harness()
+        defer { harness.remove() }
+        let record = Flag()
+        let looked = Flag()
+        let release = Flag()
+        let checks = Counter()
+        // A check that looks at DNS, then takes a while to answer.
+        let dns = ClosureTask(id: "dns", effect: .readOnly) { _ in
+            checks.increment()
+            let seen = record.isSet
+            looked.set()
+            while !release.isSet { try await Task.sleep(for: .milliseconds(5)) }
+            guard seen else { throw TaskInterruption.waitingForCondition("The record is not there yet.", recheckAfter: .seconds(3600)) }
+            return NoOutput()
+        }
+        // Alongside another task, so the run takes messages while the check runs.
+        let other = ClosureTask(id: "other") { _ in
+            while !release.isSet { try await Task.sleep(for: .milliseconds(5)) }
+            return NoOutput()
+        }
+        let graph = try TaskGraph(workflow: "w", tasks: [dns, other])
+        let running = Task { try await harness.engine.start(graph, id: "r", input: Empty(), options: RunOptions(maxIdleWait: .zero)) }
+        await eventually { looked.isSet }
+
+        record.set()  // the person updates DNS after the check looked, and says so while it answers
+        #expect(try harness.engine.confirm("dns", in: "r", actor: "pat", note: "SPF updated") == .delivered)
+        func confirmed() -> Bool { (try? harness.journal.events(of: "r").contains { $0.action == "task.confirmed" }) == true }
+        await eventually { confirmed() }
+        #expect(confirmed())
+        #expect(try harness.journal.tasks(of: "r").first { $0.id == "dns" }?.state == .running, "the run took it while the check ran")
+        release.set()
+        let result = try await running.value
+        #expect(result.state == .succeeded, "checked again at once, not in an hour")
+        #expect(checks.value == 2)
+        #expect(try harness.journal.events(of: "r").contains { $0.action == "task.confirmed" && $0.actor == "pat" })
+
+        // The run saw it first: confirming (or signalling) what is done is not an error, and writes nothing.
+        let events = try harness.journal.events(of: "r").count
+        #expect(try harness.engine.confirm("dns", in: "r", actor: "pat") == .alreadyDone)
+        #expect(try harness.engine.signal("dns", in: "r", actor: "pat") == .alreadyDone)
+        #expect(try harness.journal.events(of: "r").count == events)
+        let unknown = #expect(throws: EngineError.self) { try harness.engine.confirm("nope", in: "r", actor: "pat") }
+        #expect(unknown?.code == .unknownTask)
+    }
+
     @Test func signalAndConfirmRefuseWhatTheyCannotChange() async throws {
         let harness = try Harness()
         defer { harness.remove() }

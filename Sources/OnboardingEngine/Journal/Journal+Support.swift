@@ -46,24 +46,28 @@ extension Journal {
 
     /// Delivers a confirmation or signal (already checked by `validate`) in one transaction: to
     /// the run's live owner as a message, or applied to a parked run's records, which then
-    /// becomes due.
+    /// becomes due. `validate` throws what it refuses and returns `false` when the message is
+    /// no longer needed (nothing is written).
     ///
     /// - Parameters:
     ///   - owner: this engine's owner id; `executingHere` whether this engine executes the run.
     /// - Returns: how it was delivered, and the message when this engine's execution should get it.
     func deliver(
         _ message: OwnerMessage, owner: String, executingHere: Bool,
-        validate: (RunRecord, [TaskRecord]) throws -> Void
+        validate: (RunRecord, [TaskRecord]) throws -> Bool
     ) throws -> (SupportDelivery, OwnerMessage?) {
         let run = message.run
         return try withConnection { db in
             try db.transaction {
                 let record = try Journal.loadRun(db, run)
-                guard record.state != .cancelled && record.state != .succeeded else {
-                    throw EngineError(.invalidState, "Run '\(run)' already \(record.state); nothing is waiting.", runID: run)
+                guard record.state != .cancelled else {
+                    throw EngineError(.invalidState, "Run '\(run)' was cancelled; nothing is waiting.", runID: run)
                 }
                 var tasks = try Journal.loadTasks(db, run)
-                try validate(record, tasks)
+                guard try validate(record, tasks) else { return (.alreadyDone, nil) }
+                guard record.state != .succeeded else {
+                    throw EngineError(.invalidState, "Run '\(run)' already succeeded; nothing is waiting.", runID: run)
+                }
                 let holder = record.leaseOwner
                 let ownedHere = holder == owner && executingHere
                 if ownedHere || LeaseOwner.isLive(owner: holder, expiresAt: record.leaseExpiresAt, now: message.at, self: owner) {

@@ -34,7 +34,10 @@ struct OwnerMessage: Sendable, Hashable {
         case .signal:
             return PendingEvent(taskID: task, at: at, actor: actor, action: "task.signalled", reason: note)
         case .confirm:
-            guard let index = records.firstIndex(where: { $0.id == task }), records[index].state == .waiting else {
+            // A task left `running` by an engine that stopped is attempted again on resume.
+            guard let index = records.firstIndex(where: { $0.id == task }),
+                records[index].state == .waiting || records[index].state == .running
+            else {
                 return PendingEvent(
                     taskID: task, at: at, actor: actor, action: "message.ignored",
                     reason: "a confirmation arrived after the task stopped waiting")
@@ -67,4 +70,8 @@ public enum SupportDelivery: Sendable, Hashable {
     /// Sent to the engine in another process that runs it (named); it acts on it within
     /// ``EngineConfiguration/messagePollInterval``.
     case sent(owner: String)
+    /// Nothing was written: the task no longer waits, it already succeeded or was skipped (the
+    /// run saw the condition hold, or someone confirmed or skipped it first). A confirmation is
+    /// idempotent: confirming what is done is not an error.
+    case alreadyDone
 }

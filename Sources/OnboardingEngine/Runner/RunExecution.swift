@@ -79,6 +79,10 @@ final class RunExecution {
     private var readyNeedsSort = false
     /// Not runnable before an instant: backoff after a retryable failure, or a condition re-check.
     private var timed: [(at: Date, index: Int)] = []
+    /// Tasks a confirmation or signal reached while they were being checked: if the check ends
+    /// with the condition still unmet, they are checked again at once, not at the next re-check
+    /// (the person may have changed DNS after the check had looked).
+    private var recheckAfterAttempt: Set<Int> = []
     /// When a task last got anywhere (any outcome but a condition found still unmet): re-checks
     /// of conditions alone do not keep a run in the process past ``RunOptions/maxIdleWait``.
     private var lastProgressAt: Date
@@ -376,7 +380,8 @@ final class RunExecution {
                 record.state = .waiting
                 record.attempts = 0
                 record.park = ParkReason(kind: .condition, message: interruption.message)
-                record.nextAttemptAt = now.addingTimeInterval(recheckAfter.seconds)
+                let asked = recheckAfterAttempt.contains(index)
+                record.nextAttemptAt = asked ? now : now.addingTimeInterval(recheckAfter.seconds)
                 timed.append((record.nextAttemptAt!, index))
                 (action, event) = ("task.waiting", .taskParked(.waiting))
                 engine.metrics.parked.increment()
@@ -387,6 +392,7 @@ final class RunExecution {
         } else {
             lastProgressAt = now
         }
+        recheckAfterAttempt.remove(index)
         let attempt = records[index].attempts
         records[index] = record
         batch.tasks.append(record)
@@ -419,6 +425,11 @@ final class RunExecution {
             }
         }
         var acted: [TaskID] = []
+        for index in targets where records[index].state == .running && message.task != nil {
+            // Being checked now: checked again right after, should this check find nothing.
+            recheckAfterAttempt.insert(index)
+            acted.append(records[index].id)
+        }
         for index in targets where !isReady(index) {
             var record = records[index]
             let kind = record.park?.kind

@@ -103,24 +103,36 @@ extension OnboardingEngine {
     /// through the journal within ``EngineConfiguration/messagePollInterval``. A parked run
     /// records it and becomes due, so a worker resumes it at once (or a person does).
     ///
+    /// A task being attempted right now gets it too: should the attempt end with its condition
+    /// still unmet, it is checked again at once. Confirming a task that already succeeded or
+    /// was skipped writes nothing and returns ``SupportDelivery/alreadyDone``.
+    ///
     /// - Returns: how the confirmation reached the run.
-    /// - Throws: ``EngineError`` `unknownRun`, `unknownTask`, or `invalidState` unless the task
-    ///   is waiting for a person or a condition.
+    /// - Throws: ``EngineError`` `unknownRun`, `unknownTask`, or `invalidState` when the task
+    ///   waits for nothing a person can confirm (pending, blocked on permissions, failed) or the
+    ///   run was cancelled.
     @discardableResult
     public func confirm(_ task: TaskID, in run: RunID, actor: String, note: String? = nil) throws -> SupportDelivery {
         try send(.confirm, task: task, in: run, actor: actor, note: note) { record in
-            guard record.state == .waiting, record.park?.kind == .person || record.park?.kind == .condition else {
+            if record.state == .succeeded || record.state == .skipped { return false }
+            // `running`: being checked (or asked) right now; checked again if it ends still waiting.
+            guard record.state == .running
+                || (record.state == .waiting && (record.park?.kind == .person || record.park?.kind == .condition))
+            else {
                 throw EngineError(
                     .invalidState,
                     "Task '\(task)' is not waiting for a person or a condition (it is \(record.state)); there is nothing to confirm.",
                     runID: run, taskIDs: [task])
             }
+            return true
         }
     }
 
     /// Asks the run to re-check now a condition it waits for (a task waiting on DNS, consent or
     /// propagation), or permissions a blocked task lacks; `task == nil` re-checks every task
-    /// waiting for a condition. Delivered like ``confirm(_:in:actor:note:)``.
+    /// waiting for a condition. Delivered like ``confirm(_:in:actor:note:)``, and like it a named
+    /// task being checked right now is checked again if the check ends unmet, and one that
+    /// already succeeded or was skipped returns ``SupportDelivery/alreadyDone``.
     ///
     /// - Throws: ``EngineError`` `unknownRun`, `unknownTask`, or `invalidState` when the task
     ///   (or, for `nil`, every task) waits for nothing a re-check could change.
@@ -130,19 +142,22 @@ extension OnboardingEngine {
             record.state == .blocked || (record.state == .waiting && record.park?.kind == .condition)
         }
         return try send(.signal, task: task, in: run, actor: actor, note: note) { record in
-            guard recheckable(record) else {
+            if record.state == .succeeded || record.state == .skipped { return false }
+            guard recheckable(record) || record.state == .running else {
                 let hint = record.park?.kind == .person ? " It waits for a person: confirm it instead." : ""
                 throw EngineError(
                     .invalidState,
                     "Task '\(record.id)' is not waiting for a condition or permissions (it is \(record.state)); there is nothing to re-check.\(hint)",
                     runID: run, taskIDs: [record.id])
             }
+            return true
         } all: { records in
             guard records.contains(where: recheckable) else {
                 throw EngineError(
                     .invalidState, "No task of run '\(run)' waits for a condition or permissions; there is nothing to re-check.",
                     runID: run)
             }
+            return true
         }
     }
 
@@ -151,7 +166,7 @@ extension OnboardingEngine {
     /// which then become due.
     private func send(
         _ kind: OwnerMessage.Kind, task: TaskID?, in run: RunID, actor: String, note: String?,
-        validate: (TaskRecord) throws -> Void, all validateAll: ([TaskRecord]) throws -> Void = { _ in }
+        validate: (TaskRecord) throws -> Bool, all validateAll: ([TaskRecord]) throws -> Bool = { _ in true }
     ) throws -> SupportDelivery {
         let control = activeRuns.withLock { $0[run] }
         let (delivery, message) = try journal.deliver(
@@ -160,9 +175,9 @@ extension OnboardingEngine {
         ) { _, tasks in
             if let task {
                 guard let record = tasks.first(where: { $0.id == task }) else { throw unknownTask(task, run) }
-                try validate(record)
+                return try validate(record)
             } else {
-                try validateAll(tasks)
+                return try validateAll(tasks)
             }
         }
         if let message, let control { control.runner.post(.deliver(message)) }
