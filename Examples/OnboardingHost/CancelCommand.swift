@@ -4,7 +4,7 @@ import OnboardingEngine
 
 /// `onboard cancel RUN`: cancels a run for good. A run another process (a worker, say) executes
 /// stops there within a second or two.
-struct CancelCommand: ParsableCommand {
+struct CancelCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cancel", abstract: "Cancel a run; it will not run again.", discussion: ExitStatus.helpText)
 
@@ -13,10 +13,10 @@ struct CancelCommand: ParsableCommand {
     @Argument(help: "The run's id.") var runID: String
     @Option(help: "Why, recorded in the journal.") var reason: String?
 
-    func run() throws {
+    func run() async throws {
         let session = try SupportSession(journalOption)
         let run = try session.run(runID)
-        switch try session.engine.cancel(run.id, actor: actorOption.name, reason: reason) {
+        switch try await session.engine.cancel(run.id, actor: actorOption.name, reason: reason) {
         case .sent(let owner):
             print("Run \(run.id): cancel requested; \(owner), which is running it, stops it within a few seconds")
         default:

@@ -44,12 +44,12 @@ struct ConfirmCommand: AsyncParsableCommand {
             try demo.requireStateFile()
             try session.requireNoWorkerHoldingDemoTenant()
             if run.state == .cancelled || record?.state != .waiting || record?.park?.kind == .person {
-                delivery = try session.engine.confirm(task, in: run.id, actor: actorOption.name, note: note)
+                delivery = try await session.engine.confirm(task, in: run.id, actor: actorOption.name, note: note)
             }
             try await DemoTenant.run(demo) { tenant in try await tenant.admin.perform(action, park: record?.park) }
             print("Did the admin's part of '\(task)' in the demo tenant.")
         } else {
-            delivery = try session.engine.confirm(task, in: run.id, actor: actorOption.name, note: note)
+            delivery = try await session.engine.confirm(task, in: run.id, actor: actorOption.name, note: note)
             print(delivery == .alreadyDone ? session.alreadyDone(task, in: run.id) : "Confirmed '\(task)'.")
         }
         if session.explain(delivery, run: run.id) { return }

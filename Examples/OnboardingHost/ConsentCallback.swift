@@ -18,7 +18,7 @@ struct ConsentCallback: Sendable {
         let router = Router()
         router.get("/consent/callback") { request, _ -> Response in
             let query = request.uri.queryParameters
-            return answer(
+            return await answer(
                 state: query.get("state"), granted: query.get("admin_consent"), error: query.get("error"),
                 description: query.get("error_description"))
         }
@@ -26,8 +26,8 @@ struct ConsentCallback: Sendable {
     }
 
     /// The page for one callback, after signalling the run it belongs to (if any).
-    func answer(state: String?, granted: String?, error: String?, description: String?) -> Response {
-        guard let state, !state.isEmpty, let run = waitingRun(for: state) else {
+    func answer(state: String?, granted: String?, error: String?, description: String?) async -> Response {
+        guard let state, !state.isEmpty, let run = await waitingRun(for: state) else {
             return page(
                 .badRequest, "This consent link does not belong to an onboarding that waits for consent",
                 "It may be old, or the onboarding already continued. Open the link the onboarding shows now (onboard show RUN).")
@@ -42,7 +42,7 @@ struct ConsentCallback: Sendable {
             return page(.badRequest, "The redirect did not say that consent was granted", "Run \(run) keeps waiting for consent.")
         }
         do {
-            try engine.signal(AdminConsent.key.id, in: run, actor: "consent-callback", note: "the admin-consent redirect came back")
+            try await engine.signal(AdminConsent.key.id, in: run, actor: "consent-callback", note: "the admin-consent redirect came back")
         } catch {
             return page(.conflict, "The onboarding could not be told", ExitStatus.failure(for: error).message)
         }
@@ -50,11 +50,11 @@ struct ConsentCallback: Sendable {
     }
 
     /// The run whose `admin-consent` task waits with a link carrying `state`.
-    private func waitingRun(for state: String) -> RunID? {
+    private func waitingRun(for state: String) async -> RunID? {
         // A run waits for consent parked, or while it executes (re-checking in its process).
-        let runs = ((try? engine.journal.runs(state: .waiting)) ?? []) + ((try? engine.journal.runs(state: .running)) ?? [])
+        let runs = ((try? await engine.runs(state: .waiting)) ?? []) + ((try? await engine.runs(state: .running)) ?? [])
         for summary in runs where summary.workflow == EssentialsWorkflow.name {
-            guard let task = (try? engine.journal.tasks(of: summary.id))?.first(where: { $0.id == AdminConsent.key.id }),
+            guard let task = (try? await engine.tasks(of: summary.id))?.first(where: { $0.id == AdminConsent.key.id }),
                 task.state == .waiting, let link = task.park.flatMap({ DemoAdmin.consentLink(in: $0.message) }),
                 let expected = URLComponents(string: link)?.queryItems?.first(where: { $0.name == "state" })?.value
             else { continue }

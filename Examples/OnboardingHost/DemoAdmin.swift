@@ -113,7 +113,7 @@ struct DemoAdmin: Sendable {
             for (action, task) in fresh {
                 try await perform(action, park: task.park)
                 if task.park?.kind == .person && task.confirmation == nil {
-                    try engine.confirm(task.id, in: run, actor: "demo-admin", note: "done in the demo tenant")
+                    try await engine.confirm(task.id, in: run, actor: "demo-admin", note: "done in the demo tenant")
                 }
             }
             let finished = Set(result.tasks.filter { $0.state == .succeeded || $0.state == .skipped }.map(\.id))

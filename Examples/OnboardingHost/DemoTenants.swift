@@ -48,9 +48,9 @@ actor DemoTenants {
     /// When a demo run parks on a step its admin does, does it (once per step and process) and
     /// tells the run: a confirmation for a person's step, a re-check for a condition.
     func playAdmin(run: RunID, engine: OnboardingEngine) async {
-        guard let record = try? engine.journal.run(run), record.workflow == EssentialsWorkflow.name,
-            let settings = (try? HostRegistry.input(of: record, journal: engine.journal.path))?.demo,
-            let tasks = try? engine.journal.tasks(of: run)
+        guard let record = try? await engine.run(run), record.workflow == EssentialsWorkflow.name,
+            let settings = (try? HostRegistry.input(of: record, journal: engine.journalLocation))?.demo,
+            let tasks = try? await engine.tasks(of: run)
         else { return }
         for task in tasks where task.state == .waiting {
             guard let action = DemoAdmin.Action(task: task.id), settings.admin.contains(action),
@@ -59,9 +59,9 @@ actor DemoTenants {
             do {
                 try await tenant(for: settings).admin.perform(action, park: task.park)
                 if task.park?.kind == .person {
-                    try engine.confirm(task.id, in: run, actor: "demo-admin", note: "done in the demo tenant")
+                    try await engine.confirm(task.id, in: run, actor: "demo-admin", note: "done in the demo tenant")
                 } else {
-                    try engine.signal(task.id, in: run, actor: "demo-admin", note: "done in the demo tenant")
+                    try await engine.signal(task.id, in: run, actor: "demo-admin", note: "done in the demo tenant")
                 }
             } catch {
                 print("demo admin of \(run): \(ExitStatus.failure(for: error).message)")

@@ -34,7 +34,7 @@ struct DriftCommand: AsyncParsableCommand {
             guard fix, !before.drifted.isEmpty else { return (before, nil) }
             let changes = before.drifted.map { "\($0.id): \($0.observation?.changes.joined(separator: "; ") ?? "")" }
             for entry in before.drifted {
-                try session.engine.retry(
+                try await session.engine.retry(
                     from: entry.id, in: record.id, actor: actorOption.name, reason: "drift: \(changes.joined(separator: " | "))")
             }
             let result = try await session.engine.resume(

@@ -32,11 +32,11 @@ struct DriftMonitor: Service {
 
     /// One round: every succeeded run of the workflow, one at a time.
     func checkAll() async {
-        let runs = (try? engine.journal.runs(state: .succeeded)) ?? []
+        let runs = (try? await engine.runs(state: .succeeded)) ?? []
         for summary in runs where summary.workflow == EssentialsWorkflow.name && !summary.dryRun {
             if Task.isShuttingDownGracefully || Task.isCancelled { return }
             do {
-                let record = try engine.journal.run(summary.id)
+                let record = try await engine.run(summary.id)
                 let graph = try await registry.graph(for: record)
                 let plan = try await engine.checkDrift(graph, run: summary.id, actor: "drift-monitor")
                 if !plan.drifted.isEmpty {

@@ -24,10 +24,10 @@ struct RetryCommand: AsyncParsableCommand {
         // Resuming needs the run's workflow: refuse one onboard does not host before writing anything.
         if !resumeOption.noResume { _ = try session.input(of: run) }
         if from {
-            try session.engine.retry(from: task, in: run.id, actor: actorOption.name, reason: reason)
+            try await session.engine.retry(from: task, in: run.id, actor: actorOption.name, reason: reason)
             print("Marked '\(task)' and everything after it to run again.")
         } else {
-            try session.engine.retry(task, in: run.id, actor: actorOption.name, reason: reason)
+            try await session.engine.retry(task, in: run.id, actor: actorOption.name, reason: reason)
             print("Marked '\(task)' to run again with a fresh attempt budget.")
         }
         if session.explain(.recorded, run: run.id) { return }

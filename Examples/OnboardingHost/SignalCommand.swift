@@ -8,7 +8,7 @@ import OnboardingEngine
 ///
 /// A run that a worker (`onboard serve`) or another process executes gets it within a second or
 /// two; a parked run becomes due, and a live worker continues it (otherwise: `onboard resume`).
-struct SignalCommand: ParsableCommand {
+struct SignalCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "signal", abstract: "Make a waiting task re-check its condition now.", discussion: ExitStatus.helpText)
 
@@ -18,10 +18,10 @@ struct SignalCommand: ParsableCommand {
     @Argument(help: "The task's id (default: every task waiting for a condition).") var taskID: String?
     @Option(help: "What changed, recorded in the journal (e.g. \"SPF record updated\").") var note: String?
 
-    func run() throws {
+    func run() async throws {
         let session = try SupportSession(journalOption)
         let run = try session.run(runID)
-        let delivery = try session.engine.signal(taskID.map { TaskID($0) }, in: run.id, actor: actorOption.name, note: note)
+        let delivery = try await session.engine.signal(taskID.map { TaskID($0) }, in: run.id, actor: actorOption.name, note: note)
         if delivery == .alreadyDone, let taskID { return print(session.alreadyDone(TaskID(taskID), in: run.id)) }
         print("Signalled \(taskID.map { "'\($0)'" } ?? "the waiting tasks") of run \(run.id).")
         session.explain(delivery, run: run.id)

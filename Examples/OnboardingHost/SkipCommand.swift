@@ -31,7 +31,7 @@ struct SkipCommand: AsyncParsableCommand {
         let run = try session.run(runID)
         let task = TaskID(taskID)
         let graph = try await session.graph(for: run.id)
-        try session.engine.skip(
+        try await session.engine.skip(
             task, in: run.id, graph: graph, output: output.map { Array($0.utf8) },
             actor: actorOption.name, reason: reason)
         print("Skipped '\(task)'.")

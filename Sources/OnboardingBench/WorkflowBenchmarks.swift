@@ -113,7 +113,7 @@ enum WorkflowBenchmarks {
                         for domain in try parked.task("import-domains")!.decodeOutput(as: ImportDomains.Output.self)!.domains {
                             try await services.essentials.setRelay(org: input.essentialsOrg, domain: domain, relay: true)
                         }
-                        try engine.confirm("enable-relay", in: run, actor: "bench")
+                        try await engine.confirm("enable-relay", in: run, actor: "bench")
                         let done = try await engine.resume(run, graph: graph)
                         precondition(done.state == .succeeded, "\(run): \(done.state)")
                     }
@@ -207,17 +207,17 @@ enum WorkerBenchmarks {
         for index in 0..<runs {
             let id = RunID("m\(index)")
             let running = Task { try await engine.start(graph, id: id, input: NoOutput()) }
-            while (try? engine.journal.tasks(of: id))?.first(where: { $0.id == "approve" })?.state != .waiting {
+            while (try? await engine.tasks(of: id))?.first(where: { $0.id == "approve" })?.state != .waiting {
                 try await Task.sleep(for: .milliseconds(2))
             }
             // Sent at a random point of the owner's poll cycle.
             try await Task.sleep(for: .milliseconds(Int.random(in: 0..<1000)))
             let sent = Date()
-            try other.confirm("approve", in: id, actor: "bench")
-            while try !engine.journal.events(of: id).contains(where: { $0.action == "task.confirmed" }) {
+            try await other.confirm("approve", in: id, actor: "bench")
+            while try await !engine.history(of: id).contains(where: { $0.action == "task.confirmed" }) {
                 try await Task.sleep(for: .milliseconds(2))
             }
-            let confirmed = try engine.journal.events(of: id).first { $0.action == "task.confirmed" }!
+            let confirmed = try await engine.history(of: id).first { $0.action == "task.confirmed" }!
             latencies.append(confirmed.at.timeIntervalSince(sent) * 1000)
             release.withLock { _ = $0.insert(id) }
             _ = try await running.value
@@ -302,7 +302,7 @@ enum WorkerBenchmarks {
                 for domain in ["f\(index).com", "mail.f\(index).com"] {
                     simulator.setTXTRecords(["v=spf1 include:spf.protection.outlook.com include:_spf-us.ppe-hosted.com -all"], for: domain)
                 }
-                try engine.signal("spf-check", in: RunID("f\(index)"), actor: "bench", note: "SPF updated")
+                try await engine.signal("spf-check", in: RunID("f\(index)"), actor: "bench", note: "SPF updated")
             }
             while try journal.runs(state: .succeeded).count < count {
                 try await Task.sleep(for: .milliseconds(200))

@@ -20,8 +20,8 @@ import Tracing
 /// if result.state == .waiting { print(result.parkedTasks.map(\.park)) }
 /// ```
 public final class OnboardingEngine: Sendable {
-    /// The journal every run is recorded in.
-    public let journal: Journal
+    /// What the engine journals through: every read and write it makes is one of its intents.
+    let backend: any JournalBackend
     /// The engine's settings.
     public let configuration: EngineConfiguration
     let clock: any EngineClock
@@ -49,7 +49,7 @@ public final class OnboardingEngine: Sendable {
     ///     `onboarding.task` span per attempt nested in it (the clients' HTTP spans nest in
     ///     those). `nil` uses the process's bootstrapped tracer (`InstrumentationSystem.tracer`).
     ///   - unitRandom: random numbers in `0..<1` for retry jitter; injectable for tests.
-    public init(
+    public convenience init(
         journal: Journal,
         configuration: EngineConfiguration = EngineConfiguration(),
         clock: any EngineClock = SystemClock(),
@@ -57,8 +57,22 @@ public final class OnboardingEngine: Sendable {
         tracer: (any Tracer)? = nil,
         unitRandom: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
     ) {
+        self.init(
+            backend: journal, configuration: configuration, clock: clock, logger: logger, tracer: tracer,
+            unitRandom: unitRandom)
+    }
+
+    /// Creates an engine over any journal backend (the package's PostgreSQL module, or a test's).
+    package init(
+        backend: any JournalBackend,
+        configuration: EngineConfiguration = EngineConfiguration(),
+        clock: any EngineClock = SystemClock(),
+        logger: Logger,
+        tracer: (any Tracer)? = nil,
+        unitRandom: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+    ) {
         self.tracer = tracer ?? InstrumentationSystem.tracer
-        self.journal = journal
+        self.backend = backend
         self.configuration = configuration
         self.clock = clock
         self.logger = logger
@@ -102,7 +116,7 @@ public final class OnboardingEngine: Sendable {
             id: runID, workflow: graph.workflow, fingerprint: graph.fingerprint, input: inputBytes, options: options,
             state: .running, createdAt: now, updatedAt: now, leaseOwner: configuration.ownerID,
             leaseExpiresAt: now.addingTimeInterval(configuration.leaseDuration.seconds), cancelRequested: false)
-        try await journal.createRun(
+        try await backend.createRun(
             run, graph: graph.descriptors,
             event: PendingEvent(
                 at: now, actor: configuration.actor, action: "run.started",
@@ -163,7 +177,7 @@ public final class OnboardingEngine: Sendable {
     ) async throws -> RunResult {
         let existing: RunRecord
         do {
-            existing = try journal.run(id)
+            existing = try await backend.fetchRun(id)
         } catch let error as EngineError where error.code == .unknownRun {
             return try await start(graph, id: id, input: input, options: options)
         }
@@ -176,7 +190,7 @@ public final class OnboardingEngine: Sendable {
         }
         switch existing.state {
         case .succeeded, .cancelled:
-            return RunResult(runID: id, state: existing.state, tasks: try journal.tasks(of: id))
+            return RunResult(runID: id, state: existing.state, tasks: try await backend.fetchTasks(of: id))
         default:
             return try await resume(id, graph: graph, options: ResumeOptions(actor: actor, reason: "started again"))
         }
@@ -280,7 +294,7 @@ public final class OnboardingEngine: Sendable {
             }
         } catch {
             // Best effort: let another engine take over at once instead of waiting for expiry.
-            _ = try? await journal.write(JournalBatch(releaseLease: true), run: run.id, owner: configuration.ownerID)
+            _ = try? await backend.commit(JournalBatch(releaseLease: true), run: run.id, owner: configuration.ownerID)
             throw error
         }
     }
@@ -314,7 +328,7 @@ public final class OnboardingEngine: Sendable {
         }) {
             return cached
         }
-        let messages = try await journal.pendingMessages()
+        let messages = try await backend.pendingMessages()
         messagePoll.withLock { $0 = (ContinuousClock.now, messages) }
         return messages[run] ?? []
     }
@@ -322,7 +336,7 @@ public final class OnboardingEngine: Sendable {
     private func renewLease(_ run: RunID, control: RunControl, cancelChildren: () -> Void) async {
         do {
             let until = clock.now().addingTimeInterval(configuration.leaseDuration.seconds)
-            if try await journal.renewLease(run: run, owner: configuration.ownerID, until: until) {
+            if try await backend.renewLease(run: run, owner: configuration.ownerID, until: until) {
                 control.stop(.cancelled(actor: "support", reason: "a cancel was requested through the journal"))
                 cancelChildren()
             }

@@ -57,7 +57,7 @@ struct TagExternalMailRule: OnboardingTask {
         _ = try await services.exchange.invoke(
             "Set-TransportRule", ["Identity": "Tag external mail", "PrependSubject": "[EXT] "])
         #expect(try await task.rule.plannedChanges() == ["correct TransportRule 'Tag external mail': PrependSubject"])
-        try engine.retry(from: task.id, in: "r", actor: "test")
+        try await engine.retry(from: task.id, in: "r", actor: "test")
         _ = try await engine.resume("r", graph: graph, options: ResumeOptions(maxIdleWait: .zero))
         let rules = simulator.snapshot().tenants[0].transportRules.filter { $0["Name"]?.stringValue == "Tag external mail" }
         #expect(rules.count == 1)

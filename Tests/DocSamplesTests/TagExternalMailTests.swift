@@ -28,7 +28,7 @@ import TenantSimulator
         #expect(first.task("tag-external-mail")?.state == .succeeded)
 
         // Idempotency: running from the task again changes nothing.
-        try engine.retry(from: "tag-external-mail", in: "r", actor: "test")
+        try await engine.retry(from: "tag-external-mail", in: "r", actor: "test")
         _ = try await engine.resume("r", graph: graph, options: ResumeOptions(maxIdleWait: .zero))
         let rules = simulator.snapshot().tenants[0].transportRules.filter { $0["Name"]?.stringValue == "Tag external mail" }
         #expect(rules.count == 1)

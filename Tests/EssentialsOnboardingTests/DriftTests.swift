@@ -25,7 +25,7 @@ struct DriftTests {
             #expect(tenant.simulator.snapshot().tenants[0].transportRules.isEmpty, "drift only looks")
 
             // The correction is a journaled re-run of what drifted.
-            for entry in drift.drifted { try tenant.engine.retry(from: entry.id, in: "r", actor: "support", reason: "drift") }
+            for entry in drift.drifted { try await tenant.engine.retry(from: entry.id, in: "r", actor: "support", reason: "drift") }
             let fixed = try await tenant.engine.resume("r", graph: tenant.graph, options: ResumeOptions(maxIdleWait: .seconds(5)))
             #expect(fixed.state == .succeeded)
             #expect(try await tenant.engine.drift(tenant.graph, run: "r").drifted.isEmpty)

@@ -60,7 +60,7 @@ struct FieldSafetyTests {
             _ = try await tenant.services.exchange.invoke(
                 "Set-InboundConnector",
                 ["Identity": .string(configuration.inboundConnectorName), "RestrictDomainsToIPAddresses": true, "EFSkipIPs": []])
-            try tenant.engine.retry(from: "inbound-connector", in: "r", actor: "support")
+            try await tenant.engine.retry(from: "inbound-connector", in: "r", actor: "support")
             _ = try await tenant.engine.resume("r", graph: tenant.graph, options: ResumeOptions(maxIdleWait: .zero))
             #expect(connector()["RestrictDomainsToIPAddresses"]?.boolValue == false)
             if filtering == .skipEssentialsRanges {

@@ -133,7 +133,7 @@ struct HostileNetworkTests {
             for _ in 0..<4 where result.state == .failed {
                 for task in result.tasks where task.state == .failed {
                     errors.append(task.lastError?.message ?? "")
-                    try tenant.engine.retry(task.id, in: "r", actor: "support")
+                    try await tenant.engine.retry(task.id, in: "r", actor: "support")
                 }
                 result = try await tenant.engine.resume("r", graph: tenant.graph, options: ResumeOptions(maxIdleWait: .zero))
             }
@@ -263,7 +263,7 @@ struct HostileNetworkTests {
             #expect(text.contains("skiptoken"), "…which is the second page's: \(text)")
 
             // A plain retry (not retry --from) finishes the sync from that page.
-            try tenant.engine.retry("first-directory-sync", in: "r", actor: "support")
+            try await tenant.engine.retry("first-directory-sync", in: "r", actor: "support")
             let resumed = try await tenant.engine.resume("r", graph: tenant.graph, options: ResumeOptions(maxIdleWait: .zero))
             let output = try #require(try resumed.task("first-directory-sync")?.decodeOutput(as: FirstDirectorySync.Output.self))
             #expect(output.users == 25)
@@ -297,7 +297,7 @@ struct HostileNetworkTests {
                 tenant.graph, id: "r", input: tenant.input,
                 options: RunOptions(maxIdleWait: .zero))
             #expect(failed.state != .running)
-            try tenant.engine.retry(from: "first-directory-sync", in: "r", actor: "support")
+            try await tenant.engine.retry(from: "first-directory-sync", in: "r", actor: "support")
             try await tenant.journal.journal.saveCheckpoint(
                 run: "r", task: "first-directory-sync", try JSONEncoder().encode(stale).map { $0 }, at: Date())
             let resumed = try await tenant.engine.resume("r", graph: tenant.graph, options: ResumeOptions(maxIdleWait: .zero))

@@ -40,7 +40,7 @@ struct OnboardingWorkflowTests {
             #expect(snapshot.tenants[0].outboundConnectors.first?["Enabled"]?.boolValue == true)
 
             // Running everything again changes nothing: still one of each.
-            try tenant.engine.retry(from: "feature-entitlement", in: "contoso", actor: "test", reason: "idempotency")
+            try await tenant.engine.retry(from: "feature-entitlement", in: "contoso", actor: "test", reason: "idempotency")
             #expect(try await tenant.engine.resume("contoso", graph: tenant.graph).state == .succeeded)
             snapshot = tenant.simulator.snapshot()
             #expect(snapshot.tenants[0].inboundConnectors.count == 1)

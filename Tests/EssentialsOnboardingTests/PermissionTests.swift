@@ -61,7 +61,7 @@ struct PermissionTests {
             // An admin removes Domain.Read.All after consent; the domain step is run again.
             try tenant.simulator.revokeConsent([.domainReadAll])
             tenant.services.identity.invalidate()
-            try tenant.engine.retry(from: "import-domains", in: "r", actor: "support", reason: "re-import")
+            try await tenant.engine.retry(from: "import-domains", in: "r", actor: "support", reason: "re-import")
             let blocked = try await tenant.engine.resume("r", graph: tenant.graph, options: ResumeOptions(maxIdleWait: .zero))
             #expect(blocked.state == .blocked)
             #expect(blocked.task("import-domains")?.park?.missingPermissions == [GuidePermissions.domainReadAll])

@@ -91,6 +91,6 @@ struct SimulatedTenant {
         for domain in Self.importedDomains {
             try await services.essentials.setRelay(org: "contoso.com", domain: domain, relay: true)
         }
-        try engine.confirm("enable-relay", in: run, actor: "admin", note: "relay enabled in the portal")
+        try await engine.confirm("enable-relay", in: run, actor: "admin", note: "relay enabled in the portal")
     }
 }

@@ -156,7 +156,7 @@ struct CrashTests {
 
         // Support fixes the cause and retries; a fresh process completes the run.
         let engine = OnboardingEngine(journal: journal, logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }))
-        try engine.retry("task-2", in: "run", actor: "support", reason: "fixed the crash")
+        try await engine.retry("task-2", in: "run", actor: "support", reason: "fixed the crash")
         #expect(try await harness.exitStatus("resume") == 0)
         try harness.expectCompletedExactlyOnce(tasks: 8)
     }

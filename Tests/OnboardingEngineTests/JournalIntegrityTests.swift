@@ -142,7 +142,7 @@ struct JournalIntegrityTests {
         let journal = try Journal(path: path)
         #expect(Set(try journal.runs().map(\.id)) == ["parked", "finished"])
         let engine = OnboardingEngine(journal: journal, logger: quiet)
-        try engine.confirm("approve", in: "parked", actor: "admin", note: "approved")
+        try await engine.confirm("approve", in: "parked", actor: "admin", note: "approved")
         let result = try await engine.resume("parked", graph: try fixtureGraph())
         #expect(result.state == .succeeded)
         #expect(try result.task("count")?.decodeOutput(as: Int.self) == 2, "the v1 output was read, checksummed, and used")
@@ -162,7 +162,7 @@ struct JournalIntegrityTests {
         #expect(try reader.runs().map(\.id) == ["r"])
         #expect(try reader.tasks(of: "r").first?.state == .waiting)
         let engine = OnboardingEngine(journal: reader, logger: quiet)
-        #expect(throws: (any Error).self) { try engine.confirm("wait", in: "r", actor: "support") }
+        await #expect(throws: (any Error).self) { try await engine.confirm("wait", in: "r", actor: "support") }
         #expect(try harness.journal.tasks(of: "r").first?.confirmation == nil, "the refused write changed nothing")
     }
 }

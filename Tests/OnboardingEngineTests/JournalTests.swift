@@ -144,7 +144,7 @@ struct JournalTests {
         let refused = await #expect(throws: EngineError.self) { try await other.resume("r", graph: graph) }
         #expect(refused?.code == .runLeased)
         #expect(refused?.message.contains(harness.engine.configuration.ownerID) == true)
-        let support = #expect(throws: EngineError.self) { try other.retry("slow", in: "r", actor: "x") }
+        let support = await #expect(throws: EngineError.self) { try await other.retry("slow", in: "r", actor: "x") }
         #expect(support?.code == .runLeased)
 
         release.set()
@@ -276,10 +276,10 @@ struct OneOwnerTests {
         await eventually { started.isSet }
         await eventually { (try? harness.journal.tasks(of: "r").first { $0.id == "approve" }?.state) == .waiting }
         // The runner holds the rows in memory: a retry would be overwritten, so it is refused.
-        let error = #expect(throws: EngineError.self) { try engine.retry("approve", in: "r", actor: "admin") }
+        let error = await #expect(throws: EngineError.self) { try await engine.retry("approve", in: "r", actor: "admin") }
         #expect(error?.code == .runLeased)
         // A confirmation goes to the live execution, which continues with it: no resume needed.
-        #expect(try engine.confirm("approve", in: "r", actor: "admin", note: "approved") == .delivered)
+        await #expect(try engine.confirm("approve", in: "r", actor: "admin", note: "approved") == .delivered)
         await eventually { (try? harness.journal.tasks(of: "r").first { $0.id == "approve" }?.state) == .succeeded }
         release.set()
         #expect(try await running.value.state == .succeeded)

@@ -51,7 +51,7 @@ struct ParkingTests {
         #expect(stillParked.state == .waiting)
         #expect(runs.value == 1)
 
-        try harness.engine.confirm("enable-relay", in: "r", actor: "alice", note: "relay on")
+        try await harness.engine.confirm("enable-relay", in: "r", actor: "alice", note: "relay on")
         let resumed = try await harness.engine.resume("r", graph: graph)
         #expect(resumed.state == .succeeded)
         #expect(runs.log == ["alice: relay on"])

@@ -82,7 +82,7 @@ struct PlanTests {
         #expect(result.tasks.map(\.state) == [.observed, .observed])
         #expect(result.task("domains")?.observation == .satisfied)
 
-        try harness.engine.retry(from: "domains", in: "dry", actor: "bob", reason: "again")
+        try await harness.engine.retry(from: "domains", in: "dry", actor: "bob", reason: "again")
         let resumed = try await harness.engine.resume("dry", graph: graph)
         #expect(resumed.tasks.map(\.state) == [.observed, .observed])
         #expect(runs.value == 0)
@@ -91,7 +91,7 @@ struct PlanTests {
     @Test func preflightReportsMissingPermissionsPerTask() async throws {
         let harness = try Harness()
         defer { harness.remove() }
-        let report = try harness.engine.preflight(try Self.graph(runs: Counter()), granted: ["Domain.Read.All"])
+        let report = try await harness.engine.preflight(try Self.graph(runs: Counter()), granted: ["Domain.Read.All"])
         #expect(!report.isSatisfied)
         #expect(report.missing == ["Exchange.ManageAsApp"])
         #expect(report.entries.map(\.missing) == [[], ["Exchange.ManageAsApp"]])
@@ -109,7 +109,7 @@ struct PlanTests {
                 },
             ])
         _ = try await harness.engine.start(graph, id: "r", input: Empty())
-        let report = try harness.engine.preflight(graph, run: "r", granted: [])
+        let report = try await harness.engine.preflight(graph, run: "r", granted: [])
         #expect(report.required == ["B"])
         #expect(report.entries.map(\.id) == ["b"])
     }

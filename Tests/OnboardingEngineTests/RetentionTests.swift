@@ -64,7 +64,7 @@ struct RetentionTests {
         let cutoff = harness.clock.now()
         #expect(Set(try harness.journal.prunableRuns(endedBefore: cutoff).map(\.id)) == ["failed", "also-failed"])
         // Retried but not yet resumed: the run's row still says failed; its timeline does not.
-        try harness.engine.retry("only", in: "failed", actor: "support")
+        try await harness.engine.retry("only", in: "failed", actor: "support")
         let report = try harness.journal.prune(endedBefore: cutoff)
         #expect(report.runs.map(\.id) == ["also-failed"])
         #expect(try harness.journal.runs().map(\.id) == ["failed"])

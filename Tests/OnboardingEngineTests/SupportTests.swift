@@ -20,7 +20,7 @@ struct SupportTests {
             ])
         #expect(try await harness.engine.start(graph, id: "r", input: Empty()).state == .failed)
         fixed.set()
-        try harness.engine.retry("consent", in: "r", actor: "carol", reason: "admin consented")
+        try await harness.engine.retry("consent", in: "r", actor: "carol", reason: "admin consented")
         let resumed = try await harness.engine.resume("r", graph: graph, options: ResumeOptions(actor: "carol"))
         #expect(resumed.state == .succeeded)
         let timeline = try harness.journal.events(of: "r")
@@ -38,7 +38,7 @@ struct SupportTests {
             workflow: "w",
             tasks: [step("a", counter: order), step("b", ["a"], counter: order), step("c", ["b"], counter: order), step("d", counter: order)])
         _ = try await harness.engine.start(graph, id: "r", input: Empty())
-        try harness.engine.retry(from: "b", in: "r", actor: "dan", reason: "connector deleted by hand")
+        try await harness.engine.retry(from: "b", in: "r", actor: "dan", reason: "connector deleted by hand")
         #expect(try harness.journal.tasks(of: "r").map(\.state) == [.succeeded, .pending, .pending, .succeeded])
         #expect(try await harness.engine.resume("r", graph: graph).state == .succeeded)
         #expect(order.log.count == 6)
@@ -60,18 +60,18 @@ struct SupportTests {
             ])
         _ = try await harness.engine.start(graph, id: "r", input: Empty())
 
-        let refused = #expect(throws: EngineError.self) {
-            try harness.engine.skip("tenant", in: "r", graph: graph, actor: "erin", reason: "set by hand")
+        let refused = await #expect(throws: EngineError.self) {
+            try await harness.engine.skip("tenant", in: "r", graph: graph, actor: "erin", reason: "set by hand")
         }
         #expect(refused?.code == .outputRequired)
         #expect(refused?.message.contains("use") == true)
-        let invalid = #expect(throws: EngineError.self) {
-            try harness.engine.skip("tenant", in: "r", graph: graph, output: Array("42".utf8), actor: "erin", reason: "x")
+        let invalid = await #expect(throws: EngineError.self) {
+            try await harness.engine.skip("tenant", in: "r", graph: graph, output: Array("42".utf8), actor: "erin", reason: "x")
         }
         #expect(invalid?.code == .invalidValue)
 
-        try harness.engine.skip("tenant", in: "r", graph: graph, output: Array("\"t-123\"".utf8), actor: "erin", reason: "looked up by hand")
-        try harness.engine.skip("optional", in: "r", graph: graph, actor: "erin", reason: "customer declined")
+        try await harness.engine.skip("tenant", in: "r", graph: graph, output: Array("\"t-123\"".utf8), actor: "erin", reason: "looked up by hand")
+        try await harness.engine.skip("optional", in: "r", graph: graph, actor: "erin", reason: "customer declined")
         let result = try await harness.engine.resume("r", graph: graph)
         #expect(result.state == .succeeded)
         #expect(try result.task("use")?.decodeOutput(as: String.self) == "using t-123")
@@ -92,10 +92,10 @@ struct SupportTests {
         _ = try await harness.engine.start(graph, id: "r", input: Empty())
         let events = try harness.journal.events(of: "r").count
         for task: TaskID in ["b", "c"] {  // failed, pending: a confirmation cannot help them
-            let error = #expect(throws: EngineError.self) { try harness.engine.confirm(task, in: "r", actor: "x") }
+            let error = await #expect(throws: EngineError.self) { try await harness.engine.confirm(task, in: "r", actor: "x") }
             #expect(error?.code == .invalidState)
         }
-        #expect(try harness.engine.confirm("a", in: "r", actor: "x") == .alreadyDone)
+        await #expect(try harness.engine.confirm("a", in: "r", actor: "x") == .alreadyDone)
         #expect(try harness.journal.events(of: "r").count == events)
     }
 
@@ -107,7 +107,7 @@ struct SupportTests {
         #expect(noRun?.code == .unknownRun)
         #expect(noRun?.message.contains("nope") == true)
         _ = try await harness.engine.start(graph, id: "r", input: Empty())
-        let noTask = #expect(throws: EngineError.self) { try harness.engine.retry("ghost", in: "r", actor: "x") }
+        let noTask = await #expect(throws: EngineError.self) { try await harness.engine.retry("ghost", in: "r", actor: "x") }
         #expect(noTask?.code == .unknownTask)
         let duplicate = await #expect(throws: EngineError.self) { try await harness.engine.start(graph, id: "r", input: Empty()) }
         #expect(duplicate?.code == .runExists)
@@ -128,7 +128,7 @@ struct SupportTests {
             ])
         async let run = harness.engine.start(graph, id: "r", input: Empty())
         await eventually { started.isSet }
-        try harness.engine.cancel("r", actor: "frank", reason: "customer churned")
+        try await harness.engine.cancel("r", actor: "frank", reason: "customer churned")
         #expect(try await run.state == .cancelled)
         let cancelled = try #require(try harness.journal.events(of: "r").last)
         #expect(cancelled.action == "run.cancelled")
@@ -191,7 +191,7 @@ struct StartOrResumeTests {
         #expect(try harness.journal.events(of: "child").contains { $0.action == "run.resumed" && $0.actor == "host" })
 
         ready.set()
-        try harness.engine.confirm("a", in: "child", actor: "p")
+        try await harness.engine.confirm("a", in: "child", actor: "p")
         #expect(try await harness.engine.startOrResume(graph, id: "child", input: Tenant(name: "contoso")).state == .succeeded)
         let count = runs.value
         let finished = try await harness.engine.startOrResume(graph, id: "child", input: Tenant(name: "contoso"))

@@ -34,7 +34,7 @@ struct TaskKeyTests {
         #expect(failed.state == .failed)
 
         // The stand-in output is the key's type: the compiler checks it, the engine journals it.
-        try harness.engine.skip(
+        try await harness.engine.skip(
             Lookup.key, in: "r", graph: graph, output: Lookup.Output(tenant: "fabrikam"), actor: "erin", reason: "by hand")
         let result = try await harness.engine.resume("r", graph: graph)
         #expect(result.state == .succeeded)

@@ -73,7 +73,7 @@ struct WorkerTests {
         await eventually { state(harness.journal, "r") == .waiting }
 
         flag.set()  // "I updated DNS, check again" — with the clock standing still
-        #expect(try harness.engine.signal("dns", in: "r", actor: "pat", note: "record added") == .recorded)
+        await #expect(try harness.engine.signal("dns", in: "r", actor: "pat", note: "record added") == .recorded)
         await eventually { state(harness.journal, "r") == .succeeded }
         #expect(state(harness.journal, "r") == .succeeded)
         let signalled = try harness.journal.events(of: "r").first { $0.action == "task.signalled" }
@@ -107,7 +107,7 @@ struct WorkerTests {
         await eventually { looked.isSet }
 
         record.set()  // the person updates DNS after the check looked, and says so while it answers
-        #expect(try harness.engine.confirm("dns", in: "r", actor: "pat", note: "SPF updated") == .delivered)
+        await #expect(try harness.engine.confirm("dns", in: "r", actor: "pat", note: "SPF updated") == .delivered)
         func confirmed() -> Bool { (try? harness.journal.events(of: "r").contains { $0.action == "task.confirmed" }) == true }
         await eventually { confirmed() }
         #expect(confirmed())
@@ -120,10 +120,10 @@ struct WorkerTests {
 
         // The run saw it first: confirming (or signalling) what is done is not an error, and writes nothing.
         let events = try harness.journal.events(of: "r").count
-        #expect(try harness.engine.confirm("dns", in: "r", actor: "pat") == .alreadyDone)
-        #expect(try harness.engine.signal("dns", in: "r", actor: "pat") == .alreadyDone)
+        await #expect(try harness.engine.confirm("dns", in: "r", actor: "pat") == .alreadyDone)
+        await #expect(try harness.engine.signal("dns", in: "r", actor: "pat") == .alreadyDone)
         #expect(try harness.journal.events(of: "r").count == events)
-        let unknown = #expect(throws: EngineError.self) { try harness.engine.confirm("nope", in: "r", actor: "pat") }
+        let unknown = await #expect(throws: EngineError.self) { try await harness.engine.confirm("nope", in: "r", actor: "pat") }
         #expect(unknown?.code == .unknownTask)
     }
 
@@ -136,12 +136,12 @@ struct WorkerTests {
         }
         let graph = try TaskGraph(workflow: "w", tasks: [approve, step("later", ["approve"])])
         _ = try await harness.engine.start(graph, id: "r", input: Empty(), options: RunOptions(maxIdleWait: .zero))
-        let person = #expect(throws: EngineError.self) { try harness.engine.signal("approve", in: "r", actor: "pat") }
+        let person = await #expect(throws: EngineError.self) { try await harness.engine.signal("approve", in: "r", actor: "pat") }
         #expect(person?.code == .invalidState)
         #expect(person?.message.contains("confirm it instead") == true)
-        let pending = #expect(throws: EngineError.self) { try harness.engine.confirm("later", in: "r", actor: "pat") }
+        let pending = await #expect(throws: EngineError.self) { try await harness.engine.confirm("later", in: "r", actor: "pat") }
         #expect(pending?.code == .invalidState)
-        let unknown = #expect(throws: EngineError.self) { try harness.engine.signal("nope", in: "r", actor: "pat") }
+        let unknown = await #expect(throws: EngineError.self) { try await harness.engine.signal("nope", in: "r", actor: "pat") }
         #expect(unknown?.code == .unknownTask)
         #expect(try harness.journal.events(of: "r").allSatisfy { $0.action != "task.signalled" })
     }
@@ -168,7 +168,7 @@ struct WorkerTests {
         let other = OnboardingEngine(
             journal: try temporary.reopen(), configuration: EngineConfiguration(ownerID: "other-host:1:abc"), logger: quiet)
         let sent = Date()
-        #expect(try other.confirm("approve", in: "r", actor: "pat") == .sent(owner: engine.configuration.ownerID))
+        await #expect(try other.confirm("approve", in: "r", actor: "pat") == .sent(owner: engine.configuration.ownerID))
         await eventually { (try? temporary.journal.tasks(of: "r").first { $0.id == "after" }?.state) == .succeeded }
         let confirmed = try #require(try temporary.journal.events(of: "r").first { $0.action == "task.confirmed" })
         // Delivered by the owner's 1 s poll, not by a resume or a lease renewal (10 s). The 2 s
@@ -178,7 +178,7 @@ struct WorkerTests {
         #expect(try temporary.journal.tasks(of: "r").first { $0.id == "after" }?.state == .succeeded)
 
         let cancelled = Date()
-        #expect(try other.cancel("r", actor: "pat", reason: "customer left") == .sent(owner: engine.configuration.ownerID))
+        await #expect(try other.cancel("r", actor: "pat", reason: "customer left") == .sent(owner: engine.configuration.ownerID))
         let result = try await running.value
         #expect(result.state == .cancelled)
         let ended = try #require(try temporary.journal.events(of: "r").last)

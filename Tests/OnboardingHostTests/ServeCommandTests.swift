@@ -262,7 +262,7 @@ struct ServeCommandTests {
                     guard try reader.tasks(of: run.id).first(where: { $0.id == "enable-relay" })?.state == .waiting else { continue }
                     let index = run.id.rawValue.dropFirst()
                     try await Self.enableRelay(org: "t\(index).com", domains: ["t\(index).com", "mail.t\(index).com"], endpoints: endpoints)
-                    try confirmer.confirm("enable-relay", in: run.id, actor: "admin")
+                    try await confirmer.confirm("enable-relay", in: run.id, actor: "admin")
                     confirmed.insert(run.id.rawValue)
                 }
                 try await Task.sleep(for: .milliseconds(200))

@@ -10,7 +10,7 @@ extension Journal {
     /// waiting caller. The others wait suspended, not blocking a thread, so many runs can queue
     /// their batches while one fsync is under way.
     @discardableResult
-    func commit(_ batch: JournalBatch, run: RunID, owner: String?) async throws -> Bool {
+    package func commit(_ batch: JournalBatch, run: RunID, owner: String?) async throws -> Bool {
         let entry = GroupCommit.Entry(batch: batch, run: run, owner: owner)
         // Uncontended (a single run's chain): lead at once, without suspending.
         let leadNow = groupCommit.withLock { state -> Bool in

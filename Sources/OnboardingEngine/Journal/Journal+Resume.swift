@@ -3,13 +3,13 @@ import Foundation
 /// Preparing a run for resumption: the journal side of ``OnboardingEngine/resume(_:graph:options:)``.
 extension Journal {
     /// What a resume takes: the engine's lease, its clock's time and its crash policy.
-    struct ResumePolicy: Sendable {
-        var owner: String
-        var now: Date
-        var leaseDuration: Duration
-        var maxConsecutiveCrashes: Int
+    package struct ResumePolicy: Sendable {
+        package var owner: String
+        package var now: Date
+        package var leaseDuration: Duration
+        package var maxConsecutiveCrashes: Int
         /// The engine's actor, for the events it records itself.
-        var actor: String
+        package var actor: String
     }
 
     /// Loads a run for resumption in one IMMEDIATE transaction, on the journal's queue: checks the
@@ -17,7 +17,7 @@ extension Journal {
     /// recovers tasks a crash left running, and takes the lease.
     ///
     /// Returns `run == nil` when the run already succeeded and there is nothing to do.
-    func prepareResume(
+    package func prepareResume(
         _ id: RunID, graph: TaskGraph, options: ResumeOptions, policy: ResumePolicy
     ) async throws -> (run: RunRecord?, records: [TaskRecord]) {
         let (now, owner, maxCrashes, actor) = (policy.now, policy.owner, policy.maxConsecutiveCrashes, policy.actor)

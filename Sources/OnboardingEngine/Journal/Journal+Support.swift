@@ -5,11 +5,16 @@ import Foundation
 /// run due for a worker.
 extension Journal {
     /// What a support action did to a run's task records, beyond the records themselves.
-    struct SupportChange {
+    package struct SupportChange: Sendable {
         /// The events that record it.
-        var events: [PendingEvent] = []
+        package var events: [PendingEvent] = []
         /// Tasks whose checkpoints are cleared (they run again from scratch).
-        var clearCheckpoints: Set<TaskID> = []
+        package var clearCheckpoints: Set<TaskID> = []
+
+        init(events: [PendingEvent] = [], clearCheckpoints: Set<TaskID> = []) {
+            self.events = events
+            self.clearCheckpoints = clearCheckpoints
+        }
     }
 
     /// Applies a support action to a run no live engine holds: `change` receives the run's task
@@ -18,11 +23,11 @@ extension Journal {
     ///
     /// - Throws: ``EngineError`` `unknownRun`, `invalidState` for a cancelled run, `runLeased`
     ///   while another live engine holds the run; what `change` throws (nothing is written).
-    func applySupportAction(
-        _ run: RunID, owner: String, now: Date, needsGraph: Bool = false,
-        _ change: (inout [TaskRecord], [TaskDescriptor]) throws -> SupportChange
-    ) throws {
-        try withConnection { db in
+    package func applySupportAction(
+        _ run: RunID, owner: String, now: Date, needsGraph: Bool,
+        _ change: @escaping @Sendable (inout [TaskRecord], [TaskDescriptor]) throws -> SupportChange
+    ) async throws {
+        try await perform { db in
             try db.transaction {
                 let record = try Journal.loadRun(db, run)
                 if record.state == .cancelled {
@@ -52,12 +57,12 @@ extension Journal {
     /// - Parameters:
     ///   - owner: this engine's owner id; `executingHere` whether this engine executes the run.
     /// - Returns: how it was delivered, and the message when this engine's execution should get it.
-    func deliver(
+    package func deliver(
         _ message: OwnerMessage, owner: String, executingHere: Bool,
-        validate: (RunRecord, [TaskRecord]) throws -> Bool
-    ) throws -> (SupportDelivery, OwnerMessage?) {
+        validate: @escaping @Sendable (RunRecord, [TaskRecord]) throws -> Bool
+    ) async throws -> (SupportDelivery, OwnerMessage?) {
         let run = message.run
-        return try withConnection { db in
+        return try await perform { db in
             try db.transaction {
                 let record = try Journal.loadRun(db, run)
                 guard record.state != .cancelled else {
@@ -90,8 +95,8 @@ extension Journal {
     /// message poll interval).
     ///
     /// - Throws: ``EngineError`` `unknownRun`, or `invalidState` if it already succeeded or was cancelled.
-    func cancelRun(_ run: RunID, actor: String, reason: String?, owner: String, now: Date) throws -> SupportDelivery {
-        try withConnection { db in
+    package func cancelRun(_ run: RunID, actor: String, reason: String?, owner: String, now: Date) async throws -> SupportDelivery {
+        try await perform { db in
             try db.transaction {
                 let record = try Journal.loadRun(db, run)
                 guard record.state != .succeeded && record.state != .cancelled else {
@@ -134,12 +139,12 @@ extension Journal {
     // MARK: - Reads the engine makes off the pool
 
     /// The run's record, read on the journal's queue.
-    func record(of run: RunID) async throws -> RunRecord {
+    package func fetchRun(_ run: RunID) async throws -> RunRecord {
         try await perform { db in try Journal.loadRun(db, run) }
     }
 
     /// The run's state, and its task records once it has ended.
-    func stateAndTasksIfEnded(of run: RunID) async throws -> (RunState, [TaskRecord]) {
+    package func fetchStateAndTasksIfEnded(of run: RunID) async throws -> (RunState, [TaskRecord]) {
         try await perform { db in
             let record = try Journal.loadRun(db, run)
             return (record.state, record.state.hasEnded ? try Journal.loadTasks(db, run) : [])
@@ -147,7 +152,7 @@ extension Journal {
     }
 
     /// The run's events after `sequence`, and its state, read together.
-    func eventsAndState(of run: RunID, after sequence: Int64) async throws -> ([JournalEvent], RunState) {
+    package func fetchEventsAndState(of run: RunID, after sequence: Int64) async throws -> ([JournalEvent], RunState) {
         try await perform { db in (try Journal.loadEvents(db, run, after: sequence), try Journal.loadRun(db, run).state) }
     }
 }

@@ -14,7 +14,7 @@ extension Journal {
     /// - Parameters:
     ///   - workflows: only runs of these workflows (the ones the worker can build graphs for).
     /// - Returns: the claimed runs, earliest due first.
-    func claimDue(owner: String, leaseUntil: Date, now: Date, workflows: [String], limit: Int) async throws -> [RunID] {
+    package func claimDue(owner: String, leaseUntil: Date, now: Date, workflows: [String], limit: Int) async throws -> [RunID] {
         guard limit > 0, !workflows.isEmpty else { return [] }
         let names = try JSONCoding.string(workflows)
         return try await perform { db in
@@ -46,7 +46,7 @@ extension Journal {
 
     /// When a run of `workflows` next needs a worker: the earliest durable timer, or the earliest
     /// expiry of another engine's lease on a running run. `nil` when nothing is scheduled.
-    func nextWake(workflows: [String], excluding owner: String) async throws -> Date? {
+    package func nextWake(workflows: [String], excluding owner: String) async throws -> Date? {
         guard !workflows.isEmpty else { return nil }
         let names = try JSONCoding.string(workflows)
         return try await perform { db in
@@ -68,7 +68,7 @@ extension Journal {
 
     /// Gives back a claim the worker could not use, with the time to look at the run again
     /// (`nil`: only when a person acts).
-    func releaseClaim(run: RunID, owner: String, wakeAt: Date?, event: PendingEvent?) async throws {
+    package func releaseClaim(run: RunID, owner: String, wakeAt: Date?, event: PendingEvent?) async throws {
         try await perform { db in
             try db.transaction {
                 try db.run(
@@ -114,7 +114,7 @@ extension Journal {
 
     /// Every message waiting for a run's owner, by run: one read for all the runs an engine
     /// executes (the table holds only messages not yet applied, so it stays small).
-    func pendingMessages() async throws -> [RunID: [OwnerMessage]] {
+    package func pendingMessages() async throws -> [RunID: [OwnerMessage]] {
         try await perform { db in
             var messages: [RunID: [OwnerMessage]] = [:]
             try db.query("SELECT seq, run_id, kind, task_id, actor, note, at FROM run_messages ORDER BY seq") { row in
@@ -132,7 +132,7 @@ extension Journal {
     // MARK: - Workers
 
     /// Records that worker `id` is alive (started at `startedAt`).
-    func heartbeat(worker id: String, startedAt: Date, now: Date) async throws {
+    package func heartbeat(worker id: String, startedAt: Date, now: Date) async throws {
         try await perform { db in
             try db.run(
                 """
@@ -144,7 +144,7 @@ extension Journal {
     }
 
     /// Forgets worker `id` (it stopped).
-    func removeWorker(_ id: String) async throws {
+    package func removeWorker(_ id: String) async throws {
         try await perform { db in try db.run("DELETE FROM workers WHERE id = ?", [.text(id)]) }
     }
 

@@ -5,7 +5,7 @@ extension Journal {
     // MARK: - Writing
 
     /// Inserts a new run, its pending tasks and its first event, and takes its lease, atomically.
-    func createRun(_ run: RunRecord, graph: [TaskDescriptor], event: PendingEvent) async throws {
+    package func createRun(_ run: RunRecord, graph: [TaskDescriptor], event: PendingEvent) async throws {
         try await perform { db in
             try db.transaction {
                 if try db.scalar("SELECT 1 FROM runs WHERE id = ?", [.text(run.id.rawValue)]) != nil {
@@ -135,7 +135,7 @@ extension Journal {
     /// Extends this engine's lease on `run` to `until`; returns whether a cancel was requested.
     ///
     /// - Throws: ``EngineError`` `runLeased` when another engine holds the lease now.
-    func renewLease(run: RunID, owner: String, until: Date) async throws -> Bool {
+    package func renewLease(run: RunID, owner: String, until: Date) async throws -> Bool {
         try await perform { db in
             var cancelRequested: Bool?
             try db.query(
@@ -155,7 +155,7 @@ extension Journal {
     // MARK: - Checkpoints and outputs
 
     /// The checkpoint a task saved, if any.
-    func checkpoint(run: RunID, task: TaskID) async throws -> [UInt8]? {
+    package func checkpoint(run: RunID, task: TaskID) async throws -> [UInt8]? {
         try await perform { db in
             var bytes: [UInt8]?
             try db.query(
@@ -167,7 +167,7 @@ extension Journal {
     }
 
     /// Durably saves a task's checkpoint.
-    func saveCheckpoint(run: RunID, task: TaskID, _ bytes: [UInt8]?, at now: Date) async throws {
+    package func saveCheckpoint(run: RunID, task: TaskID, _ bytes: [UInt8]?, at now: Date) async throws {
         try await perform { db in
             try db.run(
                 "UPDATE tasks SET checkpoint = ?, checkpoint_crc = ?, updated_at = ? WHERE run_id = ? AND task_id = ?",
@@ -191,8 +191,8 @@ extension Journal {
 
     /// Appends one event to run `run`'s timeline (a note that changes nothing else, such as a
     /// drift check's findings).
-    func appendEvent(_ event: PendingEvent, run: RunID) throws {
-        try withConnection { db in
+    package func appendEvent(_ event: PendingEvent, run: RunID) async throws {
+        try await perform { db in
             try db.transaction {
                 _ = try Journal.loadRun(db, run)
                 try Journal.insert(db, run: run, event)

@@ -200,4 +200,9 @@ public final class Journal: Sendable {
     func perform<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
         try await executor.run { try self.withConnection(body) }
     }
+
+    /// Runs one of the journal's synchronous methods on the journal's queue, off the cooperative pool.
+    func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await executor.run(body)
+    }
 }

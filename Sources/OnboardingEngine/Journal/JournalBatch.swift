@@ -1,14 +1,14 @@
 import Foundation
 
 /// Task updates, events and run changes written together in one transaction.
-struct JournalBatch: Sendable {
-    var tasks: [TaskRecord] = []
-    var events: [PendingEvent] = []
-    var runState: RunState?
-    var at: Date?
-    var releaseLease = false
+package struct JournalBatch: Sendable {
+    package var tasks: [TaskRecord] = []
+    package var events: [PendingEvent] = []
+    package var runState: RunState?
+    package var at: Date?
+    package var releaseLease = false
     /// Messages (``Journal/pendingMessages()``) whose effect this batch records.
-    var consumedMessages: [Int64] = []
+    package var consumedMessages: [Int64] = []
 
-    var isEmpty: Bool { tasks.isEmpty && events.isEmpty && runState == nil && !releaseLease && consumedMessages.isEmpty }
+    package var isEmpty: Bool { tasks.isEmpty && events.isEmpty && runState == nil && !releaseLease && consumedMessages.isEmpty }
 }

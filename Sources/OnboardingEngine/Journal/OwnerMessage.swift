@@ -6,8 +6,8 @@ import Foundation
 /// per ``EngineConfiguration/messagePollInterval`` for all its runs and deletes each message in
 /// the commit that records its effect. An owner that parks or stops before reading it leaves it for the next resume, which
 /// applies it first (and the run is due at once, so a worker resumes it).
-struct OwnerMessage: Sendable, Hashable {
-    enum Kind: String, Sendable {
+package struct OwnerMessage: Sendable, Hashable {
+    package enum Kind: String, Sendable {
         /// The task's action was done (a person's), or its condition should hold now.
         case confirm
         /// Re-check the task's condition (or every waiting condition) now.
@@ -16,18 +16,18 @@ struct OwnerMessage: Sendable, Hashable {
         case cancel
     }
 
-    var sequence: Int64
-    var run: RunID
-    var kind: Kind
-    var task: TaskID?
-    var actor: String
-    var note: String?
-    var at: Date
+    package var sequence: Int64
+    package var run: RunID
+    package var kind: Kind
+    package var task: TaskID?
+    package var actor: String
+    package var note: String?
+    package var at: Date
 
     /// Applies the message to a parked run's records on resume, returning the event to journal.
     ///
     /// Conditions are re-checked on every resume anyway, so only a confirmation changes a record.
-    func apply(to records: inout [TaskRecord]) -> PendingEvent? {
+    package func apply(to records: inout [TaskRecord]) -> PendingEvent? {
         switch kind {
         case .cancel:
             return nil  // `cancel_requested` carries it

@@ -1,11 +1,11 @@
 import Foundation
 
 /// An event not yet written.
-struct PendingEvent: Sendable {
-    var taskID: TaskID?
-    var at: Date
-    var actor: String
-    var action: String
-    var reason: String?
-    var attempt: Int?
+package struct PendingEvent: Sendable {
+    package var taskID: TaskID?
+    package var at: Date
+    package var actor: String
+    package var action: String
+    package var reason: String?
+    package var attempt: Int?
 }

@@ -8,7 +8,7 @@ extension OnboardingEngine {
     func prepareResume(
         _ id: RunID, graph: TaskGraph, options: ResumeOptions
     ) async throws -> (run: RunRecord?, records: [TaskRecord]) {
-        try await journal.prepareResume(
+        try await backend.prepareResume(
             id, graph: graph, options: options,
             policy: Journal.ResumePolicy(
                 owner: configuration.ownerID, now: clock.now(), leaseDuration: configuration.leaseDuration,

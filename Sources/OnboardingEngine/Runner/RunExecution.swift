@@ -236,7 +236,7 @@ final class RunExecution {
             runID: run.id, taskID: task.id, attempt: record.attempts, isDryRun: run.options.dryRun,
             confirmation: record.confirmation, logger: logger, clock: engine.clock,
             dependencies: task.dependencySet, outputs: dependencyOutputs(of: index), input: run.input,
-            store: JournalContextStore(journal: engine.journal, runID: run.id, taskID: task.id, clock: engine.clock))
+            store: JournalContextStore(backend: engine.backend, runID: run.id, taskID: task.id, clock: engine.clock))
         let dryRun = run.options.dryRun
         let tracer = engine.tracer
         let (runID, attempt) = (run.id, record.attempts)
@@ -555,7 +555,7 @@ final class RunExecution {
                 phase: .beforeCommit, runID: run.id, transitions: batch.tasks.map { ($0.id, $0.state) }, runState: batch.runState)
             observer(summary!)
         }
-        let cancelRequested = try await engine.journal.commit(batch, run: run.id, owner: engine.configuration.ownerID)
+        let cancelRequested = try await engine.backend.commit(batch, run: run.id, owner: engine.configuration.ownerID)
         if let observer, var summary {
             summary.phase = .afterCommit
             observer(summary)

@@ -37,7 +37,7 @@ extension OnboardingEngine {
             drifted.isEmpty
             ? "nothing drifted"
             : drifted.map { "\($0.id): \($0.observation?.changes.joined(separator: "; ") ?? "")" }.joined(separator: " | ")
-        try journal.appendEvent(
+        try await backend.appendEvent(
             PendingEvent(at: clock.now(), actor: actor, action: drifted.isEmpty ? "run.drift-clean" : "run.drift-found", reason: reason),
             run: run)
         if !drifted.isEmpty {
@@ -53,8 +53,8 @@ extension OnboardingEngine {
         var outputs: [TaskID: [UInt8]] = [:]
         var inputBytes = try JSONCoding.encode(input)
         if let run {
-            inputBytes = try journal.run(run).input
-            for record in try journal.tasks(of: run) {
+            inputBytes = try await backend.fetchRun(run).input
+            for record in try await backend.fetchTasks(of: run) {
                 states[record.id] = record.state
                 outputs[record.id] = record.output
             }
@@ -69,7 +69,7 @@ extension OnboardingEngine {
                     runID: run ?? RunID("plan"), taskID: task.id, attempt: 0, isDryRun: true, confirmation: nil,
                     logger: logger, clock: clock, dependencies: Set(task.dependencies),
                     outputs: outputs.filter { task.dependencies.contains($0.key) }, input: inputBytes,
-                    store: run.map { JournalContextStore(journal: journal, runID: $0, taskID: task.id, clock: clock) })
+                    store: run.map { JournalContextStore(backend: backend, runID: $0, taskID: task.id, clock: clock) })
                 do {
                     observation = try await task.observe(context)
                 } catch let error as EngineError {
@@ -89,10 +89,10 @@ extension OnboardingEngine {
 
     /// Compares `granted` with what the tasks that remain (all of them for a new run) need,
     /// task by task. Call it before starting or resuming to name missing permissions up front.
-    public func preflight(_ graph: TaskGraph, run: RunID? = nil, granted: Set<Permission>) throws -> PermissionReport {
+    public func preflight(_ graph: TaskGraph, run: RunID? = nil, granted: Set<Permission>) async throws -> PermissionReport {
         var done: Set<TaskID> = []
         if let run {
-            done = Set(try journal.tasks(of: run).filter { $0.state == .succeeded || $0.state == .skipped }.map(\.id))
+            done = Set(try await backend.fetchTasks(of: run).filter { $0.state == .succeeded || $0.state == .skipped }.map(\.id))
         }
         let entries = graph.tasks.filter { !done.contains($0.id) }.map { task in
             PermissionReport.Entry(

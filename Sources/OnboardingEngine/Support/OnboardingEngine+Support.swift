@@ -11,8 +11,8 @@ extension OnboardingEngine {
     ///   - actor: who asks (recorded in the journal).
     ///   - reason: why (recorded in the journal).
     /// - Throws: ``EngineError`` `unknownRun`, `unknownTask`, `runLeased`, `invalidState`.
-    public func retry(_ task: TaskID, in run: RunID, actor: String, reason: String? = nil) throws {
-        try supportAction(run) { now, tasks, _ in
+    public func retry(_ task: TaskID, in run: RunID, actor: String, reason: String? = nil) async throws {
+        try await supportAction(run) { now, tasks, _ in
             guard let index = tasks.firstIndex(where: { $0.id == task }) else { throw unknownTask(task, run) }
             guard [.failed, .blocked, .waiting, .pending].contains(tasks[index].state) else {
                 throw EngineError(
@@ -30,8 +30,8 @@ extension OnboardingEngine {
     ///
     /// Their outputs and checkpoints are cleared; tasks are idempotent, so running them again
     /// re-applies the desired state.
-    public func retry(from task: TaskID, in run: RunID, actor: String, reason: String? = nil) throws {
-        try supportAction(run, needsGraph: true) { now, tasks, graph in
+    public func retry(from task: TaskID, in run: RunID, actor: String, reason: String? = nil) async throws {
+        try await supportAction(run, needsGraph: true) { now, tasks, graph in
             guard tasks.contains(where: { $0.id == task }) else { throw unknownTask(task, run) }
             let affected = OnboardingEngine.downstream(of: task, in: graph)
             for index in tasks.indices where affected.contains(tasks[index].id) {
@@ -59,8 +59,8 @@ extension OnboardingEngine {
     ///   supplied, `invalidValue` when it does not decode, `invalidState` for a succeeded task.
     public func skip(
         _ task: TaskID, in run: RunID, graph: TaskGraph, output: [UInt8]? = nil, actor: String, reason: String
-    ) throws {
-        _ = try journal.run(run)  // an unknown run is reported as such, before the task is looked up
+    ) async throws {
+        _ = try await backend.fetchRun(run)  // an unknown run is reported as such, before the task is looked up
         guard let index = graph.indexByID[task] else { throw unknownTask(task, run) }
         let erased = graph.tasks[index]
         if let output {
@@ -78,7 +78,7 @@ extension OnboardingEngine {
                 "Task '\(task)' cannot be skipped without an output: \(dependents) read its \(erased.outputTypeName). Supply one as JSON.",
                 runID: run, taskIDs: [task])
         }
-        try supportAction(run) { now, tasks, _ in
+        try await supportAction(run) { now, tasks, _ in
             guard let index = tasks.firstIndex(where: { $0.id == task }) else { throw unknownTask(task, run) }
             guard tasks[index].state != .succeeded && tasks[index].state != .skipped else {
                 throw EngineError(
@@ -112,8 +112,8 @@ extension OnboardingEngine {
     ///   waits for nothing a person can confirm (pending, blocked on permissions, failed) or the
     ///   run was cancelled.
     @discardableResult
-    public func confirm(_ task: TaskID, in run: RunID, actor: String, note: String? = nil) throws -> SupportDelivery {
-        try send(.confirm, task: task, in: run, actor: actor, note: note) { record in
+    public func confirm(_ task: TaskID, in run: RunID, actor: String, note: String? = nil) async throws -> SupportDelivery {
+        try await send(.confirm, task: task, in: run, actor: actor, note: note) { record in
             if record.state == .succeeded || record.state == .skipped { return false }
             // `running`: being checked (or asked) right now; checked again if it ends still waiting.
             guard record.state == .running
@@ -137,11 +137,11 @@ extension OnboardingEngine {
     /// - Throws: ``EngineError`` `unknownRun`, `unknownTask`, or `invalidState` when the task
     ///   (or, for `nil`, every task) waits for nothing a re-check could change.
     @discardableResult
-    public func signal(_ task: TaskID? = nil, in run: RunID, actor: String, note: String? = nil) throws -> SupportDelivery {
-        func recheckable(_ record: TaskRecord) -> Bool {
+    public func signal(_ task: TaskID? = nil, in run: RunID, actor: String, note: String? = nil) async throws -> SupportDelivery {
+        @Sendable func recheckable(_ record: TaskRecord) -> Bool {
             record.state == .blocked || (record.state == .waiting && record.park?.kind == .condition)
         }
-        return try send(.signal, task: task, in: run, actor: actor, note: note) { record in
+        return try await send(.signal, task: task, in: run, actor: actor, note: note) { record in
             if record.state == .succeeded || record.state == .skipped { return false }
             guard recheckable(record) || record.state == .running else {
                 let hint = record.park?.kind == .person ? " It waits for a person: confirm it instead." : ""
@@ -166,10 +166,11 @@ extension OnboardingEngine {
     /// which then become due.
     private func send(
         _ kind: OwnerMessage.Kind, task: TaskID?, in run: RunID, actor: String, note: String?,
-        validate: (TaskRecord) throws -> Bool, all validateAll: ([TaskRecord]) throws -> Bool = { _ in true }
-    ) throws -> SupportDelivery {
+        validate: @escaping @Sendable (TaskRecord) throws -> Bool,
+        all validateAll: @escaping @Sendable ([TaskRecord]) throws -> Bool = { _ in true }
+    ) async throws -> SupportDelivery {
         let control = activeRuns.withLock { $0[run] }
-        let (delivery, message) = try journal.deliver(
+        let (delivery, message) = try await backend.deliver(
             OwnerMessage(sequence: 0, run: run, kind: kind, task: task, actor: actor, note: note, at: clock.now()),
             owner: configuration.ownerID, executingHere: control != nil
         ) { _, tasks in
@@ -193,12 +194,12 @@ extension OnboardingEngine {
     /// - Returns: how the cancel reached the run.
     /// - Throws: ``EngineError`` `unknownRun`, or `invalidState` if it already succeeded or was cancelled.
     @discardableResult
-    public func cancel(_ run: RunID, actor: String, reason: String? = nil) throws -> SupportDelivery {
+    public func cancel(_ run: RunID, actor: String, reason: String? = nil) async throws -> SupportDelivery {
         if let control = activeRuns.withLock({ $0[run] }) {
             control.mailbox.post(.cancel(actor: actor, reason: reason))
             return .delivered
         }
-        let delivery = try journal.cancelRun(run, actor: actor, reason: reason, owner: configuration.ownerID, now: clock.now())
+        let delivery = try await backend.cancelRun(run, actor: actor, reason: reason, owner: configuration.ownerID, now: clock.now())
         if case .recorded = delivery { workAvailable.signal() }
         return delivery
     }
@@ -206,8 +207,8 @@ extension OnboardingEngine {
     /// Runs a support action in one journal transaction, refusing it while an engine runs the run.
     private func supportAction(
         _ run: RunID, needsGraph: Bool = false,
-        _ change: (Date, inout [TaskRecord], [TaskDescriptor]) throws -> Journal.SupportChange
-    ) throws {
+        _ change: @escaping @Sendable (Date, inout [TaskRecord], [TaskDescriptor]) throws -> Journal.SupportChange
+    ) async throws {
         // The runner holds the run's rows in memory and would write over the change.
         if isExecuting(run) {
             throw EngineError(
@@ -216,7 +217,7 @@ extension OnboardingEngine {
                 runID: run)
         }
         let now = clock.now()
-        try journal.applySupportAction(run, owner: configuration.ownerID, now: now, needsGraph: needsGraph) { tasks, graph in
+        try await backend.applySupportAction(run, owner: configuration.ownerID, now: now, needsGraph: needsGraph) { tasks, graph in
             try change(now, &tasks, graph)
         }
         workAvailable.signal()

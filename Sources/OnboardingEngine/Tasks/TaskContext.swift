@@ -125,13 +125,13 @@ public struct TaskContext: Sendable {
 /// Where a context keeps its task's checkpoint: the journal, for one run and task. Plans and dry
 /// runs read through it and never write (``TaskContext/isDryRun``).
 struct JournalContextStore: Sendable {
-    let journal: Journal
+    let backend: any JournalBackend
     let runID: RunID
     let taskID: TaskID
     let clock: any EngineClock
 
-    func checkpoint() async throws -> [UInt8]? { try await journal.checkpoint(run: runID, task: taskID) }
+    func checkpoint() async throws -> [UInt8]? { try await backend.checkpoint(run: runID, task: taskID) }
     func saveCheckpoint(_ bytes: [UInt8]?) async throws {
-        try await journal.saveCheckpoint(run: runID, task: taskID, bytes, at: clock.now())
+        try await backend.saveCheckpoint(run: runID, task: taskID, bytes, at: clock.now())
     }
 }

@@ -48,7 +48,7 @@ extension OnboardingEngine {
     /// its dependents can proceed on resume. See ``skip(_:in:graph:output:actor:reason:)``.
     public func skip<Output>(
         _ key: TaskKey<Output>, in run: RunID, graph: TaskGraph, output: Output, actor: String, reason: String
-    ) throws {
+    ) async throws {
         let bytes: [UInt8]
         do {
             bytes = try JSONCoding.encode(output)
@@ -57,6 +57,6 @@ extension OnboardingEngine {
                 .invalidValue, "The output for '\(key)' could not be encoded as JSON: \(error).", runID: run,
                 taskIDs: [key.id], underlying: error)
         }
-        try skip(key.id, in: run, graph: graph, output: bytes, actor: actor, reason: reason)
+        try await skip(key.id, in: run, graph: graph, output: bytes, actor: actor, reason: reason)
     }
 }

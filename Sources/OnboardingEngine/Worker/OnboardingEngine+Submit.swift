@@ -24,12 +24,12 @@ extension OnboardingEngine {
             id: id, workflow: graph.workflow, fingerprint: graph.fingerprint, input: inputBytes, options: options,
             state: .running, createdAt: now, updatedAt: now, leaseOwner: nil, leaseExpiresAt: nil, cancelRequested: false)
         do {
-            try await journal.createRun(
+            try await backend.createRun(
                 run, graph: graph.descriptors,
                 event: PendingEvent(at: now, actor: configuration.actor, action: "run.submitted", reason: "queued for a worker"))
         } catch let error as EngineError where error.code == .runExists {
             // Submitted before (one journal round trip for a new run; the comparison only for a repeat).
-            let existing = try await journal.record(of: id)
+            let existing = try await backend.fetchRun( id)
             guard existing.workflow == graph.workflow, existing.input == inputBytes else {
                 throw EngineError(
                     .runExists,
@@ -50,7 +50,7 @@ extension OnboardingEngine {
     /// - Throws: ``EngineError`` `unknownRun`; `CancellationError` when the calling task is cancelled.
     public func result(of id: RunID, pollInterval: Duration = .milliseconds(100)) async throws -> RunResult {
         while true {
-            let (state, tasks) = try await journal.stateAndTasksIfEnded(of: id)
+            let (state, tasks) = try await backend.fetchStateAndTasksIfEnded(of: id)
             if state.hasEnded { return RunResult(runID: id, state: state, tasks: tasks) }
             try await Task.sleep(for: pollInterval)
         }
@@ -65,13 +65,13 @@ extension OnboardingEngine {
     public func events(
         of id: RunID, after sequence: Int64 = 0, pollInterval: Duration = .milliseconds(100)
     ) -> AsyncThrowingStream<JournalEvent, any Error> {
-        let journal = self.journal
+        let backend = self.backend
         return AsyncThrowingStream { continuation in
             let follower = Task {
                 var last = sequence
                 do {
                     while true {
-                        let (events, state) = try await journal.eventsAndState(of: id, after: last)
+                        let (events, state) = try await backend.fetchEventsAndState(of: id, after: last)
                         for event in events {
                             continuation.yield(event)
                             last = event.sequence
@@ -95,7 +95,7 @@ extension OnboardingEngine {
     public func resume(_ id: RunID, registry: WorkflowRegistry, options: ResumeOptions = ResumeOptions()) async throws
         -> RunResult
     {
-        let record = try await journal.record(of: id)
+        let record = try await backend.fetchRun( id)
         return try await resume(id, graph: try await registry.graph(for: record), options: options)
     }
 

@@ -97,7 +97,7 @@ public final class OnboardingWorker: Service, Sendable {
     /// Serves the journal until the task is cancelled (attempts are interrupted, runs released)
     /// or a graceful shutdown drains it.
     public func run() async throws {
-        let journal = engine.journal
+        let backend = engine.backend
         let clock = engine.clock
         let owner = engine.configuration.ownerID
         let startedAt = clock.now()
@@ -110,12 +110,12 @@ public final class OnboardingWorker: Service, Sendable {
                     let now = clock.now()
                     if now.timeIntervalSince(lastHeartbeat) >= 2 {
                         lastHeartbeat = now
-                        await attempt("heartbeat") { try await journal.heartbeat(worker: owner, startedAt: startedAt, now: now) }
+                        await attempt("heartbeat") { try await backend.heartbeat(worker: owner, startedAt: startedAt, now: now) }
                     }
                     let capacity = configuration.maxConcurrentRuns - state.withLock { $0.inFlight.count }
                     var claimed: [RunID] = []
                     await attempt("claiming runs") {
-                        claimed = try await journal.claimDue(
+                        claimed = try await backend.claimDue(
                             owner: owner, leaseUntil: now.addingTimeInterval(engine.configuration.leaseDuration.timeInterval),
                             now: now, workflows: registry.workflows, limit: capacity)
                     }
@@ -130,7 +130,7 @@ public final class OnboardingWorker: Service, Sendable {
                     if capacity > 0 && claimed.count == capacity { continue }  // more may be due
                     var wake = now.addingTimeInterval(configuration.pollInterval.timeInterval)
                     await attempt("reading timers") {
-                        if let next = try await journal.nextWake(workflows: registry.workflows, excluding: owner) {
+                        if let next = try await backend.nextWake(workflows: registry.workflows, excluding: owner) {
                             wake = min(wake, max(next, now))
                         }
                     }
@@ -146,7 +146,7 @@ public final class OnboardingWorker: Service, Sendable {
             for run in running { self.engine.drain(run) }
             self.engine.workAvailable.signal()
         }
-        try? await journal.removeWorker(owner)
+        try? await backend.removeWorker(owner)
     }
 
     /// Stops the runs in flight: each is asked to finish its running attempts and give the run
@@ -186,19 +186,19 @@ public final class OnboardingWorker: Service, Sendable {
 
     /// Executes one claimed run until it parks, ends or is given back.
     private func execute(_ id: RunID) async {
-        let journal = engine.journal
+        let backend = engine.backend
         let owner = engine.configuration.ownerID
         var logger = self.logger
         logger[metadataKey: "run.id"] = "\(id)"
         let graph: TaskGraph
         do {
-            let record = try await journal.record(of: id)
+            let record = try await backend.fetchRun(id)
             graph = try await registry.graph(for: record)
         } catch {
             // Not this worker's to fix now: give it back, and look again later.
             let retryAt = engine.clock.now().addingTimeInterval(configuration.retryUnbuildableAfter.timeInterval)
             logger.error("the run's graph could not be built", metadata: ["error": "\(error)"])
-            try? await journal.releaseClaim(
+            try? await backend.releaseClaim(
                 run: id, owner: owner, wakeAt: retryAt,
                 event: PendingEvent(
                     at: engine.clock.now(), actor: configuration.actor, action: "run.worker-error",
@@ -216,7 +216,7 @@ public final class OnboardingWorker: Service, Sendable {
             logger.debug("run taken by another engine", metadata: ["error": "\(error.message)"])
         } catch let error as EngineError where error.code == .graphChanged || error.code == .invalidState {
             // A person decides: a changed graph must be accepted; a cancelled run stays so.
-            try? await journal.releaseClaim(
+            try? await backend.releaseClaim(
                 run: id, owner: owner, wakeAt: nil,
                 event: error.code == .graphChanged
                     ? PendingEvent(
@@ -226,7 +226,7 @@ public final class OnboardingWorker: Service, Sendable {
             logger.warning("the worker cannot continue the run", metadata: ["error": "\(error.message)"])
         } catch {
             let retryAt = engine.clock.now().addingTimeInterval(configuration.retryUnbuildableAfter.timeInterval)
-            try? await journal.releaseClaim(run: id, owner: owner, wakeAt: retryAt, event: nil)
+            try? await backend.releaseClaim(run: id, owner: owner, wakeAt: retryAt, event: nil)
             logger.error("the run stopped with an error", metadata: ["error": "\(error)"])
         }
     }
