@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "EssentialsOnboarding", targets: ["EssentialsOnboarding"]),
         .executable(name: "onboard", targets: ["OnboardingHost"]),
         .executable(name: "onboarding-bench", targets: ["OnboardingBench"]),
+        .executable(name: "onboarding-profile", targets: ["OnboardingProfile"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -69,6 +70,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/OnboardingBench"
+        ),
+        // One chain of no-op tasks over the engine alone, for callgrind (Docs/Performance.md).
+        .executableTarget(
+            name: "OnboardingProfile",
+            dependencies: ["OnboardingEngine", "OnboardingEngineTesting", .product(name: "Logging", package: "swift-log")],
+            path: "Sources/OnboardingProfile"
         ),
         // A tiny host that the crash tests start as a child process and kill with SIGKILL.
         .executableTarget(

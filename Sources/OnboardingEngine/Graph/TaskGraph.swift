@@ -156,4 +156,29 @@ public struct TaskDescriptor: Sendable, Hashable, Codable {
         self.requiredPermissions = requiredPermissions
         self.effect = effect
     }
+
+    private enum CodingKeys: String, CodingKey {
+        case id, version, dependencies, requiredPermissions, effect
+    }
+
+    /// Decodes the journaled form: ids and permissions as plain strings.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = TaskID(try container.decode(String.self, forKey: .id))
+        version = try container.decode(Int.self, forKey: .version)
+        dependencies = try container.decode([String].self, forKey: .dependencies).map { TaskID($0) }
+        requiredPermissions = try container.decode([String].self, forKey: .requiredPermissions).map { Permission($0) }
+        effect = try container.decode(TaskEffect.self, forKey: .effect)
+    }
+
+    /// Encodes ids and permissions as plain strings (the same JSON as their own encoding, without
+    /// the encoder's generic path for each one: a large graph is journaled when its run starts).
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id.rawValue, forKey: .id)
+        try container.encode(version, forKey: .version)
+        try container.encode(dependencies.map(\.rawValue), forKey: .dependencies)
+        try container.encode(requiredPermissions.map(\.name), forKey: .requiredPermissions)
+        try container.encode(effect.rawValue, forKey: .effect)
+    }
 }

@@ -11,7 +11,9 @@ struct AnyTask: Sendable {
     let retryPolicy: RetryPolicy
     /// Whether the output is ``NoOutput`` (a skip then needs no supplied output).
     let hasNoOutput: Bool
-    let outputTypeName: String
+    /// The output type, for messages (named only when one is shown: naming costs a reflection).
+    let outputType: any (Codable & Sendable).Type
+    var outputTypeName: String { String(describing: outputType) }
     let run: @Sendable (TaskContext) async throws -> [UInt8]
     let observe: @Sendable (TaskContext) async throws -> Observation
     /// Throws when `bytes` do not decode as the task's output type.
@@ -26,7 +28,7 @@ struct AnyTask: Sendable {
         effect = task.effect
         retryPolicy = task.retryPolicy
         hasNoOutput = T.Output.self == NoOutput.self
-        outputTypeName = String(describing: T.Output.self)
+        outputType = T.Output.self
         run = { context in try JSONCoding.encode(try await task.run(context)) }
         observe = { context in try await task.observe(context) }
         validateOutput = { bytes in _ = try JSONCoding.decode(T.Output.self, from: bytes) }
@@ -54,7 +56,7 @@ enum JSONCoding {
     static let noOutput: [UInt8] = Array("{}".utf8)
 
     static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
-        if value is NoOutput { return noOutput }
+        if T.self == NoOutput.self { return noOutput }  // a metadata comparison, not a dynamic cast
         return Array(try encoder.encode(value))
     }
 

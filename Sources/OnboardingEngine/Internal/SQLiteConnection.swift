@@ -17,8 +17,16 @@ private let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self
 /// `Mutex`, which is why the `@unchecked Sendable` is sound.
 final class SQLiteConnection: @unchecked Sendable {
     let path: String
+    /// How long a statement waits for another connection's lock (`PRAGMA busy_timeout`).
+    var busyTimeoutMilliseconds: Int32 = 0 {
+        didSet { sqlite3_busy_timeout(handle, busyTimeoutMilliseconds) }
+    }
     private var handle: OpaquePointer?
-    private var statements: [String: OpaquePointer] = [:]
+    private var statements: [StatementKey: OpaquePointer] = [:]
+    /// The statements of the hot path, found by the address of their SQL text (a string
+    /// literal's never changes) and confirmed by comparing the text, which is immediate for the
+    /// same literal. A miss (an address reused by another string) falls back to ``statements``.
+    private var hotStatements: [(text: UnsafeRawPointer, sql: String, statement: OpaquePointer)] = []
 
     /// Opens an existing database (`create == false`) or creates it; `readOnly` opens it for
     /// reading only, so a user who may only read the file can.
@@ -78,6 +86,7 @@ final class SQLiteConnection: @unchecked Sendable {
     func close() {
         for (_, statement) in statements { sqlite3_finalize(statement) }
         statements.removeAll()
+        hotStatements.removeAll()
         if let handle { sqlite3_close_v2(handle) }
         handle = nil
     }
@@ -100,7 +109,8 @@ final class SQLiteConnection: @unchecked Sendable {
         defer {
             if failed {
                 // A statement that failed may be in a bad state: drop it from the cache.
-                statements[sql] = nil
+                statements[StatementKey(sql)] = nil
+                hotStatements.removeAll { $0.statement == statement }
                 sqlite3_finalize(statement)
             } else {
                 sqlite3_reset(statement)
@@ -156,14 +166,42 @@ final class SQLiteConnection: @unchecked Sendable {
         }
     }
 
+    /// Like ``transaction(immediate:_:)``, but returns `nil` at once, having done nothing, when
+    /// another connection holds the write lock, instead of waiting up to the busy timeout.
+    func transactionIfUncontended<T>(_ body: () throws -> T) throws -> T? {
+        let begin = try prepare("BEGIN IMMEDIATE")
+        sqlite3_busy_timeout(handle, 0)
+        let rc = sqlite3_step(begin)
+        sqlite3_reset(begin)
+        sqlite3_busy_timeout(handle, busyTimeoutMilliseconds)
+        if rc & 0xff == SQLITE_BUSY || rc & 0xff == SQLITE_LOCKED { return nil }
+        guard rc == SQLITE_DONE else { throw error(rc, String(cString: sqlite3_errmsg(handle)), sql: "BEGIN IMMEDIATE") }
+        do {
+            let value = try body()
+            try run("COMMIT")
+            return value
+        } catch {
+            if sqlite3_get_autocommit(handle) == 0 { try? execute("ROLLBACK") }
+            throw error
+        }
+    }
+
     private func prepare(_ sql: String) throws(JournalError) -> OpaquePointer {
-        if let cached = statements[sql] { return cached }
+        let text = sql.utf8.withContiguousStorageIfAvailable { UnsafeRawPointer($0.baseAddress) } ?? nil
+        if let text {
+            for entry in hotStatements where entry.text == text && entry.sql == sql { return entry.statement }
+        }
+        let key = StatementKey(sql)
+        if let cached = statements[key] {
+            if let text, hotStatements.count < 32 { hotStatements.append((text, sql, cached)) }
+            return cached
+        }
         var statement: OpaquePointer?
         let rc = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
         guard rc == SQLITE_OK, let statement else {
             throw error(rc, String(cString: sqlite3_errmsg(handle)), sql: sql)
         }
-        statements[sql] = statement
+        statements[key] = statement
         return statement
     }
 
@@ -277,5 +315,21 @@ struct SQLiteRow {
         let count = Int(sqlite3_column_bytes(statement, column))
         guard count > 0, let pointer = sqlite3_column_blob(statement, column) else { return [] }
         return Array(UnsafeRawBufferPointer(start: pointer, count: count))
+    }
+}
+
+/// The statement cache's key: the SQL text, hashed by its length and last bytes only. Hashing
+/// every byte of every statement on each execution cost more than some statements themselves;
+/// equality still compares the whole text (at once when it is the same string literal).
+private struct StatementKey: Hashable {
+    let sql: String
+
+    init(_ sql: String) { self.sql = sql }
+
+    func hash(into hasher: inout Hasher) {
+        var tail: UInt64 = 0
+        for byte in sql.utf8.suffix(8) { tail = tail << 8 | UInt64(byte) }
+        hasher.combine(sql.utf8.count)
+        hasher.combine(tail)
     }
 }

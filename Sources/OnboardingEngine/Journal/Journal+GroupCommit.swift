@@ -11,6 +11,12 @@ extension Journal {
     /// their batches while one fsync is under way.
     @discardableResult
     package func commit(_ batch: JournalBatch, run: RunID, owner: String?) async throws -> Bool {
+        if commitsInline {
+            defer { noteCommit() }
+            if let cancelRequested = try transactionIfUncontended({ db in try Journal.apply(batch, run: run, owner: owner, db: db) }) {
+                return cancelRequested
+            }
+        }
         let entry = GroupCommit.Entry(batch: batch, run: run, owner: owner)
         // Uncontended (a single run's chain): lead at once, without suspending.
         let leadNow = groupCommit.withLock { state -> Bool in

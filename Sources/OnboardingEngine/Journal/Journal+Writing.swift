@@ -58,7 +58,7 @@ extension Journal {
         var cancelRequested = false
         if let owner {
             var current: String?
-            try db.query("SELECT lease_owner, cancel_requested FROM runs WHERE id = ?", [.text(run.rawValue)]) {
+            try db.query("SELECT lease_owner, cancel_requested FROM runs INDEXED BY runs_lease WHERE id = ?", [.text(run.rawValue)]) {
                 current = $0.text(0)
                 cancelRequested = $0.int(1) != 0
             }

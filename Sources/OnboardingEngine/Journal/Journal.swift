@@ -29,6 +29,14 @@ public final class Journal: Sendable {
     private let connection: Mutex<SQLiteConnection>
     let groupCommit = Mutex(GroupCommit())
     private let executor = JournalExecutor(label: "onboarding.journal")
+    /// With `synchronous=NORMAL` a commit does not wait for the disk (a WAL append), so an
+    /// uncontended one is made on the caller's thread: handing it to the journal's queue and
+    /// back would cost more than the write. The WAL's checkpoints, which do wait for the disk,
+    /// stay on the queue (see ``noteCommit()``).
+    let commitsInline: Bool
+    /// Commits since the last checkpoint (with ``commitsInline``), whether one is under way, and
+    /// the connection checkpoints are made on.
+    private let checkpointing = Mutex<(commits: Int, running: Bool, connection: SQLiteConnection?)>((0, false, nil))
 
     /// Opens the journal at `path`, creating it (mode 0600) when it does not exist.
     ///
@@ -47,6 +55,7 @@ public final class Journal: Sendable {
             try Journal.create(at: path, options: options)
         }
         self.connection = Mutex(try Journal.connect(path, options: options))
+        self.commitsInline = options.durability == .normal && !options.readOnly
     }
 
     /// Opens and checks the file. Read-only, a journal that no process has open (no `-wal` file)
@@ -109,7 +118,7 @@ public final class Journal: Sendable {
 
     private static func prepare(_ db: SQLiteConnection, options: JournalOptions, creating: Bool) throws(JournalError) {
         do {
-            try db.execute("PRAGMA busy_timeout = \(options.busyTimeoutMilliseconds)")
+            db.busyTimeoutMilliseconds = options.busyTimeoutMilliseconds
             // Reading the header is the first thing that fails for a file that is not SQLite.
             let applicationID = try db.scalar("PRAGMA application_id")?.int ?? 0
             let version = try db.scalar("PRAGMA user_version")?.int ?? 0
@@ -160,6 +169,10 @@ public final class Journal: Sendable {
                     path: db.path)
             }
             try db.execute("PRAGMA synchronous = \(options.durability.rawValue)")
+            // NORMAL: this connection's commits never checkpoint the WAL themselves (a checkpoint
+            // waits for the disk, and commits may run on the caller's thread); the journal's
+            // queue does it every few hundred commits.
+            try db.execute("PRAGMA wal_autocheckpoint = \(options.durability == .normal ? 0 : 1000)")
             try db.execute("PRAGMA foreign_keys = ON")
             if isEmpty {
                 // Set before any table exists: pruned pages go back to the file system.
@@ -199,6 +212,44 @@ public final class Journal: Sendable {
     /// cooperative pool: what the engine uses while it runs runs.
     func perform<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
         try await executor.run { try self.withConnection(body) }
+    }
+
+    /// Runs `body` with the connection on the calling thread if no other caller holds it and
+    /// no other connection holds the write lock, in a transaction; `nil` (nothing done) otherwise.
+    func transactionIfUncontended<T: Sendable>(_ body: (SQLiteConnection) throws -> T) throws -> T? {
+        let outcome: Result<T, any Error>? = connection.withLockIfAvailable { db in
+            do {
+                guard let value = try db.transactionIfUncontended({ try body(db) }) else { return nil }
+                return .success(value)
+            } catch {
+                return .failure(error)
+            }
+        } ?? nil
+        return try outcome?.get()
+    }
+
+    /// Counts a commit made with ``commitsInline``; every 512 of them, a passive WAL checkpoint
+    /// runs on the journal's queue, on a connection of its own, so the WAL does not grow without
+    /// bound and commits are never held up by the checkpoint's wait for the disk.
+    func noteCommit() {
+        let due = checkpointing.withLock { state -> Bool in
+            state.commits += 1
+            guard state.commits >= 2048, !state.running else { return false }
+            state.commits = 0
+            state.running = true
+            return true
+        }
+        guard due else { return }
+        let path = self.path
+        Task {
+            _ = try? await offPool {
+                try self.checkpointing.withLock { state in
+                    if state.connection == nil { state.connection = try SQLiteConnection(path: path, create: false) }
+                    try state.connection?.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                }
+            }
+            self.checkpointing.withLock { $0.running = false }
+        }
     }
 
     /// Runs one of the journal's synchronous methods on the journal's queue, off the cooperative pool.

@@ -102,5 +102,10 @@ enum JournalSchema {
             heartbeat_at REAL NOT NULL
         ) WITHOUT ROWID;
         """,
+        // v5: the lease check each commit makes reads this index alone, not the run's row, whose
+        // stored graph (hundreds of kilobytes for a large run) comes before the lease columns.
+        """
+        CREATE INDEX runs_lease ON runs (id, lease_owner, cancel_requested);
+        """,
     ]
 }
