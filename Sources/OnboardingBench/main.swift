@@ -29,12 +29,12 @@ func microseconds(_ duration: Duration) -> Double {
 
 let durability: JournalOptions.Durability = value("--durability") == "normal" ? .normal : .full
 
-func freshJournal(_ name: String) throws -> Journal {
+func freshJournal(_ name: String, durability: JournalOptions.Durability = durability) throws -> Journal {
     try Journal(path: root.appendingPathComponent("\(name).sqlite").path, options: JournalOptions(durability: durability))
 }
 
-/// One-row insert per transaction, WAL, synchronous=FULL: the cost of one durable commit.
-func rawCommit(count: Int) throws -> Double {
+/// One-row insert per transaction, WAL, synchronous=FULL (or `durability`): the cost of one durable commit.
+func rawCommit(count: Int, durability: JournalOptions.Durability = durability) throws -> Double {
     let path = root.appendingPathComponent("raw-\(UUID().uuidString).sqlite").path
     var db: OpaquePointer?
     guard sqlite3_open(path, &db) == SQLITE_OK else { fatalError("cannot open \(path)") }
@@ -58,8 +58,8 @@ func noop(_ id: String, _ dependencies: [TaskID] = []) -> ClosureTask<NoOutput> 
     ClosureTask(id: TaskID(id), dependencies: dependencies) { _ in NoOutput() }
 }
 
-func chain(count: Int) async throws -> Double {
-    let engine = OnboardingEngine(journal: try freshJournal("chain-\(UUID().uuidString)"), logger: logger)
+func chain(count: Int, durability: JournalOptions.Durability = durability) async throws -> Double {
+    let engine = OnboardingEngine(journal: try freshJournal("chain-\(UUID().uuidString)", durability: durability), logger: logger)
     let graph = try TaskGraph(
         workflow: "chain", tasks: (0..<count).map { noop("t\($0)", $0 == 0 ? [] : [TaskID("t\($0 - 1)")]) })
     let start = clock.now
@@ -140,9 +140,14 @@ if value("--only") == "wake" {
 // Raw commits, chain and fan-out alternate over several rounds and each ratio is taken within a
 // round, so a burst of load on a shared machine skews one round, not the comparison.
 let rounds = value("--rounds").flatMap(Int.init) ?? 3
-var samples: [(raw: Double, chain: Double, fanout: Double)] = []
+var samples: [(raw: Double, chain: Double, fanout: Double, rawNormal: Double, chainNormal: Double)] = []
 for _ in 0..<rounds {
-    samples.append((try rawCommit(count: taskCount), try await chain(count: taskCount), try await fanOut(count: taskCount, concurrency: 16)))
+    samples.append(
+        (
+            try rawCommit(count: taskCount), try await chain(count: taskCount), try await fanOut(count: taskCount, concurrency: 16),
+            // synchronous=NORMAL: no fsync per commit, so the engine's own CPU per task shows.
+            try rawCommit(count: taskCount, durability: .normal), try await chain(count: taskCount, durability: .normal)
+        ))
 }
 func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 let raw = median(samples.map(\.raw))
@@ -150,6 +155,8 @@ let chainCost = median(samples.map(\.chain))
 let fanoutCost = median(samples.map(\.fanout))
 let chainRatio = median(samples.map { $0.chain / $0.raw })
 let fanoutRatio = median(samples.map { $0.fanout / $0.raw })
+let rawNormal = median(samples.map(\.rawNormal))
+let chainNormal = median(samples.map(\.chainNormal))
 let resume2500 = try await resume(finished: 2_500)
 let resume5000 = try await resume(finished: 5_000)
 let resume10k = try await resume(finished: 10_000)
@@ -163,6 +170,9 @@ let figures: [(String, Double)] = [
     ("fanout_task_us", fanoutCost),
     ("chain_vs_raw_commit", chainRatio),
     ("fanout_vs_raw_commit", fanoutRatio),
+    ("raw_commit_us_normal", rawNormal),
+    ("chain_task_us_normal", chainNormal),
+    ("engine_task_us_normal", chainNormal - rawNormal),
     ("resume_2500_ms", resume2500),
     ("resume_5k_ms", resume5000),
     ("resume_10k_ms", resume10k),
