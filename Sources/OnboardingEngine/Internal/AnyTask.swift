@@ -36,7 +36,7 @@ struct AnyTask: Sendable {
 }
 
 /// The one JSON configuration used for everything the journal stores: sorted keys, ISO dates.
-enum JSONCoding {
+package enum JSONCoding {
     // Shared: creating a coder per value costs more than encoding a small output.
     // swift-foundation's coders are Sendable and safe to use from many threads.
     private static let encoder: JSONEncoder = {
@@ -53,26 +53,26 @@ enum JSONCoding {
     }()
 
     /// `NoOutput` as JSON; most tasks return it, so it skips the encoder.
-    static let noOutput: [UInt8] = Array("{}".utf8)
+    package static let noOutput: [UInt8] = Array("{}".utf8)
 
-    static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
+    package static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
         if T.self == NoOutput.self { return noOutput }  // a metadata comparison, not a dynamic cast
         return Array(try encoder.encode(value))
     }
 
-    static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
+    package static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
         if type == NoOutput.self, bytes == noOutput, let empty = NoOutput() as? T { return empty }
         return try decoder.decode(type, from: Data(bytes))
     }
 
-    static func string<T: Encodable>(_ value: T) throws -> String {
+    package static func string<T: Encodable>(_ value: T) throws -> String {
         String(decoding: try encode(value), as: UTF8.self)
     }
 }
 
 extension JSONCoding {
     /// The graph's descriptors as JSON (sorted keys), as the journal stores them.
-    static func graphJSON(_ descriptors: [TaskDescriptor]) -> String {
+    package static func graphJSON(_ descriptors: [TaskDescriptor]) -> String {
         // Descriptors hold only strings, numbers and arrays of them: encoding cannot fail.
         (try? string(descriptors)) ?? "[]"
     }

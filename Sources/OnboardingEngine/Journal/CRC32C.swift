@@ -3,7 +3,7 @@
 ///
 /// Slicing-by-8: eight bytes a step through eight tables, several times faster than a byte at a
 /// time (a 10,000-task run's graph is checked on every resume).
-enum CRC32C {
+package enum CRC32C {
     /// `tables[k][b]`: the CRC of byte `b` followed by `k` zero bytes.
     private static let tables: [UInt32] = {
         var tables = [UInt32](repeating: 0, count: 8 * 256)
@@ -22,7 +22,7 @@ enum CRC32C {
     }()
 
     /// The checksum of `bytes`.
-    static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+    package static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
         var crc: UInt32 = 0xFFFF_FFFF
         tables.withUnsafeBufferPointer { t in
             var offset = 0
@@ -46,12 +46,12 @@ enum CRC32C {
     }
 
     /// The checksum of `bytes`.
-    static func checksum(_ bytes: [UInt8]) -> UInt32 {
+    package static func checksum(_ bytes: [UInt8]) -> UInt32 {
         bytes.withUnsafeBytes { checksum($0) }
     }
 
     /// The checksum of `text`'s UTF-8.
-    static func checksum(_ text: String) -> UInt32 {
+    package static func checksum(_ text: String) -> UInt32 {
         var text = text
         return text.withUTF8 { checksum(UnsafeRawBufferPointer($0)) }
     }

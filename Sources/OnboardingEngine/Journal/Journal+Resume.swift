@@ -24,24 +24,15 @@ extension Journal {
         return try await perform { db in
             try db.transaction {
                 var run = try Journal.loadRun(db, id)
-                if run.state == .cancelled {
-                    throw EngineError(
-                        .invalidState, "Run '\(id)' was cancelled and cannot be resumed; start a new run instead.", runID: id)
-                }
+                try ResumeRules.refuseCancelled(run)
                 try Journal.requireNoLiveOwner(run, other: owner, now: now, advice: "Wait for it to finish, or resume after the lease expires.")
                 var events: [PendingEvent] = []
                 if run.fingerprint != graph.fingerprint {
                     let diff = GraphDiff(old: try Journal.loadGraph(db, id), new: graph.descriptors)
                     if !diff.isEmpty {
-                        guard options.acceptGraphChanges else {
-                            throw EngineError(
-                                .graphChanged,
-                                "The graph changed since run '\(id)' began; resume with the change accepted to apply it:\n\(diff)",
-                                runID: id, taskIDs: diff.added + diff.removed + diff.changed.map(\.id), graphDiff: diff)
-                        }
+                        try ResumeRules.refuseUnaccepted(diff, run: id, options: options)
                         try Journal.applyGraphChange(diff, graph: graph, run: id, db: db, at: now)
-                        events.append(
-                            PendingEvent(at: now, actor: options.actor, action: "run.graph-changed", reason: diff.description))
+                        events.append(ResumeRules.graphChangedEvent(diff, options: options, at: now))
                     }
                     let graphJSON = JSONCoding.graphJSON(graph.descriptors)
                     try db.run(
@@ -50,21 +41,15 @@ extension Journal {
                     run.fingerprint = graph.fingerprint
                 }
 
-                let loaded = try Journal.loadTasks(db, id)
-                var byID = Dictionary(uniqueKeysWithValues: loaded.map { ($0.id, $0) })
-                var records = graph.tasks.map { byID.removeValue(forKey: $0.id) ?? TaskRecord(id: $0.id, at: now) }
-
-                if run.state == .succeeded && records.allSatisfy(\.state.releasesDependents) && events.isEmpty {
-                    return (nil, records)
-                }
+                var records = ResumeRules.records(try Journal.loadTasks(db, id), in: graph, at: now)
+                if ResumeRules.alreadyDone(run, records, events: events) { return (nil, records) }
                 if run.cancelRequested {
                     try db.run(
                         "UPDATE runs SET state = 'cancelled', updated_at = ?, lease_owner = NULL, lease_expires_at = NULL WHERE id = ?",
                         [.double(now.timeIntervalSince1970), .text(id.rawValue)])
-                    try Journal.insert(
-                        db, run: id,
-                        PendingEvent(at: now, actor: actor, action: "run.cancelled", reason: "a cancel was requested while it ran"))
-                    throw EngineError(.invalidState, "Run '\(id)' was cancelled and cannot be resumed.", runID: id)
+                    try Journal.insert(db, run: id, ResumeRules.cancelledWhileRunning(actor: actor, at: now))
+                    run.state = .cancelled
+                    return (run, records)
                 }
                 if options.changeWindows != nil || options.maxIdleWait != nil {
                     if let windows = options.changeWindows { run.options.changeWindows = windows }
@@ -80,30 +65,9 @@ extension Journal {
                 }
 
                 // A task found running was interrupted by a crash, kill or power loss.
-                for index in records.indices where records[index].state == .running {
-                    records[index].consecutiveCrashes += 1
-                    records[index].updatedAt = now
-                    let crashes = records[index].consecutiveCrashes
-                    if crashes >= maxCrashes {
-                        records[index].state = .failed
-                        records[index].lastError = TaskErrorInfo(
-                            retryable: false,
-                            message: "The process stopped \(crashes) times in a row while this task was running, so it was stopped instead of being started again. Find the cause in the host's logs, then retry the task.",
-                            code: "crashLoop")
-                        events.append(
-                            PendingEvent(
-                                taskID: records[index].id, at: now, actor: actor, action: "task.failed",
-                                reason: records[index].lastError?.message, attempt: records[index].attempts))
-                    } else {
-                        records[index].state = .pending
-                        events.append(
-                            PendingEvent(
-                                taskID: records[index].id, at: now, actor: actor, action: "task.crashed",
-                                reason: "the process stopped while this attempt ran (\(crashes) in a row)",
-                                attempt: records[index].attempts))
-                    }
-                    try Journal.update(db, run: id, records[index])
-                }
+                let recovered = ResumeRules.recoverInterrupted(&records, at: now, actor: actor, maxConsecutiveCrashes: maxCrashes)
+                events += recovered.events
+                for index in recovered.changed { try Journal.update(db, run: id, records[index]) }
 
                 run.state = .running
                 run.updatedAt = now
@@ -115,7 +79,7 @@ extension Journal {
                         .double(now.timeIntervalSince1970), .text(owner),
                         .double(run.leaseExpiresAt!.timeIntervalSince1970), .text(id.rawValue),
                     ])
-                events.append(PendingEvent(at: now, actor: options.actor, action: "run.resumed", reason: options.reason))
+                events.append(ResumeRules.resumedEvent(options: options, at: now))
                 for event in events { try Journal.insert(db, run: id, event) }
                 return (run, records)
             }

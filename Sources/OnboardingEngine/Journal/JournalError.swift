@@ -27,6 +27,10 @@ public struct JournalError: Error, Sendable, CustomStringConvertible {
         public static let sqlite = Code("sqlite")
         /// A value stored in the journal could not be encoded or decoded.
         public static let encoding = Code("encoding")
+        /// The database server could not be reached, or the connection to it was lost.
+        public static let unreachable = Code("unreachable")
+        /// The database server refused a statement (PostgreSQL's SQLSTATE is in the message).
+        public static let database = Code("database")
 
         public var description: String { name }
     }

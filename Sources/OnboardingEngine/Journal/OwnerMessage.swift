@@ -24,6 +24,16 @@ package struct OwnerMessage: Sendable, Hashable {
     package var note: String?
     package var at: Date
 
+    package init(sequence: Int64, run: RunID, kind: Kind, task: TaskID?, actor: String, note: String?, at: Date) {
+        self.sequence = sequence
+        self.run = run
+        self.kind = kind
+        self.task = task
+        self.actor = actor
+        self.note = note
+        self.at = at
+    }
+
     /// Applies the message to a parked run's records on resume, returning the event to journal.
     ///
     /// Conditions are re-checked on every resume anyway, so only a confirmation changes a record.
@@ -58,6 +68,12 @@ public struct WorkerRecord: Sendable, Hashable {
     public var startedAt: Date
     /// When it last said it was alive.
     public var heartbeatAt: Date
+
+    package init(id: String, startedAt: Date, heartbeatAt: Date) {
+        self.id = id
+        self.startedAt = startedAt
+        self.heartbeatAt = heartbeatAt
+    }
 }
 
 /// How a support action reached its run.

@@ -38,6 +38,25 @@ public struct RunRecord: Sendable, Hashable {
     public func decodeInput<T: Decodable>(as type: T.Type = T.self) throws -> T {
         try JSONCoding.decode(type, from: input)
     }
+
+    /// A record as a journal backend reads it.
+    package init(
+        id: RunID, workflow: String, fingerprint: String, input: [UInt8], options: RunOptions, state: RunState,
+        createdAt: Date, updatedAt: Date, leaseOwner: String?, leaseExpiresAt: Date?, cancelRequested: Bool, wakeAt: Date? = nil
+    ) {
+        self.id = id
+        self.workflow = workflow
+        self.fingerprint = fingerprint
+        self.input = input
+        self.options = options
+        self.state = state
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.leaseOwner = leaseOwner
+        self.leaseExpiresAt = leaseExpiresAt
+        self.cancelRequested = cancelRequested
+        self.wakeAt = wakeAt
+    }
 }
 
 /// A task's state within a run, as the journal records it.
@@ -66,7 +85,7 @@ public struct TaskRecord: Sendable, Hashable {
     public var updatedAt: Date
 
     /// Creates a pending record.
-    init(id: TaskID, at now: Date) {
+    package init(id: TaskID, at now: Date) {
         self.id = id
         self.state = .pending
         self.attempts = 0
@@ -98,6 +117,20 @@ public struct JournalEvent: Sendable, Hashable {
     public var reason: String?
     /// The task's attempt number, for task events.
     public var attempt: Int?
+
+    /// An event as a journal backend reads it.
+    package init(
+        sequence: Int64, runID: RunID, taskID: TaskID?, at: Date, actor: String, action: String, reason: String?, attempt: Int?
+    ) {
+        self.sequence = sequence
+        self.runID = runID
+        self.taskID = taskID
+        self.at = at
+        self.actor = actor
+        self.action = action
+        self.reason = reason
+        self.attempt = attempt
+    }
 }
 
 /// A short view of a run for listings.
@@ -116,4 +149,18 @@ public struct RunSummary: Sendable, Hashable {
     public var taskCounts: [TaskState: Int]
     /// Whether this was a dry run.
     public var dryRun: Bool
+
+    /// A summary as a journal backend reads it.
+    package init(
+        id: RunID, workflow: String, state: RunState, createdAt: Date, updatedAt: Date, taskCounts: [TaskState: Int],
+        dryRun: Bool
+    ) {
+        self.id = id
+        self.workflow = workflow
+        self.state = state
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.taskCounts = taskCounts
+        self.dryRun = dryRun
+    }
 }

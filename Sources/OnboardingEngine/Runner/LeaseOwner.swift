@@ -12,13 +12,13 @@ import Darwin
 /// owner on this same host whose process no longer exists is known to be dead: its lease is
 /// taken over at once, so resuming after a crash or `kill -9` does not wait for the expiry.
 /// (A recycled pid makes the owner look alive, which only means waiting for the expiry.)
-enum LeaseOwner {
-    static func isLive(owner: String?, expiresAt: Date?, now: Date, self ownID: String) -> Bool {
+package enum LeaseOwner {
+    package static func isLive(owner: String?, expiresAt: Date?, now: Date, self ownID: String) -> Bool {
         guard let owner, owner != ownID, let expiresAt, expiresAt > now else { return false }
         return !isDeadLocalProcess(owner)
     }
 
-    static func isDeadLocalProcess(_ owner: String) -> Bool {
+    package static func isDeadLocalProcess(_ owner: String) -> Bool {
         let parts = owner.split(separator: ":")
         guard parts.count >= 3, let pid = Int32(parts[parts.count - 2]), pid > 0 else { return false }
         let host = parts[0..<(parts.count - 2)].joined(separator: ":")
