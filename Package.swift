@@ -7,6 +7,8 @@ let package = Package(
     products: [
         .library(name: "OnboardingEngine", targets: ["OnboardingEngine"]),
         .library(name: "OnboardingEngineTesting", targets: ["OnboardingEngineTesting"]),
+        // The journal on PostgreSQL, for several worker hosts; a host that only wants SQLite does not build postgres-nio.
+        .library(name: "OnboardingEnginePostgres", targets: ["OnboardingEnginePostgres"]),
         .library(name: "TenantSimulator", targets: ["TenantSimulator"]),
         .library(name: "EssentialsOnboarding", targets: ["EssentialsOnboarding"]),
         .executable(name: "onboard", targets: ["OnboardingHost"]),
@@ -26,6 +28,8 @@ let package = Package(
         // RS256 client assertions (certificate credentials); already in the graph through AsyncHTTPClient.
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // The system libsqlite3; `.ci/run` installs `libsqlite3-dev` when it is missing.
@@ -43,6 +47,15 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "OnboardingEnginePostgres",
+            dependencies: [
+                "OnboardingEngine",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
@@ -145,10 +158,11 @@ let package = Package(
         .testTarget(
             name: "OnboardingEngineTests",
             dependencies: [
-                "OnboardingEngine", "OnboardingEngineTesting", "CrashHarness", "CSQLite",
+                "OnboardingEngine", "OnboardingEngineTesting", "OnboardingEnginePostgres", "CrashHarness", "CSQLite",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             // A journal made by schema 1, read by path in the upgrade test.
             exclude: ["Fixtures"]

@@ -1,7 +1,9 @@
 import Foundation
 import Logging
 import OnboardingEngine
+import OnboardingEnginePostgres
 import OnboardingEngineTesting
+import Synchronization
 import Testing
 
 /// The journal backends the engine's guarantees are checked on. Each case of the suite runs on
@@ -11,29 +13,68 @@ enum BackendKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
     case sqlite
     /// The same file seen only through ``JournalBackend`` (``ForwardedBackend``).
     case forwarded
+    /// ``PostgresJournal`` on the server `ONBOARDING_TEST_POSTGRES` names (`.ci/run` starts one).
+    case postgres
 
     var testDescription: String { rawValue }
+
+    /// The server the PostgreSQL cases use: `postgres://user@127.0.0.1:port/postgres`.
+    static let postgresURL = ProcessInfo.processInfo.environment["ONBOARDING_TEST_POSTGRES"]
+
+    /// The kinds this machine can run. In CI (`CI` set) PostgreSQL is required, so a missing
+    /// server fails the suite instead of skipping it.
+    static var available: [BackendKind] {
+        postgresURL != nil || ProcessInfo.processInfo.environment["CI"] != nil ? allCases : [.sqlite, .forwarded]
+    }
 }
 
 /// A fresh journal of one kind; engines over it are separate "processes" (own connection, own owner id).
-struct BackendFixture {
+final class BackendFixture: Sendable {
     let kind: BackendKind
     let temporary: TemporaryJournal
+    /// The PostgreSQL database made for this test.
+    private let postgres: PostgresJournalConfiguration?
+    /// The PostgreSQL database of a `.postgres` fixture, to look at its tables directly.
+    var postgresConfiguration: PostgresJournalConfiguration? { postgres }
+    /// The journals opened on it, closed by ``remove()``.
+    private let opened = Mutex<[PostgresJournal]>([])
     private static let quiet = Logger(label: "conformance", factory: { _ in SwiftLogNoOpLogHandler() })
 
-    init(_ kind: BackendKind) throws {
+    private init(kind: BackendKind, temporary: TemporaryJournal, postgres: PostgresJournalConfiguration?) {
         self.kind = kind
-        temporary = try TemporaryJournal()
+        self.temporary = temporary
+        self.postgres = postgres
+    }
+
+    /// A fresh journal: a new file, or a new database on the test server.
+    static func make(_ kind: BackendKind) async throws -> BackendFixture {
+        let temporary = try TemporaryJournal()
+        guard kind == .postgres else { return BackendFixture(kind: kind, temporary: temporary, postgres: nil) }
+        let url = try #require(BackendKind.postgresURL, "ONBOARDING_TEST_POSTGRES names the test server (.ci/run starts one)")
+        let server = try PostgresJournalConfiguration(url: url)
+        let name = "onboarding_test_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16))"
+        try await TestDatabases.create(name, on: server)
+        var configuration = server
+        configuration.database = name
+        return BackendFixture(kind: kind, temporary: temporary, postgres: configuration)
     }
 
     /// An engine on its own connection to the journal, with owner id `owner` (on another host,
     /// so only its lease says whether it is alive).
-    func engine(owner: String = "host-a:1:a", messagePollInterval: Duration = .seconds(1)) throws -> OnboardingEngine {
-        let journal = try temporary.reopen()
-        let backend: any JournalBackend = kind == .sqlite ? journal : ForwardedBackend(journal: journal)
-        return OnboardingEngine(
-            backend: backend, configuration: EngineConfiguration(ownerID: owner, messagePollInterval: messagePollInterval),
-            logger: Self.quiet)
+    func engine(owner: String = "host-a:1:a", messagePollInterval: Duration = .seconds(1)) async throws -> OnboardingEngine {
+        let configuration = EngineConfiguration(ownerID: owner, messagePollInterval: messagePollInterval)
+        switch kind {
+        case .sqlite:
+            return OnboardingEngine(journal: try temporary.reopen(), configuration: configuration, logger: Self.quiet)
+        case .forwarded:
+            return OnboardingEngine(
+                backend: ForwardedBackend(journal: try temporary.reopen()), configuration: configuration, logger: Self.quiet)
+        case .postgres:
+            guard let postgres else { throw JournalError(.cannotOpen, "no test database") }
+            let journal = try await PostgresJournal.open(postgres, logger: Self.quiet)
+            opened.withLock { $0.append(journal) }
+            return OnboardingEngine(journal: journal, configuration: configuration, logger: Self.quiet)
+        }
     }
 
     func worker(_ engine: OnboardingEngine, _ graph: TaskGraph) -> OnboardingWorker {
@@ -43,7 +84,24 @@ struct BackendFixture {
             engine: engine, registry: registry, configuration: .init(pollInterval: .milliseconds(50)), logger: Self.quiet)
     }
 
-    func remove() { temporary.remove() }
+    /// Runs `body` with a fresh journal of `kind`, removing it afterwards (also when `body` throws).
+    static func with(_ kind: BackendKind, _ body: (BackendFixture) async throws -> Void) async throws {
+        let fixture = try await make(kind)
+        do {
+            try await body(fixture)
+        } catch {
+            await fixture.remove()
+            throw error
+        }
+        await fixture.remove()
+    }
+
+    func remove() async {
+        temporary.remove()
+        guard let postgres else { return }
+        for journal in opened.withLock({ $0 }) { await journal.close() }
+        try? await TestDatabases.drop(postgres.database, on: postgres)
+    }
 }
 
 /// Waits (real time) until `condition` holds or `seconds` pass.
@@ -54,157 +112,157 @@ private func within(_ seconds: Double, _ condition: () async throws -> Bool) asy
 
 @Suite("Journal backends: the engine's guarantees on each")
 struct JournalBackendConformanceTests {
-    @Test(arguments: BackendKind.allCases)
+    @Test(arguments: BackendKind.available)
     func aRunIsJournaledStepByStepAndReadBackThroughTheEngine(_ kind: BackendKind) async throws {
-        let fixture = try BackendFixture(kind)
-        defer { fixture.remove() }
-        let engine = try fixture.engine()
-        let resumed = Counter()
-        let graph = try TaskGraph(
-            workflow: "w",
-            tasks: [
-                step("a"),
-                ClosureTask(id: "b", dependencies: ["a"]) { context in
-                    // A checkpoint is durable across attempts: the second attempt sees the first's.
-                    if let seen: Int = try await context.checkpoint() { resumed.record("saw \(seen)") ; return NoOutput() }
-                    try await context.saveCheckpoint(41)
-                    throw TaskInterruption.retryable("try again", retryAfter: .zero)
-                },
-                step("c", ["b"]),
-            ])
-        let result = try await engine.start(graph, id: "r", input: Empty())
-        #expect(result.state == .succeeded)
-        #expect(resumed.log == ["saw 41"])
+        try await BackendFixture.with(kind) { fixture in
+            let engine = try await fixture.engine()
+            let resumed = Counter()
+            let graph = try TaskGraph(
+                workflow: "w",
+                tasks: [
+                    step("a"),
+                    ClosureTask(id: "b", dependencies: ["a"]) { context in
+                        // A checkpoint is durable across attempts: the second attempt sees the first's.
+                        if let seen: Int = try await context.checkpoint() { resumed.record("saw \(seen)") ; return NoOutput() }
+                        try await context.saveCheckpoint(41)
+                        throw TaskInterruption.retryable("try again", retryAfter: .zero)
+                    },
+                    step("c", ["b"]),
+                ])
+            let result = try await engine.start(graph, id: "r", input: Empty())
+            #expect(result.state == .succeeded)
+            #expect(resumed.log == ["saw 41"])
 
-        #expect(try await engine.run("r").state == .succeeded)
-        #expect(try await engine.tasks(of: "r").map(\.state) == [.succeeded, .succeeded, .succeeded])
-        #expect(try await engine.graph(of: "r").map(\.id) == ["a", "b", "c"])
-        let actions = try await engine.history(of: "r").map(\.action)
-        #expect(actions.first == "run.started")
-        #expect(actions.last == "run.finished")
-        #expect(actions.filter { $0 == "task.started" }.count == 4)
-        #expect(actions.contains("task.retrying"))
-        let sequences = try await engine.history(of: "r").map(\.sequence)
-        #expect(sequences == sequences.sorted() && Set(sequences).count == sequences.count, "one ordered timeline")
-        let tail = try await engine.history(of: "r", after: sequences[sequences.count - 2])
-        #expect(tail.map(\.action) == ["run.finished"])
-        let listed = try await engine.runs()
-        #expect(listed.map(\.id) == ["r"])
-        #expect(listed.first?.taskCounts[.succeeded] == 3)
-        #expect(try await engine.runs(state: .failed).isEmpty)
+            #expect(try await engine.run("r").state == .succeeded)
+            #expect(try await engine.tasks(of: "r").map(\.state) == [.succeeded, .succeeded, .succeeded])
+            #expect(try await engine.graph(of: "r").map(\.id) == ["a", "b", "c"])
+            let actions = try await engine.history(of: "r").map(\.action)
+            #expect(actions.first == "run.started")
+            #expect(actions.last == "run.finished")
+            #expect(actions.filter { $0 == "task.started" }.count == 4)
+            #expect(actions.contains("task.retrying"))
+            let sequences = try await engine.history(of: "r").map(\.sequence)
+            #expect(sequences == sequences.sorted() && Set(sequences).count == sequences.count, "one ordered timeline")
+            let tail = try await engine.history(of: "r", after: sequences[sequences.count - 2])
+            #expect(tail.map(\.action) == ["run.finished"])
+            let listed = try await engine.runs()
+            #expect(listed.map(\.id) == ["r"])
+            #expect(listed.first?.taskCounts[.succeeded] == 3)
+            #expect(try await engine.runs(state: .failed).isEmpty)
+        }
     }
 
-    @Test(arguments: BackendKind.allCases)
+    @Test(arguments: BackendKind.available)
     func unknownRunsAreNamedByEveryReadAndATakenIdWritesNothing(_ kind: BackendKind) async throws {
-        let fixture = try BackendFixture(kind)
-        defer { fixture.remove() }
-        let engine = try fixture.engine()
-        for read in [
-            { _ = try await engine.run("ghost") }, { _ = try await engine.tasks(of: "ghost") },
-            { _ = try await engine.history(of: "ghost") }, { _ = try await engine.graph(of: "ghost") },
-        ] as [@Sendable () async throws -> Void] {
-            let error = await #expect(throws: EngineError.self) { try await read() }
-            #expect(error?.code == .unknownRun)
-            #expect(error?.message.contains("ghost") == true)
-        }
-
-        let graph = try TaskGraph(workflow: "w", tasks: [step("a")])
-        _ = try await engine.start(graph, id: "r", input: Empty())
-        let before = try await engine.history(of: "r").count
-        let taken = await #expect(throws: EngineError.self) { try await engine.start(graph, id: "r", input: Empty()) }
-        #expect(taken?.code == .runExists)
-        #expect(try await engine.history(of: "r").count == before)
-        #expect(try await engine.submit(graph, id: "r", input: Empty()) == false, "a repeated submit is not a new run")
-    }
-
-    @Test(arguments: BackendKind.allCases)
-    func anotherOwnersLiveRunIsNeitherResumedNorChangedAndACancelReachesIt(_ kind: BackendKind) async throws {
-        let fixture = try BackendFixture(kind)
-        defer { fixture.remove() }
-        let owner = try fixture.engine(owner: "host-a:1:a", messagePollInterval: .milliseconds(100))
-        let other = try fixture.engine(owner: "host-b:2:b")
-        let graph = try TaskGraph(
-            workflow: "w",
-            tasks: [
-                ClosureTask(id: "slow") { _ -> NoOutput in
-                    while true { try await Task.sleep(for: .milliseconds(5)) }
-                }
-            ])
-        let running = Task { try await owner.start(graph, id: "r", input: Empty()) }
-        await within(10) { (try? await other.tasks(of: "r").first?.state) == .running }
-
-        let resume = await #expect(throws: EngineError.self) { try await other.resume("r", graph: graph) }
-        #expect(resume?.code == .runLeased)
-        #expect(resume?.message.contains("host-a:1:a") == true, "names the owner")
-        let retry = await #expect(throws: EngineError.self) { try await other.retry("slow", in: "r", actor: "pat") }
-        #expect(retry?.code == .runLeased)
-        #expect(try await other.history(of: "r").allSatisfy { $0.actor != "pat" }, "nothing written by the refused actions")
-
-        #expect(try await other.cancel("r", actor: "pat", reason: "customer left") == .sent(owner: "host-a:1:a"))
-        let result = try await running.value
-        #expect(result.state == .cancelled)
-        #expect(try await other.run("r").state == .cancelled)
-    }
-
-    @Test(arguments: BackendKind.allCases)
-    func aParkedRunTakesAConfirmationAndContinuesWithIt(_ kind: BackendKind) async throws {
-        let fixture = try BackendFixture(kind)
-        defer { fixture.remove() }
-        let engine = try fixture.engine()
-        let notes = Counter()
-        let graph = try TaskGraph(
-            workflow: "w",
-            tasks: [
-                ClosureTask(id: "approve") { context -> NoOutput in
-                    guard let confirmation = context.confirmation else { throw TaskInterruption.waitingForPerson(action: "Approve.") }
-                    notes.record(confirmation.note ?? "")
-                    return NoOutput()
-                },
-                step("after", ["approve"]),
-            ])
-        let parked = try await engine.start(graph, id: "r", input: Empty(), options: RunOptions(maxIdleWait: .zero))
-        #expect(parked.state == .waiting)
-
-        let support = try fixture.engine(owner: "host-b:2:b")
-        #expect(try await support.confirm("approve", in: "r", actor: "pat", note: "approved by J. Doe") == .recorded)
-        let refused = await #expect(throws: EngineError.self) { try await support.confirm("after", in: "r", actor: "pat") }
-        #expect(refused?.code == .invalidState)
-        let result = try await engine.resume("r", graph: graph)
-        #expect(result.state == .succeeded)
-        #expect(notes.log == ["approved by J. Doe"])
-        #expect(try await engine.history(of: "r").contains { $0.action == "task.confirmed" && $0.actor == "pat" })
-    }
-
-    @Test(arguments: BackendKind.allCases)
-    func twoWorkersOnOneJournalRunEveryTaskOfEveryRunOnce(_ kind: BackendKind) async throws {
-        let fixture = try BackendFixture(kind)
-        defer { fixture.remove() }
-        let executions = Counter()
-        func counted(_ id: TaskID, _ dependencies: [TaskID] = []) -> ClosureTask<NoOutput> {
-            ClosureTask(id: id, dependencies: dependencies) { context in
-                executions.record("\(context.runID)/\(id)")
-                try await Task.sleep(for: .milliseconds(Int.random(in: 0..<5)))
-                return NoOutput()
+        try await BackendFixture.with(kind) { fixture in
+            let engine = try await fixture.engine()
+            for read in [
+                { _ = try await engine.run("ghost") }, { _ = try await engine.tasks(of: "ghost") },
+                { _ = try await engine.history(of: "ghost") }, { _ = try await engine.graph(of: "ghost") },
+            ] as [@Sendable () async throws -> Void] {
+                let error = await #expect(throws: EngineError.self) { try await read() }
+                #expect(error?.code == .unknownRun)
+                #expect(error?.message.contains("ghost") == true)
             }
-        }
-        let graph = try TaskGraph(workflow: "w", tasks: [counted("a"), counted("b", ["a"]), counted("c", ["a"])])
-        let first = try fixture.engine(owner: "host-a:1:a")
-        let second = try fixture.engine(owner: "host-b:2:b")
-        let workers = [fixture.worker(first, graph), fixture.worker(second, graph)]
-        let serving = workers.map { worker in Task { try await worker.run() } }
-        defer { for task in serving { task.cancel() } }
 
-        let runs = (0..<20).map { RunID("r\($0)") }
-        for (index, run) in runs.enumerated() {
-            _ = try await (index.isMultiple(of: 2) ? first : second).submit(graph, id: run, input: Empty())
+            let graph = try TaskGraph(workflow: "w", tasks: [step("a")])
+            _ = try await engine.start(graph, id: "r", input: Empty())
+            let before = try await engine.history(of: "r").count
+            let taken = await #expect(throws: EngineError.self) { try await engine.start(graph, id: "r", input: Empty()) }
+            #expect(taken?.code == .runExists)
+            #expect(try await engine.history(of: "r").count == before)
+            #expect(try await engine.submit(graph, id: "r", input: Empty()) == false, "a repeated submit is not a new run")
         }
-        try await within(30) { try await first.runs(state: .succeeded).count == runs.count }
-        #expect(try await first.runs(state: .succeeded).count == runs.count)
-        let counts = Dictionary(executions.log.map { ($0, 1) }, uniquingKeysWith: +)
-        #expect(counts.count == runs.count * 3)
-        #expect(counts.values.allSatisfy { $0 == 1 }, "no task ran twice: \(counts.filter { $0.value > 1 })")
-        let servedBy = try await Set(runs.asyncMap { try await first.history(of: $0).filter { $0.action == "run.resumed" }.count })
-        #expect(servedBy == [1], "each run claimed once")
+    }
+
+    @Test(arguments: BackendKind.available)
+    func anotherOwnersLiveRunIsNeitherResumedNorChangedAndACancelReachesIt(_ kind: BackendKind) async throws {
+        try await BackendFixture.with(kind) { fixture in
+            let owner = try await fixture.engine(owner: "host-a:1:a", messagePollInterval: .milliseconds(100))
+            let other = try await fixture.engine(owner: "host-b:2:b")
+            let graph = try TaskGraph(
+                workflow: "w",
+                tasks: [
+                    ClosureTask(id: "slow") { _ -> NoOutput in
+                        while true { try await Task.sleep(for: .milliseconds(5)) }
+                    }
+                ])
+            let running = Task { try await owner.start(graph, id: "r", input: Empty()) }
+            await within(10) { (try? await other.tasks(of: "r").first?.state) == .running }
+
+            let resume = await #expect(throws: EngineError.self) { try await other.resume("r", graph: graph) }
+            #expect(resume?.code == .runLeased)
+            #expect(resume?.message.contains("host-a:1:a") == true, "names the owner")
+            let retry = await #expect(throws: EngineError.self) { try await other.retry("slow", in: "r", actor: "pat") }
+            #expect(retry?.code == .runLeased)
+            #expect(try await other.history(of: "r").allSatisfy { $0.actor != "pat" }, "nothing written by the refused actions")
+
+            #expect(try await other.cancel("r", actor: "pat", reason: "customer left") == .sent(owner: "host-a:1:a"))
+            let result = try await running.value
+            #expect(result.state == .cancelled)
+            #expect(try await other.run("r").state == .cancelled)
+        }
+    }
+
+    @Test(arguments: BackendKind.available)
+    func aParkedRunTakesAConfirmationAndContinuesWithIt(_ kind: BackendKind) async throws {
+        try await BackendFixture.with(kind) { fixture in
+            let engine = try await fixture.engine()
+            let notes = Counter()
+            let graph = try TaskGraph(
+                workflow: "w",
+                tasks: [
+                    ClosureTask(id: "approve") { context -> NoOutput in
+                        guard let confirmation = context.confirmation else { throw TaskInterruption.waitingForPerson(action: "Approve.") }
+                        notes.record(confirmation.note ?? "")
+                        return NoOutput()
+                    },
+                    step("after", ["approve"]),
+                ])
+            let parked = try await engine.start(graph, id: "r", input: Empty(), options: RunOptions(maxIdleWait: .zero))
+            #expect(parked.state == .waiting)
+
+            let support = try await fixture.engine(owner: "host-b:2:b")
+            #expect(try await support.confirm("approve", in: "r", actor: "pat", note: "approved by J. Doe") == .recorded)
+            let refused = await #expect(throws: EngineError.self) { try await support.confirm("after", in: "r", actor: "pat") }
+            #expect(refused?.code == .invalidState)
+            let result = try await engine.resume("r", graph: graph)
+            #expect(result.state == .succeeded)
+            #expect(notes.log == ["approved by J. Doe"])
+            #expect(try await engine.history(of: "r").contains { $0.action == "task.confirmed" && $0.actor == "pat" })
+        }
+    }
+
+    @Test(arguments: BackendKind.available)
+    func twoWorkersOnOneJournalRunEveryTaskOfEveryRunOnce(_ kind: BackendKind) async throws {
+        try await BackendFixture.with(kind) { fixture in
+            let executions = Counter()
+            func counted(_ id: TaskID, _ dependencies: [TaskID] = []) -> ClosureTask<NoOutput> {
+                ClosureTask(id: id, dependencies: dependencies) { context in
+                    executions.record("\(context.runID)/\(id)")
+                    try await Task.sleep(for: .milliseconds(Int.random(in: 0..<5)))
+                    return NoOutput()
+                }
+            }
+            let graph = try TaskGraph(workflow: "w", tasks: [counted("a"), counted("b", ["a"]), counted("c", ["a"])])
+            let first = try await fixture.engine(owner: "host-a:1:a")
+            let second = try await fixture.engine(owner: "host-b:2:b")
+            let workers = [fixture.worker(first, graph), fixture.worker(second, graph)]
+            let serving = workers.map { worker in Task { try await worker.run() } }
+            defer { for task in serving { task.cancel() } }
+
+            let runs = (0..<20).map { RunID("r\($0)") }
+            for (index, run) in runs.enumerated() {
+                _ = try await (index.isMultiple(of: 2) ? first : second).submit(graph, id: run, input: Empty())
+            }
+            try await within(30) { try await first.runs(state: .succeeded).count == runs.count }
+            #expect(try await first.runs(state: .succeeded).count == runs.count)
+            let counts = Dictionary(executions.log.map { ($0, 1) }, uniquingKeysWith: +)
+            #expect(counts.count == runs.count * 3)
+            #expect(counts.values.allSatisfy { $0 == 1 }, "no task ran twice: \(counts.filter { $0.value > 1 })")
+            let servedBy = try await Set(runs.asyncMap { try await first.history(of: $0).filter { $0.action == "run.resumed" }.count })
+            #expect(servedBy == [1], "each run claimed once")
+        }
     }
 }
 

@@ -1,0 +1,207 @@
+import Foundation
+import OnboardingEngine
+import PostgresNIO
+
+/// The engine's intents on PostgreSQL, each one transaction (see ``JournalBackend``).
+extension PostgresJournal: JournalBackend {
+    // MARK: - Runs and the runner's commits
+
+    package func createRun(_ run: RunRecord, graph: [TaskDescriptor], event: PendingEvent) async throws {
+        let graphJSON = JSONCoding.graphJSON(graph)
+        try await transaction { [self] connection in
+            let leaseSeconds = run.leaseExpiresAt.map { $0.timeIntervalSince(run.createdAt) }
+            var inserted = false
+            for try await _ in try await connection.query(
+                """
+                INSERT INTO runs (id, workflow, fingerprint, graph, graph_crc, input, input_crc, options, state, dry_run,
+                                  created_at, updated_at, lease_owner, lease_expires_at)
+                VALUES (\(run.id.rawValue), \(run.workflow), \(run.fingerprint), \(graphJSON), \(Int64(CRC32C.checksum(graphJSON))),
+                        \(Data(run.input)), \(Int64(CRC32C.checksum(run.input))), \(try JSONCoding.string(run.options)),
+                        \(run.state.rawValue), \(run.options.dryRun), \(run.createdAt.timeIntervalSince1970),
+                        \(run.updatedAt.timeIntervalSince1970), \(run.leaseOwner),
+                        extract(epoch FROM clock_timestamp()) + \(leaseSeconds))
+                ON CONFLICT (id) DO NOTHING
+                RETURNING 1
+                """, logger: logger
+            ) { inserted = true }
+            guard inserted else {
+                throw EngineError(
+                    .runExists, "A run with id '\(run.id)' already exists; resume it or choose another id.", runID: run.id)
+            }
+            try await insertTasks(connection, run: run.id, ids: graph.map(\.id), from: 0, at: run.createdAt)
+            try await insertEvent(connection, run: run.id, event)
+        }
+    }
+
+    @discardableResult
+    package func commit(_ batch: JournalBatch, run: RunID, owner: String?) async throws -> Bool {
+        try await transaction { [self] connection in
+            var cancelRequested = false
+            var current: String?
+            var exists = false
+            for try await (holder, cancel) in try await connection.query(
+                "SELECT lease_owner, cancel_requested FROM runs WHERE id = \(run.rawValue) FOR UPDATE", logger: logger
+            ).decode((String?, Bool).self) {
+                (current, cancelRequested, exists) = (holder, cancel, true)
+            }
+            if let owner, current != owner || !exists {
+                throw EngineError(
+                    .runLeased,
+                    "This engine lost the lease on run '\(run)' to \(current ?? "nobody") (it was not renewed in time); it stopped writing. Resume the run once the other owner is done.",
+                    runID: run)
+            }
+            for task in batch.tasks { try await updateTask(connection, run: run, task) }
+            for event in batch.events { try await insertEvent(connection, run: run, event) }
+            if let state = batch.runState, let at = batch.at {
+                try await connection.query(
+                    "UPDATE runs SET state = \(state.rawValue), updated_at = \(at.timeIntervalSince1970) WHERE id = \(run.rawValue)",
+                    logger: logger)
+            }
+            if !batch.consumedMessages.isEmpty {
+                try await connection.query(
+                    "DELETE FROM run_messages WHERE run_id = \(run.rawValue) AND seq = ANY(\(batch.consumedMessages))", logger: logger)
+            }
+            if batch.releaseLease { try await releaseLease(connection, run: run) }
+            return cancelRequested
+        }
+    }
+
+    package func renewLease(run: RunID, owner: String, until: Date) async throws -> Bool {
+        // The length of the lease is the host's; its end is the database's clock plus that length.
+        let seconds = max(0, until.timeIntervalSinceNow)
+        return try await transaction { [self] connection in
+            var cancelRequested: Bool?
+            for try await cancel in try await connection.query(
+                """
+                UPDATE runs SET lease_expires_at = extract(epoch FROM clock_timestamp()) + \(seconds)
+                WHERE id = \(run.rawValue) AND lease_owner = \(owner) RETURNING cancel_requested
+                """, logger: logger
+            ).decode(Bool.self) { cancelRequested = cancel }
+            guard let cancelRequested else {
+                throw EngineError(
+                    .runLeased,
+                    "This engine lost the lease on run '\(run)' (it was not renewed in time and another engine took it); it stopped writing.",
+                    runID: run)
+            }
+            return cancelRequested
+        }
+    }
+
+    // MARK: - Tasks' own storage
+
+    package func checkpoint(run: RunID, task: TaskID) async throws -> [UInt8]? {
+        try await read { connection in
+            var found: (Data?, Int64?)?
+            for try await row in try await connection.query(
+                "SELECT checkpoint, checkpoint_crc FROM tasks WHERE run_id = \(run.rawValue) AND task_id = \(task.rawValue)",
+                logger: logger
+            ).decode((Data?, Int64?).self) { found = row }
+            guard let (data, crc) = found, let data else { return nil }
+            let bytes = Array(data)
+            guard crc == Int64(CRC32C.checksum(bytes)) else { throw corrupt("checkpoint of task '\(task)'", run: run) }
+            return bytes
+        }
+    }
+
+    package func saveCheckpoint(run: RunID, task: TaskID, _ bytes: [UInt8]?, at now: Date) async throws {
+        let data = bytes.map { Data($0) }
+        let crc = bytes.map { Int64(CRC32C.checksum($0)) }
+        try await transaction { [self] connection in
+            try await connection.query(
+                """
+                UPDATE tasks SET checkpoint = \(data), checkpoint_crc = \(crc), updated_at = \(now.timeIntervalSince1970)
+                WHERE run_id = \(run.rawValue) AND task_id = \(task.rawValue)
+                """, logger: logger)
+        }
+    }
+
+    package func appendEvent(_ event: PendingEvent, run: RunID) async throws {
+        try await transaction { [self] connection in
+            _ = try await loadRun(connection, run, lock: true)
+            try await insertEvent(connection, run: run, event)
+        }
+    }
+
+    // MARK: - Reads
+
+    package func fetchRuns(state: RunState?) async throws -> [RunSummary] {
+        try await read { connection in
+            var summaries: [RunSummary] = []
+            var positions: [String: Int] = [:]
+            for try await (id, workflow, stateText, createdAt, updatedAt, dryRun) in try await connection.query(
+                """
+                SELECT id, workflow, state, created_at, updated_at, dry_run FROM runs
+                WHERE \(state?.rawValue)::text IS NULL OR state = \(state?.rawValue) ORDER BY created_at DESC, id
+                """, logger: logger
+            ).decode((String, String, String, Double, Double, Bool).self) {
+                positions[id] = summaries.count
+                summaries.append(
+                    RunSummary(
+                        id: RunID(id), workflow: workflow, state: RunState(rawValue: stateText) ?? .running,
+                        createdAt: Date(timeIntervalSince1970: createdAt), updatedAt: Date(timeIntervalSince1970: updatedAt),
+                        taskCounts: [:], dryRun: dryRun))
+            }
+            for try await (run, stateText, count) in try await connection.query(
+                "SELECT run_id, state, count(*)::bigint FROM tasks GROUP BY run_id, state", logger: logger
+            ).decode((String, String, Int).self) {
+                guard let index = positions[run], let taskState = TaskState(rawValue: stateText) else { continue }
+                summaries[index].taskCounts[taskState] = count
+            }
+            return summaries
+        }
+    }
+
+    package func fetchRun(_ id: RunID) async throws -> RunRecord {
+        try await read { connection in try await loadRun(connection, id) }
+    }
+
+    package func fetchTasks(of id: RunID) async throws -> [TaskRecord] {
+        try await read { connection in
+            _ = try await loadRun(connection, id)
+            return try await loadTasks(connection, id)
+        }
+    }
+
+    package func fetchEvents(of id: RunID, after sequence: Int64) async throws -> [JournalEvent] {
+        try await read { connection in
+            _ = try await loadRun(connection, id)
+            return try await loadEvents(connection, id, after: sequence)
+        }
+    }
+
+    package func fetchGraph(of id: RunID) async throws -> [TaskDescriptor] {
+        try await read { connection in try await loadGraph(connection, id) }
+    }
+
+    package func fetchStateAndTasksIfEnded(of run: RunID) async throws -> (RunState, [TaskRecord]) {
+        try await transaction { [self] connection in
+            let record = try await loadRun(connection, run)
+            return (record.state, record.state.hasEnded ? try await loadTasks(connection, run) : [])
+        }
+    }
+
+    package func fetchEventsAndState(of run: RunID, after sequence: Int64) async throws -> ([JournalEvent], RunState) {
+        try await transaction { [self] connection in
+            let state = try await loadRun(connection, run).state
+            return (try await loadEvents(connection, run, after: sequence), state)
+        }
+    }
+
+    package func fetchLiveWorkers(now: Date, window: Duration) async throws -> [WorkerRecord] {
+        try await read { connection in
+            var workers: [WorkerRecord] = []
+            let seconds = Double(window.components.seconds) + Double(window.components.attoseconds) / 1e18
+            for try await (id, startedAt, heartbeatAt) in try await connection.query(
+                """
+                SELECT id, started_at, heartbeat_at FROM workers
+                WHERE heartbeat_at > extract(epoch FROM clock_timestamp()) - \(seconds) ORDER BY started_at
+                """, logger: logger
+            ).decode((String, Double, Double).self) {
+                workers.append(
+                    WorkerRecord(
+                        id: id, startedAt: Date(timeIntervalSince1970: startedAt), heartbeatAt: Date(timeIntervalSince1970: heartbeatAt)))
+            }
+            return workers
+        }
+    }
+}
