@@ -84,6 +84,16 @@ final class BackendFixture: Sendable {
             engine: engine, registry: registry, configuration: .init(pollInterval: .milliseconds(50)), logger: Self.quiet)
     }
 
+    /// Runs SQL on the journal behind the engine's back, as another program (or a damaged
+    /// disk) would; the SQL is written for both SQLite and PostgreSQL.
+    func rawSQL(_ sql: String) async throws {
+        if let postgres {
+            try await PostgresJournalTests.execute(sql, in: postgres)
+        } else {
+            try OnboardingEngineTests.rawSQL(temporary.path, sql)
+        }
+    }
+
     /// Runs `body` with a fresh journal of `kind`, removing it afterwards (also when `body` throws).
     static func with(_ kind: BackendKind, _ body: (BackendFixture) async throws -> Void) async throws {
         let fixture = try await make(kind)
@@ -230,6 +240,27 @@ struct JournalBackendConformanceTests {
             #expect(result.state == .succeeded)
             #expect(notes.log == ["approved by J. Doe"])
             #expect(try await engine.history(of: "r").contains { $0.action == "task.confirmed" && $0.actor == "pat" })
+        }
+    }
+
+    @Test(arguments: BackendKind.available)
+    func aCancelRequestedWhileAVanishedOwnerRanItIsJournaledWhenTheRunIsNextResumed(_ kind: BackendKind) async throws {
+        try await BackendFixture.with(kind) { fixture in
+            let engine = try await fixture.engine()
+            let graph = try TaskGraph(workflow: "w", tasks: [step("a")])
+            _ = try await engine.submit(graph, id: "r", input: Empty())
+            // Its owner asked to cancel it, then vanished (its lease ran out) before it acted.
+            try await fixture.rawSQL(
+                """
+                UPDATE runs SET state = 'running', lease_owner = 'gone-host:1:x', lease_expires_at = 1,
+                                cancel_requested = \(kind == .postgres ? "true" : "1")
+                WHERE id = 'r'
+                """)
+            let refused = await #expect(throws: EngineError.self) { try await engine.resume("r", graph: graph) }
+            #expect(refused?.code == .invalidState)
+            #expect(try await engine.run("r").state == .cancelled, "the cancel is kept, not rolled back with the refusal")
+            #expect(try await engine.history(of: "r").last?.action == "run.cancelled")
+            #expect(try await engine.tasks(of: "r").first?.state == .pending, "nothing ran")
         }
     }
 
