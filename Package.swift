@@ -171,7 +171,7 @@ let package = Package(
         .testTarget(
             name: "DocSamplesTests",
             dependencies: [
-                "OnboardingEngine", "OnboardingEngineTesting", "EssentialsOnboarding", "TenantSimulator",
+                "OnboardingEngine", "OnboardingEngineTesting", "OnboardingEnginePostgres", "EssentialsOnboarding", "TenantSimulator",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

@@ -127,6 +127,39 @@ struct WorkerTests {
         #expect(unknown?.code == .unknownTask)
     }
 
+    @Test func aConfirmationThatArrivesWhileThePersonsTaskRunsIsNotLost() async throws {
+        let harness = try Harness()
+        defer { harness.remove() }
+        let looked = Flag()
+        let release = Flag()
+        let notes = Counter()
+        // A person's step that looks first (is relay on already?), then asks.
+        let relay = ClosureTask(id: "relay") { context -> NoOutput in
+            if let confirmation = context.confirmation {
+                notes.record(confirmation.note ?? "")
+                return NoOutput()
+            }
+            looked.set()
+            while !release.isSet { try await Task.sleep(for: .milliseconds(5)) }
+            throw TaskInterruption.waitingForPerson(action: "Turn relay on.")
+        }
+        let other = ClosureTask(id: "other") { _ in
+            while !release.isSet { try await Task.sleep(for: .milliseconds(5)) }
+            return NoOutput()
+        }
+        let graph = try TaskGraph(workflow: "w", tasks: [relay, other])
+        let running = Task { try await harness.engine.start(graph, id: "r", input: Empty(), options: RunOptions(maxIdleWait: .zero)) }
+        await eventually { looked.isSet }
+        // The journal says it runs: the confirmation is accepted, and taken while the attempt runs.
+        #expect(try harness.journal.tasks(of: "r").first { $0.id == "relay" }?.state == .running)
+        #expect(try await harness.engine.confirm("relay", in: "r", actor: "pat", note: "relay on") == .delivered)
+        await eventually { (try? harness.journal.events(of: "r").contains { $0.action == "task.confirmed" }) == true }
+        release.set()
+        let result = try await running.value
+        #expect(result.state == .succeeded, "the attempt that asked is followed by one with the confirmation")
+        #expect(notes.log == ["relay on"])
+    }
+
     @Test func signalAndConfirmRefuseWhatTheyCannotChange() async throws {
         let harness = try Harness()
         defer { harness.remove() }

@@ -53,7 +53,19 @@ struct ServeCommandTests {
             request.setValue("essentials-password", forHTTPHeaderField: "X-Password")
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
             request.httpBody = Data(#"{"is_relay": true}"#.utf8)
-            _ = try await URLSession.shared.data(for: request)
+            // As an admin in the portal would: again after a throttled or unavailable answer, until it took.
+            var attempts = 0
+            while true {
+                let (_, response) = try await URLSession.shared.data(for: request)
+                let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+                if (200..<300).contains(status) { break }
+                attempts += 1
+                guard [429, 503].contains(status), attempts < 20 else {
+                    throw URLError(.badServerResponse, userInfo: [NSLocalizedDescriptionKey: "relay for \(domain): HTTP \(status)"])
+                }
+                let wait = (response as? HTTPURLResponse)?.value(forHTTPHeaderField: "Retry-After").flatMap(Double.init) ?? 0.5
+                try await Task.sleep(for: .seconds(min(wait, 5)))
+            }
         }
     }
 
@@ -270,7 +282,10 @@ struct ServeCommandTests {
             let runs = try reader.runs()
             let unfinished = try runs.filter { $0.state != .succeeded }.map { run in
                 let failed = try reader.tasks(of: run.id).filter { $0.state == .failed }.map { "\($0.id): \($0.lastError?.message ?? "")" }
-                return "\(run.id): \(run.state) \(failed)"
+                // What it waits for and its last steps, so a failure here can be read from the log alone.
+                let waiting = try reader.tasks(of: run.id).filter { $0.state != .succeeded }.map { "\($0.id)=\($0.state)" }
+                let last = try reader.events(of: run.id).suffix(12).map { "\($0.actor) \($0.action) \($0.taskID?.rawValue ?? "")" }
+                return "\(run.id): \(run.state) \(failed) tasks \(waiting) wakeAt \(String(describing: try reader.run(run.id).wakeAt)) last \(last)"
             }
             #expect(runs.count == tenants)
             #expect(unfinished.isEmpty, "\(unfinished)")

@@ -52,7 +52,9 @@ package struct OwnerMessage: Sendable, Hashable {
                     taskID: task, at: at, actor: actor, action: "message.ignored",
                     reason: "a confirmation arrived after the task stopped waiting")
             }
-            if records[index].park?.kind == .person {
+            // A task waiting for a person continues with it; one a stopped engine left running is
+            // attempted again on resume, and gets it then (the person confirmed while it ran).
+            if records[index].park?.kind == .person || records[index].state == .running {
                 records[index].confirmation = Confirmation(actor: actor, at: at, note: note)
             }
             return PendingEvent(taskID: task, at: at, actor: actor, action: "task.confirmed", reason: note)

@@ -79,10 +79,11 @@ final class RunExecution {
     private var readyNeedsSort = false
     /// Not runnable before an instant: backoff after a retryable failure, or a condition re-check.
     private var timed: [(at: Date, index: Int)] = []
-    /// Tasks a confirmation or signal reached while they were being checked: if the check ends
-    /// with the condition still unmet, they are checked again at once, not at the next re-check
-    /// (the person may have changed DNS after the check had looked).
-    private var recheckAfterAttempt: Set<Int> = []
+    /// Tasks a confirmation or signal reached while they were being attempted, with the
+    /// confirmation (`nil` for a signal): if the attempt ends still waiting — for a condition, or
+    /// (confirmed) for a person — the task runs again at once, with the confirmation, instead of
+    /// waiting for its next re-check or a confirmation the person already gave.
+    private var askedDuringAttempt: [Int: Confirmation?] = [:]
     /// When a task last got anywhere (any outcome but a condition found still unmet): re-checks
     /// of conditions alone do not keep a run in the process past ``RunOptions/maxIdleWait``.
     private var lastProgressAt: Date
@@ -376,11 +377,17 @@ final class RunExecution {
                 record.park = ParkReason(kind: .person, message: interruption.message)
                 (action, event) = ("task.waiting", .taskParked(.waiting))
                 engine.metrics.parked.increment()
+                if case .some(.some(let confirmation)) = askedDuringAttempt[index] {
+                    // Confirmed while this attempt ran: it runs again with the confirmation.
+                    record.confirmation = confirmation
+                    record.nextAttemptAt = now
+                    timed.append((now, index))
+                }
             case .waitingForCondition(let recheckAfter):
                 record.state = .waiting
                 record.attempts = 0
                 record.park = ParkReason(kind: .condition, message: interruption.message)
-                let asked = recheckAfterAttempt.contains(index)
+                let asked = askedDuringAttempt[index] != nil
                 record.nextAttemptAt = asked ? now : now.addingTimeInterval(recheckAfter.seconds)
                 timed.append((record.nextAttemptAt!, index))
                 (action, event) = ("task.waiting", .taskParked(.waiting))
@@ -392,7 +399,7 @@ final class RunExecution {
         } else {
             lastProgressAt = now
         }
-        recheckAfterAttempt.remove(index)
+        askedDuringAttempt.removeValue(forKey: index)
         let attempt = records[index].attempts
         records[index] = record
         batch.tasks.append(record)
@@ -426,8 +433,12 @@ final class RunExecution {
         }
         var acted: [TaskID] = []
         for index in targets where records[index].state == .running && message.task != nil {
-            // Being checked now: checked again right after, should this check find nothing.
-            recheckAfterAttempt.insert(index)
+            // Being attempted now: run again right after, should this attempt end still waiting.
+            if message.kind == .confirm {
+                askedDuringAttempt[index] = .some(Confirmation(actor: message.actor, at: message.at, note: message.note))
+            } else if askedDuringAttempt[index] == nil {
+                askedDuringAttempt[index] = .some(nil)  // a signal: check again, keeping any confirmation
+            }
             acted.append(records[index].id)
         }
         for index in targets where !isReady(index) {

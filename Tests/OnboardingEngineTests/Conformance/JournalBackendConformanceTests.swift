@@ -265,6 +265,34 @@ struct JournalBackendConformanceTests {
     }
 
     @Test(arguments: BackendKind.available)
+    func aConfirmationForATaskAVanishedOwnerLeftRunningIsKeptForTheResume(_ kind: BackendKind) async throws {
+        try await BackendFixture.with(kind) { fixture in
+            let engine = try await fixture.engine()
+            let notes = Counter()
+            let graph = try TaskGraph(
+                workflow: "w",
+                tasks: [
+                    ClosureTask(id: "approve") { context -> NoOutput in
+                        guard let confirmation = context.confirmation else {
+                            throw TaskInterruption.waitingForPerson(action: "Approve.")
+                        }
+                        notes.record(confirmation.note ?? "")
+                        return NoOutput()
+                    }
+                ])
+            _ = try await engine.submit(graph, id: "r", input: Empty())
+            // Its owner was attempting the task when it vanished.
+            try await fixture.rawSQL(
+                "UPDATE runs SET state = 'running', lease_owner = 'gone-host:1:x', lease_expires_at = 1 WHERE id = 'r'")
+            try await fixture.rawSQL("UPDATE tasks SET state = 'running', attempts = 1 WHERE run_id = 'r'")
+            #expect(try await engine.confirm("approve", in: "r", actor: "pat", note: "approved") == .recorded)
+            let result = try await engine.resume("r", graph: graph)
+            #expect(result.state == .succeeded)
+            #expect(notes.log == ["approved"])
+        }
+    }
+
+    @Test(arguments: BackendKind.available)
     func twoWorkersOnOneJournalRunEveryTaskOfEveryRunOnce(_ kind: BackendKind) async throws {
         try await BackendFixture.with(kind) { fixture in
             let executions = Counter()
