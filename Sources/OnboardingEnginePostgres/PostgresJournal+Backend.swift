@@ -45,10 +45,7 @@ extension PostgresJournal: JournalBackend {
                 (current, cancelRequested, exists) = (holder, cancel, true)
             }
             if let owner, current != owner || !exists {
-                throw EngineError(
-                    .runLeased,
-                    "This engine lost the lease on run '\(run)' to \(current ?? "nobody") (it was not renewed in time); it stopped writing. Resume the run once the other owner is done.",
-                    runID: run)
+                throw LeaseErrors.lostToAnother(run, holder: current)
             }
             for task in batch.tasks { try await updateTask(connection, run: run, task) }
             for event in batch.events { try await insertEvent(connection, run: run, event) }
@@ -78,10 +75,7 @@ extension PostgresJournal: JournalBackend {
                 """, logger: logger
             ).decode(Bool.self) { cancelRequested = cancel }
             guard let cancelRequested else {
-                throw EngineError(
-                    .runLeased,
-                    "This engine lost the lease on run '\(run)' (it was not renewed in time and another engine took it); it stopped writing.",
-                    runID: run)
+                throw LeaseErrors.notRenewed(run)
             }
             return cancelRequested
         }

@@ -284,7 +284,9 @@ struct ServeCommandTests {
                 let failed = try reader.tasks(of: run.id).filter { $0.state == .failed }.map { "\($0.id): \($0.lastError?.message ?? "")" }
                 // What it waits for and its last steps, so a failure here can be read from the log alone.
                 let waiting = try reader.tasks(of: run.id).filter { $0.state != .succeeded }.map { "\($0.id)=\($0.state)" }
-                let last = try reader.events(of: run.id).suffix(12).map { "\($0.actor) \($0.action) \($0.taskID?.rawValue ?? "")" }
+                let last = try reader.events(of: run.id)
+                    .filter { $0.taskID == "enable-relay" || $0.taskID == nil || $0.action.hasPrefix("message") }.suffix(16)
+                    .map { "\($0.actor) \($0.action) \($0.taskID?.rawValue ?? "") \($0.reason ?? "")" }
                 return "\(run.id): \(run.state) \(failed) tasks \(waiting) wakeAt \(String(describing: try reader.run(run.id).wakeAt)) last \(last)"
             }
             #expect(runs.count == tenants)

@@ -155,6 +155,11 @@ final class SQLiteConnection: @unchecked Sendable {
     func transaction<T>(immediate: Bool = true, _ body: () throws -> T) throws -> T {
         // Prepared and cached like any statement: one durable commit per task is the hot path.
         try run(immediate ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED")
+        return try commitOrRollBack(body)
+    }
+
+    /// Runs `body` in the transaction just begun, then commits; rolls back and rethrows the first error.
+    private func commitOrRollBack<T>(_ body: () throws -> T) throws -> T {
         do {
             let value = try body()
             try run("COMMIT")
@@ -176,14 +181,7 @@ final class SQLiteConnection: @unchecked Sendable {
         sqlite3_busy_timeout(handle, busyTimeoutMilliseconds)
         if rc & 0xff == SQLITE_BUSY || rc & 0xff == SQLITE_LOCKED { return nil }
         guard rc == SQLITE_DONE else { throw error(rc, String(cString: sqlite3_errmsg(handle)), sql: "BEGIN IMMEDIATE") }
-        do {
-            let value = try body()
-            try run("COMMIT")
-            return value
-        } catch {
-            if sqlite3_get_autocommit(handle) == 0 { try? execute("ROLLBACK") }
-            throw error
-        }
+        return try commitOrRollBack(body)
     }
 
     private func prepare(_ sql: String) throws(JournalError) -> OpaquePointer {

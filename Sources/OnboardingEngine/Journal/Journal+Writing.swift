@@ -63,10 +63,7 @@ extension Journal {
                 cancelRequested = $0.int(1) != 0
             }
             guard current == owner else {
-                throw EngineError(
-                    .runLeased,
-                    "This engine lost the lease on run '\(run)' to \(current ?? "nobody") (it was not renewed in time); it stopped writing. Resume the run once the other owner is done.",
-                    runID: run)
+                throw LeaseErrors.lostToAnother(run, holder: current)
             }
         }
         for task in batch.tasks { try Journal.update(db, run: run, task) }
@@ -143,10 +140,7 @@ extension Journal {
                 [.double(until.timeIntervalSince1970), .text(run.rawValue), .text(owner)]
             ) { cancelRequested = $0.int(0) != 0 }
             guard let cancelRequested else {
-                throw EngineError(
-                    .runLeased,
-                    "This engine lost the lease on run '\(run)' (it was not renewed in time and another engine took it); it stopped writing.",
-                    runID: run)
+                throw LeaseErrors.notRenewed(run)
             }
             return cancelRequested
         }
