@@ -106,14 +106,11 @@ extension PostgresJournal {
 
     func loadMessages(_ connection: PostgresConnection, run: RunID?) async throws -> [OwnerMessage] {
         var messages: [OwnerMessage] = []
-        let rows =
-            if let run {
-                try await connection.query(
-                    "SELECT seq, run_id, kind, task_id, actor, note, at FROM run_messages WHERE run_id = \(run.rawValue) ORDER BY seq",
-                    logger: logger)
-            } else {
-                try await connection.query("SELECT seq, run_id, kind, task_id, actor, note, at FROM run_messages ORDER BY seq", logger: logger)
-            }
+        let rows = try await connection.query(
+            """
+            SELECT seq, run_id, kind, task_id, actor, note, at FROM run_messages
+            WHERE \(run?.rawValue)::text IS NULL OR run_id = \(run?.rawValue) ORDER BY seq
+            """, logger: logger)
         for try await (seq, run, kind, task, actor, note, at) in rows.decode((Int64, String, String, String?, String, String?, Double).self) {
             guard let kind = OwnerMessage.Kind(rawValue: kind) else { continue }
             messages.append(

@@ -25,4 +25,22 @@ extension Journal: JournalBackend {
     package func fetchLiveWorkers(now: Date, window: Duration) async throws -> [WorkerRecord] {
         try await offPool { try self.liveWorkers(now: now, window: window) }
     }
+
+    /// The run's record, read on the journal's queue.
+    package func fetchRun(_ run: RunID) async throws -> RunRecord {
+        try await perform { db in try Journal.loadRun(db, run) }
+    }
+
+    /// The run's state, and its task records once it has ended.
+    package func fetchStateAndTasksIfEnded(of run: RunID) async throws -> (RunState, [TaskRecord]) {
+        try await perform { db in
+            let record = try Journal.loadRun(db, run)
+            return (record.state, record.state.hasEnded ? try Journal.loadTasks(db, run) : [])
+        }
+    }
+
+    /// The run's events after `sequence`, and its state, read together.
+    package func fetchEventsAndState(of run: RunID, after sequence: Int64) async throws -> ([JournalEvent], RunState) {
+        try await perform { db in (try Journal.loadEvents(db, run, after: sequence), try Journal.loadRun(db, run).state) }
+    }
 }

@@ -2,8 +2,9 @@ import Foundation
 
 /// Group commit: batches of any runs that arrive together share one durable transaction.
 extension Journal {
-    /// Like ``write(_:run:owner:)``, but batches that arrive together, from any of the runs of
-    /// any engine sharing this journal, share one durable commit (group commit).
+    /// Applies a runner's batch in one durable transaction (see ``apply(_:run:owner:db:)``);
+    /// batches that arrive together, from any of the runs of any engine sharing this journal,
+    /// share one durable commit (group commit).
     ///
     /// The first caller leads: it writes every pending batch in one transaction, each in its own
     /// savepoint so one run's lost lease does not undo another's, then hands the lead to the next

@@ -43,17 +43,9 @@ extension Journal {
         }
     }
 
-    /// Applies a batch of task updates and events in one durable transaction.
-    ///
-    /// When `owner` is given, the transaction first checks that this engine still holds the run's
-    /// lease, and reports whether a cancel was requested.
-    @discardableResult
-    func write(_ batch: JournalBatch, run: RunID, owner: String?) async throws -> Bool {
-        try await perform { db in
-            try db.transaction { try Journal.apply(batch, run: run, owner: owner, db: db) }
-        }
-    }
-
+    /// Applies a batch of task updates and events inside the caller's transaction. When `owner`
+    /// is given, first checks that this engine still holds the run's lease; returns whether a
+    /// cancel was requested.
     static func apply(_ batch: JournalBatch, run: RunID, owner: String?, db: SQLiteConnection) throws -> Bool {
         var cancelRequested = false
         if let owner {
@@ -169,17 +161,6 @@ extension Journal {
                     .optionalBlob(bytes), bytes.map { .checksum(of: $0) } ?? .null, .double(now.timeIntervalSince1970),
                     .text(run.rawValue), .text(task.rawValue),
                 ])
-        }
-    }
-
-    /// The output a task recorded, if any.
-    func output(run: RunID, task: TaskID) throws -> [UInt8]? {
-        try withConnection { db in
-            var bytes: [UInt8]?
-            try db.query(
-                "SELECT output, output_crc FROM tasks WHERE run_id = ? AND task_id = ?", [.text(run.rawValue), .text(task.rawValue)]
-            ) { bytes = try Journal.verified($0.blob(0), checksum: $0.value(1).int, "output of task '\(task)'", run: run, db) }
-            return bytes
         }
     }
 
