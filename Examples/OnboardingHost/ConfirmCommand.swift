@@ -8,7 +8,7 @@ import OnboardingEngine
 ///
 /// In a demo run the person at the keyboard is the tenant's admin, and there is no real portal
 /// to act in: confirming `admin-consent`, `enable-relay` or `spf-check` first does that step's
-/// manual part in the demo tenant (consent, relay, SPF). A step that waits on a condition
+/// manual part in the demo tenant (consent, relay, SPF, MX, lockdown). A step that waits on a condition
 /// (consent, SPF) needs no confirmation; the resume re-checks it.
 struct ConfirmCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -7,7 +7,8 @@ import Synchronization
 
 /// The demo tenant's admin, who does the manual steps the integration guide leaves to people:
 /// grants admin consent (by opening the consent link), enables relay in the Essentials portal
-/// (then confirms the waiting step), and adds Essentials to each domain's SPF record.
+/// (then confirms the waiting step), adds Essentials to each domain's SPF record, points each
+/// domain's MX at Essentials, and ends the lockdown's audit period (confirming it).
 ///
 /// The run never learns any of this directly; it sees it the way it would in real life, through
 /// a fresh token's roles, the Essentials domains and DNS.
@@ -20,6 +21,10 @@ struct DemoAdmin: Sendable {
         case relay
         /// Add Essentials to each domain's SPF record.
         case spf
+        /// Point each domain's MX at Essentials' hosts.
+        case mx
+        /// End the inbound lockdown's audit period: confirm that mail may be locked to Essentials.
+        case lockdown
 
         /// The task this action lets continue.
         var task: TaskID {
@@ -27,6 +32,8 @@ struct DemoAdmin: Sendable {
             case .consent: AdminConsent.key.id
             case .relay: EnableRelay.key.id
             case .spf: SPFCheck.key.id
+            case .mx: MXCheck.key.id
+            case .lockdown: InboundLockdown.key.id
             }
         }
 
@@ -86,6 +93,14 @@ struct DemoAdmin: Sendable {
                 terms.insert("include:_spf-us.ppe-hosted.com", at: terms.firstIndex { $0.hasSuffix("all") } ?? terms.endIndex)
                 tenant.simulator.setTXTRecords(others + [terms.joined(separator: " ")], for: domain)
             }
+        case .mx:
+            let hosts = OnboardingConfiguration().essentialsMXHosts
+            let domains = try await tenant.services.essentials.domains(org: org).map(\.name)
+                .filter { !$0.hasSuffix(".onmicrosoft.com") }
+            print("👤 admin: pointing the MX of \(domains.joined(separator: ", ")) at \(hosts.joined(separator: " and "))")
+            for domain in domains { tenant.simulator.setMXRecords(hosts, for: domain) }
+        case .lockdown:
+            print("👤 admin: the audit header shows no wanted mail bypassing Essentials; ending the audit period")
         }
     }
 
@@ -95,7 +110,7 @@ struct DemoAdmin: Sendable {
     }
 
     /// Runs `body` (a start or resume of `run`) with progress, playing the admin: each time the
-    /// run stops waiting on a step this admin does (consent, relay, SPF), they do it (confirming
+    /// run stops waiting on a step this admin does (consent, relay, SPF, MX, lockdown), they do it (confirming
     /// the relay step, which waits for a person) and resume the run, whose re-checks then see it.
     /// Returns when the run ends or waits on nothing the admin does.
     func drive(

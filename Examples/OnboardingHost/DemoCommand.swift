@@ -11,7 +11,7 @@ import TenantSimulator
 
 /// `onboard demo`: with no set-up, starts the simulator in this process, onboards its seeded
 /// tenant with the real Microsoft 365 workflow and live progress, and plays the admin's manual
-/// parts (consent, relay, SPF) so the run completes.
+/// parts (consent, relay, SPF, MX, lockdown) so the run completes.
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo", abstract: "Onboard a simulated tenant end to end, with live progress.",
@@ -31,7 +31,7 @@ struct DemoCommand: AsyncParsableCommand {
     @Flag(help: "The admin does none of the manual steps: the run waits for admin consent.")
     var noAdmin = false
 
-    @Option(help: "A manual step the admin leaves undone: consent, relay or spf (repeatable).")
+    @Option(help: "A manual step the admin leaves undone: consent, relay, spf, mx or lockdown (repeatable).")
     var adminSkips: [DemoAdmin.Action] = []
 
     @Option(help: "Make this task fail for good in this process, to leave the run failed (try `onboard retry`).")

@@ -51,7 +51,8 @@ struct DemoTenant: Sendable {
     static let onboardingConfiguration = OnboardingConfiguration(
         consentRecheck: .seconds(20), replicationRetry: .milliseconds(500), spfRecheck: .seconds(20),
         exchangeRetry: RetryPolicy(
-            maxAttempts: 20, initialDelay: .milliseconds(500), multiplier: 1.5, maxDelay: .seconds(2)))
+            maxAttempts: 20, initialDelay: .milliseconds(500), multiplier: 1.5, maxDelay: .seconds(2)),
+        mxRecheck: .seconds(20))
 
     /// How long a demo run waits in-process for a retry before parking.
     static let maxIdleWait: Duration = .seconds(8)

@@ -14,7 +14,7 @@ public enum EssentialsWorkflow {
     public static func tasks(
         services: OnboardingServices, configuration: OnboardingConfiguration = OnboardingConfiguration()
     ) -> [any OnboardingTask] {
-        [
+        var tasks: [any OnboardingTask] = [
             FeatureEntitlement(services: services, configuration: configuration),
             AdminConsent(services: services, configuration: configuration),
             ServicePrincipals(services: services, configuration: configuration),
@@ -33,6 +33,14 @@ public enum EssentialsWorkflow {
             RemediationReadiness(services: services),
             ChildOrganizations(services: services),
         ]
+        if configuration.inboundLockdown {
+            tasks += [
+                MXCheck(services: services, configuration: configuration),
+                LockdownAudit(services: services, configuration: configuration),
+                InboundLockdown(services: services, configuration: configuration),
+            ]
+        }
+        return tasks
     }
 
     /// The validated graph.

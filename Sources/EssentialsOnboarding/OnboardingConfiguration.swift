@@ -44,6 +44,21 @@ public struct OnboardingConfiguration: Sendable, Hashable {
     public var importMicrosoftDomains: Bool
     /// How Exchange finds the real sender behind Essentials (Enhanced Filtering for Connectors).
     public var enhancedFiltering: EnhancedFiltering
+    /// Whether the onboarding ends by locking inbound mail to Essentials (``MXCheck``,
+    /// ``LockdownAudit``, ``InboundLockdown``): after every imported domain's MX points at
+    /// Essentials, an audit period, then a person's go-ahead. Off: those tasks are not in the graph.
+    public var inboundLockdown: Bool
+    /// The region's Essentials mail exchangers; a domain's mail flows through Essentials when all
+    /// of its MX records name one of these.
+    public var essentialsMXHosts: [String]
+    /// How often to re-check MX while waiting for the customer to point it at Essentials.
+    public var mxRecheck: Duration
+    /// The audit transport rule's name (it stamps mail that did not come through Essentials).
+    public var lockdownAuditRuleName: String
+    /// The header the audit rule stamps.
+    public var lockdownAuditHeaderName: String
+    /// The value the audit rule stamps in ``lockdownAuditHeaderName``.
+    public var lockdownAuditHeaderValue: String
 
     /// Creates a configuration; every parameter defaults to `DOMAIN.md`'s value.
     public init(
@@ -67,8 +82,20 @@ public struct OnboardingConfiguration: Sendable, Hashable {
         pageSize: Int = 999,
         exchangeRetry: RetryPolicy = RetryPolicy(maxAttempts: 30, initialDelay: .seconds(10), maxDelay: .seconds(300)),
         importMicrosoftDomains: Bool = false,
-        enhancedFiltering: EnhancedFiltering = .skipEssentialsRanges
+        enhancedFiltering: EnhancedFiltering = .skipEssentialsRanges,
+        inboundLockdown: Bool = true,
+        essentialsMXHosts: [String] = ["mx1-us1.ppe-hosted.com", "mx2-us1.ppe-hosted.com"],
+        mxRecheck: Duration = .seconds(900),
+        lockdownAuditRuleName: String = "Proofpoint Essentials Lockdown Audit",
+        lockdownAuditHeaderName: String = "X-Essentials-Lockdown-Audit",
+        lockdownAuditHeaderValue: String = "Would be rejected: did not arrive through Proofpoint Essentials"
     ) {
+        self.inboundLockdown = inboundLockdown
+        self.essentialsMXHosts = essentialsMXHosts.map { $0.lowercased() }
+        self.mxRecheck = mxRecheck
+        self.lockdownAuditRuleName = lockdownAuditRuleName
+        self.lockdownAuditHeaderName = lockdownAuditHeaderName
+        self.lockdownAuditHeaderValue = lockdownAuditHeaderValue
         self.importMicrosoftDomains = importMicrosoftDomains
         self.enhancedFiltering = enhancedFiltering
         self.essentialsRegion = essentialsRegion

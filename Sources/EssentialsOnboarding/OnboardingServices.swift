@@ -17,7 +17,7 @@ public struct OnboardingServices: Sendable {
     /// The Essentials API.
     public let essentials: EssentialsClient
     /// SPF lookups.
-    public let dns: TXTResolver
+    public let dns: DNSResolver
     /// The application's client id (not secret).
     public let clientID: String
 
@@ -53,7 +53,7 @@ public struct OnboardingServices: Sendable {
         self.exchange = ExchangeClient(
             http: http, identity: identity, endpoints: endpoints, tenantID: tenantID, propagationRetry: exchangePropagationRetry)
         self.essentials = EssentialsClient(http: http, endpoints: endpoints, credentials: credentials)
-        self.dns = TXTResolver(nameserver: endpoints.nameserver)
+        self.dns = DNSResolver(nameserver: endpoints.nameserver)
         self.clientID = credentials.clientID
         self.limits = limits
     }

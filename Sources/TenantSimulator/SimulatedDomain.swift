@@ -1,4 +1,4 @@
-/// A domain of a simulated tenant, and the SPF record the DNS server answers for it.
+/// A domain of a simulated tenant, and the SPF and MX records the DNS server answers for it.
 public struct SimulatedDomain: Sendable, Hashable {
     /// The domain name (Graph's `id`).
     public var name: String
@@ -12,12 +12,16 @@ public struct SimulatedDomain: Sendable, Hashable {
     public var isInitial: Bool
     /// The TXT records served for the name; `nil` means one SPF record that does not include Essentials.
     public var txtRecords: [String]?
+    /// The mail exchangers served for the name, by preference; `nil` means Microsoft's
+    /// (`{name with dashes}.mail.protection.outlook.com`), as for a tenant not yet onboarded.
+    public var mxRecords: [String]?
 
     /// A domain.
     public init(
         name: String, isVerified: Bool = true, supportedServices: [String] = ["Email"], isDefault: Bool = false,
-        isInitial: Bool = false, txtRecords: [String]? = nil
+        isInitial: Bool = false, txtRecords: [String]? = nil, mxRecords: [String]? = nil
     ) {
+        self.mxRecords = mxRecords
         self.name = name
         self.isVerified = isVerified
         self.supportedServices = supportedServices
@@ -29,5 +33,15 @@ public struct SimulatedDomain: Sendable, Hashable {
     /// The TXT records served at start.
     public var resolvedTXTRecords: [String] {
         txtRecords ?? ["v=spf1 include:spf.protection.outlook.com -all"]
+    }
+
+    /// The MX records served at start.
+    public var resolvedMXRecords: [String] {
+        mxRecords ?? [SimulatedDomain.microsoftMX(for: name)]
+    }
+
+    /// Exchange Online's mail exchanger for a domain: `contoso-com.mail.protection.outlook.com`.
+    public static func microsoftMX(for domain: String) -> String {
+        domain.lowercased().replacingOccurrences(of: ".", with: "-") + ".mail.protection.outlook.com"
     }
 }

@@ -11,6 +11,8 @@ public struct SimulatorSnapshot: Sendable, Hashable {
     public var routeCounts: [String: Int]
     /// TXT records by lower-cased DNS name.
     public var dnsRecords: [String: [String]]
+    /// MX exchanges by lower-cased DNS name, by preference.
+    public var mxRecords: [String: [String]] = [:]
     /// Faults still armed.
     public var activeFaults: Int
     /// The simulator's clock at the snapshot.
@@ -33,6 +35,7 @@ public struct SimulatorSnapshot: Sendable, Hashable {
             "activeFaults": .integer(activeFaults),
             "routeCounts": .object(routeCounts.mapValues { .integer($0) }),
             "dnsRecords": .object(dnsRecords.mapValues { .array($0.map { .string($0) }) }),
+            "mxRecords": .object(mxRecords.mapValues { .array($0.map { .string($0) }) }),
             "tenants": .array(tenants.map(\.json)),
             "essentials": .array(essentialsOrganizations.map(\.json)),
         ]

@@ -136,4 +136,10 @@ extension TenantSimulator {
     public func setTXTRecords(_ records: [String]?, for name: String) {
         core.change { $0.dnsRecords[World.dnsKey(name)] = records }
     }
+
+    /// Replaces the MX records of a DNS name (exchange host names, by preference); `nil` or empty
+    /// removes them.
+    public func setMXRecords(_ exchanges: [String]?, for name: String) {
+        core.change { $0.mxRecords[World.dnsKey(name)] = exchanges.flatMap { $0.isEmpty ? nil : $0.map(World.dnsKey) } }
+    }
 }

@@ -92,7 +92,7 @@ public struct TenantSimulator: Sendable {
                     .channelInitializer { channel in
                         channel.eventLoop.makeCompletedFuture {
                             try channel.pipeline.syncOperations.addHandler(
-                                DNSServerHandler(lookup: { core.dnsLookup($0) }))
+                                DNSServerHandler(lookup: { core.dnsLookup($0, type: $1) }))
                         }
                     }
                     .bind(host: configuration.host, port: configuration.dnsPort).get()

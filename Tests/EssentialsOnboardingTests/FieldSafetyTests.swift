@@ -84,6 +84,19 @@ struct FieldSafetyTests {
                     ["Name": "Y", "ConnectorType": "Partner", "EFSkipIPs": ["1.2.3.0/24"], "EFSkipLastIP": true])
             }
             #expect(both.message.contains("EFSkipLastIP"), "\(both)")
+            // Transport rules too: a misspelled condition, a header without its value, an extra parameter to Remove-.
+            for (cmdlet, parameters, named) in [
+                ("New-TransportRule", ["Name": "Z", "ExceptIfSenderIPRange": ["1.2.3.0/24"]] as [String: JSONValue], "ExceptIfSenderIPRange"),
+                ("New-TransportRule", ["Name": "Z", "SetHeaderName": "X-A"], "SetHeaderValue"),
+                ("New-TransportRule", ["Name": "Z", "ExceptIfSenderIpRanges": ["1.2.3"]], "1.2.3"),
+                ("Remove-TransportRule", ["Identity": .string(SimulatedTenant.configuration.bypassRuleName), "Force": true], "Force"),
+            ] {
+                let refused = try await #require(throws: ServiceError.self) {
+                    _ = try await tenant.services.exchange.invoke(cmdlet, parameters)
+                }
+                #expect(refused.message.contains(named), "\(cmdlet): \(refused)")
+            }
+            #expect(tenant.simulator.snapshot().tenants[0].transportRules.count == 1, "only the workflow's own")
             #expect(tenant.simulator.snapshot().tenants[0].inboundConnectors.count == 1, "only the workflow's own")
         }
     }

@@ -20,9 +20,20 @@ struct SimulatedTenant {
     let input: OnboardingInput
 
     /// Fast re-checks so waits resolve in milliseconds.
+    /// Fast re-checks; without the inbound lockdown (its own tests, `LockdownTests`, turn it on),
+    /// so the other tests finish a run with consent, relay and SPF alone.
     static let configuration = OnboardingConfiguration(
         consentRecheck: .milliseconds(50), replicationRetry: .milliseconds(50), spfRecheck: .milliseconds(100),
-        exchangeRetry: RetryPolicy(maxAttempts: 40, initialDelay: .milliseconds(50), multiplier: 1.5, maxDelay: .milliseconds(500)))
+        exchangeRetry: RetryPolicy(maxAttempts: 40, initialDelay: .milliseconds(50), multiplier: 1.5, maxDelay: .milliseconds(500)),
+        inboundLockdown: false)
+
+    /// ``configuration`` with the inbound lockdown, MX re-checked fast.
+    static let lockdownConfiguration: OnboardingConfiguration = {
+        var lockdown = Self.configuration
+        lockdown.inboundLockdown = true
+        lockdown.mxRecheck = .milliseconds(100)
+        return lockdown
+    }()
 
     static let credentials = OnboardingCredentials(
         clientID: SimulatedApplication().clientId, clientSecret: SimulatedApplication().clientSecret,

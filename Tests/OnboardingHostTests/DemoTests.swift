@@ -29,13 +29,17 @@ struct DemoTests {
     }
 
     /// Exactly what the guide asks for: one of each Exchange object, the outbound connector on,
-    /// relay on, SPF including Essentials, the directory synced.
+    /// relay on, SPF including Essentials, the directory synced; and, after the demo's admin
+    /// pointed MX at Essentials and ended the audit period, inbound mail locked to Essentials.
     func expectOnboarded(_ snapshot: SimulatorSnapshot, sourceLocation: SourceLocation = #_sourceLocation) throws {
         let microsoft = try #require(snapshot.tenants.first, sourceLocation: sourceLocation)
         #expect(microsoft.inboundConnectors.count == 1, sourceLocation: sourceLocation)
         #expect(microsoft.outboundConnectors.count == 1, sourceLocation: sourceLocation)
         #expect(microsoft.outboundConnectors.first?["Enabled"]?.boolValue == true, sourceLocation: sourceLocation)
-        #expect(microsoft.transportRules.count == 1, sourceLocation: sourceLocation)
+        #expect(microsoft.transportRules.count == 2, "the bypass rule and the lockdown's audit rule", sourceLocation: sourceLocation)
+        #expect(
+            microsoft.inboundConnectors.first?["RestrictDomainsToIPAddresses"]?.boolValue == true, sourceLocation: sourceLocation)
+        #expect(snapshot.mxRecords["mail.contoso.com"] == ["mx1-us1.ppe-hosted.com", "mx2-us1.ppe-hosted.com"], sourceLocation: sourceLocation)
         let org = try #require(
             snapshot.essentialsOrganizations.first { $0.domain == "contoso.com" }, sourceLocation: sourceLocation)
         let domains = org.domains.compactMap { $0["name"]?.stringValue }.sorted()
@@ -65,7 +69,7 @@ struct DemoTests {
             .split(separator: " ")[1].dropLast())
         #expect(output.contains("Inspect it with: onboard show \(runID) --journal \(journal)"))
         let runs = try onboard(["runs", "--journal", journal])
-        #expect(runs.output.contains("\(runID)  succeeded  m365-essentials-onboarding  17 succeeded"), "\(runs.output)")
+        #expect(runs.output.contains("\(runID)  succeeded  m365-essentials-onboarding  20 succeeded"), "\(runs.output)")
         try expectOnboarded(try tenant(of: String(runID)))
     }
 

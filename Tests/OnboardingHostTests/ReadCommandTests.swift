@@ -19,7 +19,7 @@ struct ReadCommandTests {
         #expect(runs.first?["id"] as? String == runID)
         #expect(runs.first?["state"] as? String == "waiting")
         #expect(runs.first?["dryRun"] as? Bool == false)
-        #expect((runs.first?["taskCounts"] as? [String: Int])?["pending"] == 14)
+        #expect((runs.first?["taskCounts"] as? [String: Int])?["pending"] == 17)
         let createdAt = try #require(runs.first?["createdAt"] as? String)
         #expect(ISO8601DateFormatter().date(from: createdAt) != nil, "\(createdAt)")
 
@@ -47,7 +47,7 @@ struct ReadCommandTests {
         decoder.dateDecodingStrategy = .iso8601
         let listing = try decoder.decode(Listing.self, from: Data(output.utf8))
         #expect(listing.runs.map(\.id) == [runID])
-        #expect(listing.runs.first?.taskCounts == ["succeeded": 17])
+        #expect(listing.runs.first?.taskCounts == ["succeeded": 20])
         #expect(try #require(listing.runs.first).updatedAt >= listing.runs.first!.createdAt)
         let keys = ["createdAt", "dryRun", "id", "state", "taskCounts", "updatedAt", "workflow"]
         let positions = keys.compactMap { output.range(of: "\"\($0)\"")?.lowerBound }
@@ -129,7 +129,7 @@ struct ReadCommandTests {
         let plan = try jsonObject(try journal.run(["plan", "--json"]).stdout)
         #expect(plan["run"] == nil)
         let tasks = try #require(plan["tasks"] as? [[String: Any]])
-        #expect(tasks.count == 17)
+        #expect(tasks.count == 20)
         let consent = try #require(tasks.first { $0["id"] as? String == "admin-consent" })
         let observation = try #require(consent["observation"] as? [String: Any])
         #expect(observation["status"] as? String == "wouldChange")
@@ -151,7 +151,7 @@ struct ReadCommandTests {
         let entitlement = try #require(tasks.first { $0["id"] as? String == "feature-entitlement" })
         #expect(entitlement["wouldRun"] as? Bool == false)
         #expect(entitlement["state"] as? String == "succeeded")
-        #expect(tasks.filter { $0["wouldRun"] as? Bool == true }.count == 15)
+        #expect(tasks.filter { $0["wouldRun"] as? Bool == true }.count == 18)
         #expect(try journal.timeline(runID).count == before, "plan wrote to the journal")
     }
 
@@ -168,7 +168,10 @@ struct ReadCommandTests {
         let exchange = try #require(rows.first { $0["permission"] as? String == "Exchange.ManageAsApp" })
         #expect(
             exchange["tasks"] as? [String]
-                == ["inbound-connector", "bypass-spam-rule", "outbound-connector", "enable-outbound-connector"])
+                == [
+                    "outbound-connector", "inbound-connector", "bypass-spam-rule", "lockdown-audit", "inbound-lockdown",
+                    "enable-outbound-connector",
+                ])
     }
 
     @Test func graphRendersMermaidAndDot() throws {

@@ -140,12 +140,24 @@ struct ServeCommandTests {
             }
             let spf = try runOnboard(["confirm", "r1", "spf-check", "--no-resume", "--journal", journal, "--note", "SPF updated"])
             #expect(spf.status == 0)
+
+            // 4. MX: the customer points it at Essentials and says so; after the audit period, the go-ahead.
+            for domain in ["contoso.com", "mail.contoso.com"] {
+                simulator.setMXRecords(["mx1-us1.ppe-hosted.com", "mx2-us1.ppe-hosted.com"], for: domain)
+            }
+            try await Self.waitUntil(60) { task("mx-check")?.state == .waiting || task("mx-check")?.state == .succeeded }
+            _ = try runOnboard(["confirm", "r1", "mx-check", "--no-resume", "--journal", journal, "--note", "MX moved"])
+            try await Self.waitUntil(60) { task("inbound-lockdown")?.state == .waiting }
+            #expect(simulator.snapshot().tenants[0].inboundConnectors.first?["RestrictDomainsToIPAddresses"]?.boolValue == false)
+            let lockdown = try runOnboard(["confirm", "r1", "inbound-lockdown", "--no-resume", "--journal", journal, "--note", "audit clean"])
+            #expect(lockdown.status == 0)
             try await Self.waitUntil(20) { try reader.run("r1").state == .succeeded }
+            #expect(simulator.snapshot().tenants[0].inboundConnectors.first?["RestrictDomainsToIPAddresses"]?.boolValue == true)
             #expect(try reader.run("r1").state == .succeeded)
             let actors = Set(try reader.events(of: "r1").map(\.actor))
             #expect(actors.isSuperset(of: ["worker", "consent-callback"]))
 
-            // 4. SIGTERM: drained, exit 0.
+            // 5. SIGTERM: drained, exit 0.
             kill(server.process.processIdentifier, SIGTERM)
             #expect(await ChildProcess.exitStatus(of: server.process) == 0)
         }
@@ -235,6 +247,7 @@ struct ServeCommandTests {
                 try simulator.grantConsent(GraphPermission.allGraph, tenantId: try simulator.tenantId("t\(index)"))
                 for domain in ["t\(index).com", "mail.t\(index).com"] {
                     simulator.setTXTRecords(["v=spf1 include:_spf-us.ppe-hosted.com -all"], for: domain)
+                    simulator.setMXRecords(["mx1-us1.ppe-hosted.com", "mx2-us1.ppe-hosted.com"], for: domain)
                 }
                 #expect(
                     try await Self.submit(
@@ -266,10 +279,16 @@ struct ServeCommandTests {
             let confirmer = OnboardingEngine(
                 journal: try Journal(path: journal), logger: Logger(label: "c", factory: { _ in SwiftLogNoOpLogHandler() }))
             var confirmed: Set<String> = []
+            var lockdownConfirmed: Set<String> = []
             let deadline = ContinuousClock.now + .seconds(150)
             while ContinuousClock.now < deadline {
                 let runs = try reader.runs()
                 if runs.allSatisfy({ $0.state == .succeeded }) { break }
+                for run in runs where !lockdownConfirmed.contains(run.id.rawValue) {
+                    guard try reader.tasks(of: run.id).first(where: { $0.id == "inbound-lockdown" })?.state == .waiting else { continue }
+                    try await confirmer.confirm("inbound-lockdown", in: run.id, actor: "admin")
+                    lockdownConfirmed.insert(run.id.rawValue)
+                }
                 for run in runs where !confirmed.contains(run.id.rawValue) {
                     guard try reader.tasks(of: run.id).first(where: { $0.id == "enable-relay" })?.state == .waiting else { continue }
                     let index = run.id.rawValue.dropFirst()
@@ -294,7 +313,8 @@ struct ServeCommandTests {
             for (index, microsoft) in simulator.snapshot().tenants.enumerated() {
                 #expect(microsoft.inboundConnectors.count == 1, "tenant \(index)")
                 #expect(microsoft.outboundConnectors.count == 1, "tenant \(index)")
-                #expect(microsoft.transportRules.count == 1, "tenant \(index)")
+                #expect(microsoft.transportRules.count == 2, "tenant \(index)")
+                #expect(microsoft.inboundConnectors.first?["RestrictDomainsToIPAddresses"]?.boolValue == true, "tenant \(index)")
                 #expect(microsoft.directoryRoleAssignments.count == 1, "tenant \(index)")
             }
             #expect(try reader.integrityCheck() == ["ok"])

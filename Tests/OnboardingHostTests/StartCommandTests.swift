@@ -56,6 +56,9 @@ struct StartCommandTests {
             for domain in ["contoso.com", "mail.contoso.com", "contoso.onmicrosoft.com"] {
                 simulator.setTXTRecords(["v=spf1 include:_spf-us.ppe-hosted.com -all"], for: domain)
             }
+            for domain in ["contoso.com", "mail.contoso.com"] {
+                simulator.setMXRecords(["mx1-us1.ppe-hosted.com", "mx2-us1.ppe-hosted.com"], for: domain)
+            }
             _ = simulator.inject(Fault(match: FaultMatch(), kind: .latency(.milliseconds(20)), trigger: .always))
             let start = [
                 "start", "--journal", journal, "--tenant", try simulator.tenantId(), "--org", "contoso.com", "--run", "r1",
@@ -71,13 +74,17 @@ struct StartCommandTests {
             // A fresh process resumes; the run parks on the relay confirmation.
             #expect(try await Self.status(["resume", "r1", "--journal", journal]) == 3)
             try await ServeCommandTests.enableRelay(org: "contoso.com", domains: ["contoso.com", "mail.contoso.com"], endpoints: endpoints)
-            #expect(try await Self.status(["confirm", "r1", "enable-relay", "--journal", journal, "--note", "relay on"]) == 0)
+            // Then on the go-ahead for the inbound lockdown, after its audit period.
+            #expect(try await Self.status(["confirm", "r1", "enable-relay", "--journal", journal, "--note", "relay on"]) == 3)
+            #expect(simulator.snapshot().tenants[0].inboundConnectors.first?["RestrictDomainsToIPAddresses"]?.boolValue == false)
+            #expect(try await Self.status(["confirm", "r1", "inbound-lockdown", "--journal", journal, "--note", "audit clean"]) == 0)
 
             let tenant = simulator.snapshot().tenants[0]
             #expect(tenant.inboundConnectors.count == 1)
             #expect(tenant.outboundConnectors.count == 1)
             #expect(tenant.outboundConnectors.first?["Enabled"]?.boolValue == true)
-            #expect(tenant.transportRules.count == 1)
+            #expect(tenant.inboundConnectors.first?["RestrictDomainsToIPAddresses"]?.boolValue == true)
+            #expect(tenant.transportRules.count == 2, "the bypass rule and the lockdown's audit rule")
         }
     }
 

@@ -12,7 +12,8 @@ struct SupportActionTests {
         ])
         #expect(confirmed.status == 0, "\(confirmed.output)")
         #expect(confirmed.stdout.contains("Run \(runID): succeeded"))
-        let event = try #require(try journal.timeline(runID).first { $0["action"] as? String == "task.confirmed" })
+        let event = try #require(
+            try journal.timeline(runID).first { $0["action"] as? String == "task.confirmed" && $0["task"] as? String == "enable-relay" })
         #expect(event["actor"] as? String == "alice")
         #expect(event["task"] as? String == "enable-relay")
         #expect(event["reason"] as? String == "relay on, says J. Doe")
@@ -28,7 +29,8 @@ struct SupportActionTests {
         #expect(confirmed.status == 0, "\(confirmed.output)")
         #expect(confirmed.stdout.contains("Resume with: onboard resume \(runID)"))
         #expect(try journal.taskStates(runID)["enable-relay"] == "waiting")
-        let event = try #require(try journal.timeline(runID).first { $0["action"] as? String == "task.confirmed" })
+        let event = try #require(
+            try journal.timeline(runID).first { $0["action"] as? String == "task.confirmed" && $0["task"] as? String == "enable-relay" })
         #expect(event["actor"] as? String == "support-bob")
 
         let resumed = try journal.run(["resume", runID], environment: ["USER": "support-bob"])

@@ -85,6 +85,16 @@ struct InspectionTests {
             )
             #expect(try await harness.send(.PUT, control + "/dns/contoso.com", body: #"{"txt":null}"#).status == 200)
             #expect(harness.simulator.snapshot().dnsRecords["contoso.com"] == nil)
+
+            // MX beside TXT; a wrong shape is refused and changes nothing.
+            let mx = #"{"mx":["MX1-us1.ppe-hosted.com.","mx2-us1.ppe-hosted.com"]}"#
+            #expect(try await harness.send(.PUT, control + "/dns/contoso.com", body: mx).status == 200)
+            #expect(harness.simulator.snapshot().mxRecords["contoso.com"] == ["mx1-us1.ppe-hosted.com", "mx2-us1.ppe-hosted.com"])
+            #expect(try await harness.send(.PUT, control + "/dns/contoso.com", body: #"{"mx":"mx1"}"#).status == 400)
+            #expect(try await harness.send(.PUT, control + "/dns/contoso.com", body: #"{}"#).status == 400)
+            #expect(harness.simulator.snapshot().mxRecords["contoso.com"]?.count == 2)
+            #expect(try await harness.send(.PUT, control + "/dns/contoso.com", body: #"{"mx":null}"#).status == 200)
+            #expect(harness.simulator.snapshot().mxRecords["contoso.com"] == nil)
         }
     }
 }

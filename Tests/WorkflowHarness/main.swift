@@ -24,7 +24,8 @@ let credentials = OnboardingCredentials(
     essentialsUser: environment["ONBOARD_ESSENTIALS_USER"] ?? "", essentialsPassword: environment["ONBOARD_ESSENTIALS_PASSWORD"] ?? "")
 let configuration = OnboardingConfiguration(
     consentRecheck: .milliseconds(50), replicationRetry: .milliseconds(50), spfRecheck: .milliseconds(100),
-    exchangeRetry: RetryPolicy(maxAttempts: 40, initialDelay: .milliseconds(50), multiplier: 1.5, maxDelay: .milliseconds(500)))
+    exchangeRetry: RetryPolicy(maxAttempts: 40, initialDelay: .milliseconds(50), multiplier: 1.5, maxDelay: .milliseconds(500)),
+    inboundLockdown: false)
 
 do {
     guard let baseURL = URL(string: base) else { throw ServiceError(.badRequest, service: .configuration, message: "Not a URL: \(base)") }

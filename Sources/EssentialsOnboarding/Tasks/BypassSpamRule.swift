@@ -22,22 +22,11 @@ public struct BypassSpamRule: OnboardingTask {
     }
 
     public func run(_ context: TaskContext) async throws -> NoOutput {
-        let before = try await object.ensure()
-        // Set-TransportRule cannot change the state: Enable-TransportRule does.
-        if let state = before?["State"]?.string, state.lowercased() != "enabled" {
-            try await call(needing: GuidePermissions.exchangeManageAsApp) {
-                _ = try await services.exchange.invoke("Enable-TransportRule", ["Identity": .string(configuration.bypassRuleName)])
-            }
-        }
+        try await object.ensureEnabledRule()
         return NoOutput()
     }
 
     public func observe(_ context: TaskContext) async throws -> Observation {
-        let current = try await object.current()
-        var changes = object.plannedChanges(for: current)
-        if let state = current?["State"]?.string, state.lowercased() != "enabled" {
-            changes.append("enable transport rule '\(configuration.bypassRuleName)'")
-        }
-        return .wouldChange(changes)
+        .wouldChange(try await object.plannedChangesOfRule())
     }
 }

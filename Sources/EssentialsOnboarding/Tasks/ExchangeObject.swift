@@ -82,6 +82,27 @@ public struct ExchangeObject: Sendable {
         return object
     }
 
+    /// For a transport rule: creates it or corrects its drift, then enables it if it was
+    /// disabled (`Set-TransportRule` cannot change a rule's state; `Enable-TransportRule` does).
+    public func ensureEnabledRule() async throws {
+        let before = try await ensure()
+        if let state = before?["State"]?.string, state.lowercased() != "enabled" {
+            try await call(needing: GuidePermissions.exchangeManageAsApp) {
+                _ = try await services.exchange.invoke("Enable-TransportRule", ["Identity": .string(name)])
+            }
+        }
+    }
+
+    /// For a transport rule: what ``ensureEnabledRule()`` would do, in words.
+    public func plannedChangesOfRule() async throws -> [String] {
+        let current = try await current()
+        var changes = plannedChanges(for: current)
+        if let state = current?["State"]?.string, state.lowercased() != "enabled" {
+            changes.append("enable transport rule '\(name)'")
+        }
+        return changes
+    }
+
     /// Compares a read property with a wanted one: arrays as sets, `"True"` as `true`, numbers by value.
     public static func same(_ current: JSONValue?, _ wanted: JSONValue) -> Bool {
         guard let current else { return false }

@@ -1,8 +1,26 @@
-/// DNS wire format (RFC 1035), just enough to answer TXT questions.
+/// DNS wire format (RFC 1035), just enough to answer TXT and MX questions.
 enum DNSMessage {
+    static let typeMX: UInt16 = 15
     static let typeTXT: UInt16 = 16
     static let typeANY: UInt16 = 255
     static let classIN: UInt16 = 1
+
+    /// What a name has.
+    struct Records: Equatable {
+        var txt: [String]
+        /// Exchange host names, by preference (served as 10, 20, …).
+        var mx: [String]
+    }
+
+    /// A question type's name, for the route counts.
+    static func typeName(_ type: UInt16) -> String {
+        switch type {
+        case typeTXT: "TXT"
+        case typeMX: "MX"
+        case typeANY: "ANY"
+        default: "TYPE\(type)"
+        }
+    }
 
     struct Question: Equatable {
         var id: UInt16
@@ -68,11 +86,12 @@ enum DNSMessage {
         ]
     }
 
-    /// The answer to a query: TXT records when `lookup` knows the name, NXDOMAIN when it does not, FORMERR for
-    /// garbage with a readable header, and `nil` (no answer) for fewer than 12 bytes.
+    /// The answer to a query: TXT or MX records when `lookup` knows the name, NXDOMAIN when it does not,
+    /// FORMERR for garbage with a readable header, and `nil` (no answer) for fewer than 12 bytes.
     ///
-    /// - Parameter lookup: TXT records of a name (lower-case, no trailing dot), `nil` when the name does not exist.
-    static func answer(query bytes: [UInt8], lookup: (String) -> [String]?) -> [UInt8]? {
+    /// - Parameter lookup: the records of a name (lower-case, no trailing dot) for a question type,
+    ///   `nil` when the name does not exist.
+    static func answer(query bytes: [UInt8], lookup: (String, UInt16) -> Records?) -> [UInt8]? {
         let question: Question
         do {
             question = try parseQuery(bytes)
@@ -87,15 +106,18 @@ enum DNSMessage {
             return header(id: question.id, queryFlags: question.flags, rcode: 4, answers: 0, questions: 1)
                 + question.questionBytes
         }
-        guard let records = lookup(question.name.lowercased()) else {
+        guard let records = lookup(question.name.lowercased(), question.type) else {
             return header(id: question.id, queryFlags: question.flags, rcode: 3, answers: 0, questions: 1)
                 + question.questionBytes
         }
-        let wanted = question.questionClass == classIN && (question.type == typeTXT || question.type == typeANY)
-        let answers = wanted ? records : []
-        var reply = header(id: question.id, queryFlags: question.flags, rcode: 0, answers: answers.count, questions: 1)
+        let isIN = question.questionClass == classIN
+        let any = question.type == typeANY
+        let texts = isIN && (question.type == typeTXT || any) ? records.txt : []
+        let exchanges = isIN && (question.type == typeMX || any) ? records.mx : []
+        var reply = header(
+            id: question.id, queryFlags: question.flags, rcode: 0, answers: texts.count + exchanges.count, questions: 1)
         reply += question.questionBytes
-        for record in answers {
+        for record in texts {
             var data: [UInt8] = []
             let utf8 = Array(record.utf8)
             var start = 0
@@ -107,6 +129,18 @@ enum DNSMessage {
             } while start < utf8.count
             // Name: pointer to the question's name at offset 12; type TXT, class IN, TTL 60.
             reply += [0xc0, 0x0c, 0, UInt8(typeTXT), 0, UInt8(classIN), 0, 0, 0, 60]
+            reply += [UInt8(data.count >> 8), UInt8(data.count & 0xff)] + data
+        }
+        for (index, exchange) in exchanges.enumerated() {
+            let preference = UInt16(min(index + 1, 6_000) * 10)
+            var data: [UInt8] = [UInt8(preference >> 8), UInt8(preference & 0xff)]
+            for label in exchange.split(separator: ".") {
+                let bytes = Array(label.utf8.prefix(63))
+                data.append(UInt8(bytes.count))
+                data += bytes
+            }
+            data.append(0)
+            reply += [0xc0, 0x0c, 0, UInt8(typeMX), 0, UInt8(classIN), 0, 0, 0, 60]
             reply += [UInt8(data.count >> 8), UInt8(data.count & 0xff)] + data
         }
         return reply

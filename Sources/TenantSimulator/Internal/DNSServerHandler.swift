@@ -5,9 +5,9 @@ final class DNSServerHandler: ChannelInboundHandler {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
     typealias OutboundOut = AddressedEnvelope<ByteBuffer>
 
-    private let lookup: @Sendable (String) -> [String]?
+    private let lookup: @Sendable (String, UInt16) -> DNSMessage.Records?
 
-    init(lookup: @escaping @Sendable (String) -> [String]?) {
+    init(lookup: @escaping @Sendable (String, UInt16) -> DNSMessage.Records?) {
         self.lookup = lookup
     }
 

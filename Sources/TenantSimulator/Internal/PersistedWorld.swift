@@ -39,6 +39,8 @@ struct PersistedWorld: Codable {
     var timeOffset: Double
     var idCounter: Int
     var dnsRecords: [String: [String]]
+    /// Absent in state files from before MX records were simulated.
+    var mxRecords: [String: [String]]?
     var tenants: [String: Tenant]
     var organizations: [String: Organization]
 
@@ -51,6 +53,7 @@ struct PersistedWorld: Codable {
         timeOffset = world.timeOffset
         idCounter = world.idCounter
         dnsRecords = world.dnsRecords
+        mxRecords = world.mxRecords
         tenants = world.tenants.mapValues { tenant in
             Tenant(
                 consentRefusal: tenant.consentRefusal, appServicePrincipalId: tenant.appServicePrincipalId,
@@ -97,6 +100,7 @@ struct PersistedWorld: Codable {
         world.timeOffset = timeOffset
         world.idCounter = idCounter
         world.dnsRecords = dnsRecords
+        if let mxRecords { world.mxRecords = mxRecords }
         world.addProviderRecords()
         for (key, saved) in tenants {
             world.tenants[key]!.consentRefusal = saved.consentRefusal

@@ -85,10 +85,15 @@ final class SimulatorCore: Sendable {
         return reply
     }
 
-    func dnsLookup(_ name: String) -> [String]? {
+    /// The records of `name` of the asked type, `nil` when the name does not exist (NXDOMAIN).
+    func dnsLookup(_ name: String, type: UInt16) -> DNSMessage.Records? {
         world.withLock { world in
-            world.routeCounts["dns QUERY TXT", default: 0] += 1
-            return world.dnsRecords[World.dnsKey(name)]
+            world.routeCounts["dns QUERY \(DNSMessage.typeName(type))", default: 0] += 1
+            let key = World.dnsKey(name)
+            let txt = world.dnsRecords[key]
+            let mx = world.mxRecords[key]
+            guard txt != nil || mx != nil else { return nil }
+            return DNSMessage.Records(txt: txt ?? [], mx: mx ?? [])
         }
     }
 }

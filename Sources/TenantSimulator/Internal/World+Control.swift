@@ -34,15 +34,27 @@ extension World {
             return updateTimings(body)
         case "dns":
             let name = Self.dnsKey(segments[2])
-            if body["txt"] == .null {
-                dnsRecords[name] = nil
-            } else {
-                guard let records = body["txt"]?.arrayValue?.compactMap(\.stringValue),
-                    records.count == body["txt"]?.arrayValue?.count
-                else { return Self.controlError(400, "'txt' must be an array of strings or null.") }
-                dnsRecords[name] = records
+            guard body["txt"] != nil || body["mx"] != nil else {
+                return Self.controlError(400, "Give 'txt' or 'mx' (an array of strings, or null to remove them).")
             }
-            return .json(200, ["name": .string(name), "txt": body["txt"] ?? .null])
+            var strings: [String: [String]?] = [:]
+            for field in ["txt", "mx"] {
+                guard let value = body[field] else { continue }
+                if value == .null {
+                    strings[field] = .some(nil)
+                    continue
+                }
+                guard let records = value.arrayValue?.compactMap(\.stringValue), records.count == value.arrayValue?.count else {
+                    return Self.controlError(400, "'\(field)' must be an array of strings or null.")
+                }
+                strings[field] = records
+            }
+            if let txt = strings["txt"] { dnsRecords[name] = txt }
+            if let mx = strings["mx"] { mxRecords[name] = mx.flatMap { $0.isEmpty ? nil : $0.map(Self.dnsKey) } }
+            return .json(200, [
+                "name": .string(name), "txt": dnsRecords[name].map { .array($0.map(SimulatorJSON.string)) } ?? .null,
+                "mx": mxRecords[name].map { .array($0.map(SimulatorJSON.string)) } ?? .null,
+            ])
         default:
             return armFault(body)
         }

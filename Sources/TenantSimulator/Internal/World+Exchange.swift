@@ -11,10 +11,13 @@ extension World {
     static let multiValuedParameters: Set<String> = [
         "SenderIPAddresses", "SmartHosts", "SenderDomains", "RecipientDomains", "SenderIpRanges",
         "TlsSenderCertificateName", "EFSkipIPs", "EFUsers", "EFSkipMailGateway", "AssociatedAcceptedDomains",
+        "ExceptIfSenderIpRanges", "SenderDomainIs", "ExceptIfSenderDomainIs", "RecipientDomainIs",
+        "ExceptIfRecipientDomainIs", "HeaderContainsWords", "ExceptIfHeaderContainsWords",
     ]
 
-    /// The parameters `New-`/`Set-` accept per connector type; Exchange refuses any other name
-    /// (a misspelled parameter must not pass silently). Transport rules take hundreds: not checked.
+    /// The parameters `New-`/`Set-` accept per object type; Exchange refuses any other name (a
+    /// misspelled parameter must not pass silently). Transport rules take hundreds: these are the
+    /// conditions, exceptions and actions mail-flow tools use.
     static let connectorParameters: [ExchangeCollection: Set<String>] = [
         .inboundConnector: [
             "Name", "Identity", "AssociatedAcceptedDomains", "CloudServicesMailEnabled", "Comment", "ConnectorSource",
@@ -29,11 +32,26 @@ extension World {
             "RouteAllMessagesViaOnPremises", "SenderRewritingEnabled", "SmartHosts", "TestMode", "TlsDomain",
             "TlsSettings", "UseMXRecord", "ValidationRecipients", "Confirm", "WhatIf",
         ],
+        .transportRule: [
+            "Name", "Identity", "Comments", "Enabled", "Mode", "Priority", "StopRuleProcessing", "FromScope",
+            "SentToScope", "ExceptIfFromScope", "ExceptIfSentToScope", "SenderIpRanges", "ExceptIfSenderIpRanges",
+            "SenderDomainIs", "ExceptIfSenderDomainIs", "RecipientDomainIs", "ExceptIfRecipientDomainIs",
+            "HeaderContainsMessageHeader", "HeaderContainsWords", "ExceptIfHeaderContainsMessageHeader",
+            "ExceptIfHeaderContainsWords", "SetSCL", "SetHeaderName", "SetHeaderValue", "RemoveHeader", "PrependSubject",
+            "ApplyHtmlDisclaimerText", "ApplyHtmlDisclaimerLocation", "ApplyHtmlDisclaimerFallbackAction",
+            "RejectMessageReasonText", "RejectMessageEnhancedStatusCode", "DeleteMessage", "Quarantine",
+            "SetAuditSeverity", "Confirm", "WhatIf",
+        ],
     ]
 
+    /// The parameters `Remove-`, `Enable-` and `Disable-` take.
+    static let identityOnlyParameters: Set<String> = ["Identity", "Confirm", "WhatIf"]
+
     /// Exchange's answer to a parameter name the cmdlet does not have, or `nil`.
-    func unknownParameter(_ collection: ExchangeCollection, _ parameters: [String: SimulatorJSON]) -> SimReply? {
-        guard let known = Self.connectorParameters[collection],
+    func unknownParameter(
+        _ collection: ExchangeCollection, _ parameters: [String: SimulatorJSON], identityOnly: Bool = false
+    ) -> SimReply? {
+        guard let known = identityOnly ? Self.identityOnlyParameters : Self.connectorParameters[collection],
             let name = parameters.keys.sorted().first(where: { !known.contains($0) })
         else { return nil }
         return exchangeError(
@@ -249,6 +267,16 @@ extension World {
                     "|Microsoft.Exchange.Data.DataValidationException|SmartHosts must be specified when UseMXRecord is set to false."
             }
         case .transportRule:
+            if (object["SetHeaderName"] == nil) != (object["SetHeaderValue"] == nil) {
+                return
+                    "|Microsoft.Exchange.Data.DataValidationException|SetHeaderName and SetHeaderValue must be set together."
+            }
+            for property in ["SenderIpRanges", "ExceptIfSenderIpRanges"] {
+                for entry in object[property]?.arrayValue ?? [] where !isIPv4Range(entry.stringValue ?? "") {
+                    return
+                        "|System.ArgumentException|The value \"\(entry.stringValue ?? entry.serialized())\" of property \(property) is not a valid IP address range."
+                }
+            }
             if let scl = object["SetSCL"] {
                 let value = scl.intValue ?? scl.stringValue.flatMap { Int($0) }
                 guard let value, (-1...9).contains(value) else {
@@ -260,16 +288,23 @@ extension World {
         return nil
     }
 
-    /// An IPv4 address or CIDR range from /24 to /32.
-    static func isAcceptedSenderAddress(_ text: String) -> Bool {
+    /// An IPv4 address or CIDR range of any prefix length (what transport rules take).
+    static func isIPv4Range(_ text: String) -> Bool {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count <= 2 else { return false }
         let octets = parts[0].split(separator: ".", omittingEmptySubsequences: false)
         guard octets.count == 4, octets.allSatisfy({ UInt8($0) != nil }) else { return false }
         if parts.count == 2 {
-            guard let prefix = Int(parts[1]), (24...32).contains(prefix) else { return false }
+            guard let prefix = Int(parts[1]), (0...32).contains(prefix) else { return false }
         }
         return true
+    }
+
+    /// An IPv4 address or CIDR range from /24 to /32.
+    static func isAcceptedSenderAddress(_ text: String) -> Bool {
+        guard isIPv4Range(text) else { return false }
+        let prefix = text.split(separator: "/").dropFirst().first.flatMap { Int($0) } ?? 32
+        return prefix >= 24
     }
 
     private mutating func newObject(_ key: String, _ collection: ExchangeCollection, _ parameters: [String: SimulatorJSON])
@@ -339,6 +374,7 @@ extension World {
         _ key: String, _ collection: ExchangeCollection, _ parameters: [String: SimulatorJSON]
     ) -> SimReply {
         guard let identity = identityParameter(parameters) else { return missingParameter("Identity") }
+        if let refused = unknownParameter(collection, parameters, identityOnly: true) { return refused }
         var all = objects(key, collection)
         guard let found = index(of: identity, in: all) else { return objectNotFound(identity) }
         all.remove(at: found)
@@ -348,6 +384,7 @@ extension World {
 
     private mutating func setRuleState(_ key: String, enabled: Bool, _ parameters: [String: SimulatorJSON]) -> SimReply {
         guard let identity = identityParameter(parameters) else { return missingParameter("Identity") }
+        if let refused = unknownParameter(.transportRule, parameters, identityOnly: true) { return refused }
         var all = tenants[key]!.transportRules
         guard let found = index(of: identity, in: all) else { return objectNotFound(identity) }
         all[found]["State"] = enabled ? "Enabled" : "Disabled"

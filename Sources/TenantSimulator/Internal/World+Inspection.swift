@@ -27,6 +27,7 @@ extension World {
         }
         return SimulatorSnapshot(
             tenants: tenantSnapshots, essentialsOrganizations: orgs, routeCounts: routeCounts, dnsRecords: dnsRecords,
+            mxRecords: mxRecords,
             activeFaults: faults.count, now: now())
     }
 

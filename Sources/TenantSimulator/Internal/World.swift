@@ -16,6 +16,8 @@ struct World: Sendable {
     var tenantOrder: [String] = []
     var essentials: EssentialsState
     var dnsRecords: [String: [String]] = [:]
+    /// MX exchanges by DNS name, by preference.
+    var mxRecords: [String: [String]] = [:]
     var faults: [ActiveFault] = []
     var nextFaultID = 1
     var rng: SeededRandom
@@ -54,6 +56,7 @@ struct World: Sendable {
             tenants[key] = tenant
             for domain in tenant.domains {
                 dnsRecords[Self.dnsKey(domain.name)] = domain.resolvedTXTRecords
+                mxRecords[Self.dnsKey(domain.name)] = domain.resolvedMXRecords
             }
         }
         addProviderRecords()
