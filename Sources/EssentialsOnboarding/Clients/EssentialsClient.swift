@@ -62,6 +62,15 @@ public struct EssentialsClient: Sendable {
         }
     }
 
+    /// Removes a domain from the org. One already gone is done.
+    public func removeDomain(org: String, name: String) async throws {
+        do {
+            let _: NoContent = try await request(.DELETE, "/orgs/\(org)/domains/\(name)")
+        } catch let error as ServiceError where error.code == .notFound {
+            return
+        }
+    }
+
     /// Sets a domain's relay flag.
     public func setRelay(org: String, domain: String, relay: Bool) async throws {
         struct Body: Encodable { var is_relay: Bool }

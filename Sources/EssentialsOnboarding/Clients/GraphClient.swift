@@ -37,6 +37,24 @@ public struct GraphClient: Sendable {
         }
     }
 
+    /// Takes back app role assignment `assignment` of `principal`. One already gone is done.
+    public func removeAppRoleAssignment(principal: String, assignment: String) async throws {
+        do {
+            let _: NoContent = try await request(.DELETE, "/servicePrincipals/\(principal)/appRoleAssignments/\(assignment)", body: nil)
+        } catch let error as ServiceError where error.code == .notFound {
+            return
+        }
+    }
+
+    /// Removes directory role assignment `assignment`. One already gone is done.
+    public func removeDirectoryRoleAssignment(_ assignment: String) async throws {
+        do {
+            let _: NoContent = try await request(.DELETE, "/roleManagement/directory/roleAssignments/\(assignment)", body: nil)
+        } catch let error as ServiceError where error.code == .notFound {
+            return
+        }
+    }
+
     /// The directory roles assigned to `principal`.
     public func directoryRoleAssignments(of principal: String) async throws -> [DirectoryRoleAssignment] {
         try await all("/roleManagement/directory/roleAssignments?$filter=" + queryEscaped("principalId eq '\(principal)'"))

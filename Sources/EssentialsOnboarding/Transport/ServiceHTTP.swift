@@ -47,6 +47,7 @@ struct HTTPAnswer: Sendable {
     }
 
     func decode<T: Decodable>(_ type: T.Type, service: ServiceError.Service, redactor: SecretRedactor) throws -> T {
+        if let none = NoContent() as? T { return none }
         do {
             return try JSONDecoder().decode(type, from: Data(body))
         } catch {

@@ -21,6 +21,9 @@ struct SimReply: Error, Sendable {
         SimReply(status: status, headers: [("Content-Type", contentType)], body: Array(text.utf8))
     }
 
+    /// `204 No Content`, what Graph answers a DELETE.
+    static let noContent = SimReply(status: 204)
+
     static func redirect(_ location: String) -> SimReply {
         SimReply(status: 302, headers: [("Location", location)])
     }

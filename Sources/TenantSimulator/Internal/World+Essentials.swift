@@ -55,6 +55,12 @@ extension World {
             return .json(200, .object(found))
         case ("PUT", 2, "domains"):
             return updateDomain(key, rest[1], request.body)
+        case ("DELETE", 2, "domains"):
+            guard let index = essentials.orgs[key]!.domains.firstIndex(where: { Self.named($0, "name", rest[1]) }) else {
+                return essentialsError(404, "Domain '\(rest[1])' not found.")
+            }
+            essentials.orgs[key]!.domains.remove(at: index)
+            return .noContent
         case ("GET", 1, "users"):
             return .json(200, ["users": .array(essentials.orgs[key]!.users.map { .object($0) })])
         case ("POST", 1, "users"):

@@ -35,6 +35,10 @@ extension World {
             return requiring(claims, [.appRoleAssignmentReadWriteAll]) {
                 $0.createAppRoleAssignment(key, path[1], request.body)
             }
+        case ("DELETE", 4, "servicePrincipals") where path[2] == "appRoleAssignments":
+            return requiring(claims, [.appRoleAssignmentReadWriteAll]) { $0.deleteAppRoleAssignment(key, path[1], path[3]) }
+        case ("DELETE", 4, "roleManagement") where path[1] == "directory" && path[2] == "roleAssignments":
+            return requiring(claims, [.roleManagementReadWriteDirectory]) { $0.deleteRoleAssignment(key, path[3]) }
         case ("GET", 3, "roleManagement") where path[1] == "directory" && path[2] == "roleAssignments":
             return requiring(claims, [.roleManagementReadWriteDirectory, .entitlementManagementReadWriteAll]) {
                 $0.listRoleAssignments(key, request)
@@ -286,6 +290,26 @@ extension World {
                 "@odata.context": context("roleManagement/directory/roleAssignments"),
                 "value": .array(all.map(roleAssignmentJSON)),
             ])
+    }
+
+    /// Removes an app role granted to service principal `id`: 204, or 404 when there is no such grant.
+    mutating func deleteAppRoleAssignment(_ key: String, _ id: String, _ assignment: String) -> SimReply {
+        guard servicePrincipalJSON(key, id.lowercased()) != nil else { return notFound(id) }
+        guard
+            let index = tenants[key]!.appRoleAssignments.firstIndex(where: {
+                $0.id.lowercased() == assignment.lowercased() && $0.principalId == id.lowercased()
+            })
+        else { return notFound(assignment) }
+        tenants[key]!.appRoleAssignments.remove(at: index)
+        return .noContent
+    }
+
+    /// Removes a directory role assignment: 204, or 404.
+    mutating func deleteRoleAssignment(_ key: String, _ id: String) -> SimReply {
+        guard let index = tenants[key]!.directoryRoleAssignments.firstIndex(where: { $0.id.lowercased() == id.lowercased() })
+        else { return notFound(id) }
+        tenants[key]!.directoryRoleAssignments.remove(at: index)
+        return .noContent
     }
 
     mutating func createRoleAssignment(_ key: String, _ body: [UInt8]) -> SimReply {
