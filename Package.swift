@@ -65,7 +65,7 @@ let package = Package(
         .executableTarget(
             name: "OnboardingHost",
             dependencies: [
-                "OnboardingEngine", "TenantSimulator", "EssentialsOnboarding",
+                "OnboardingEngine", "OnboardingEnginePostgres", "TenantSimulator", "EssentialsOnboarding",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
