@@ -19,7 +19,8 @@ struct ShowCommand: AsyncParsableCommand {
             let engine = journal.engine()
             var detail = RunDetail(
                 run: try await engine.run(id), tasks: try await engine.tasks(of: id),
-                events: try await engine.history(of: id))
+                events: try await engine.history(of: id),
+                shared: !journal.isFile)
             detail.servedBy = (try? await engine.liveWorkers())?.first?.id
             return detail
         }
