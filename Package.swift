@@ -179,8 +179,10 @@ let package = Package(
         .testTarget(
             name: "OnboardingHostTests",
             dependencies: [
-                "OnboardingHost", "TenantSimulator", "OnboardingEngineTesting",
+                "OnboardingHost", "TenantSimulator", "OnboardingEngineTesting", "OnboardingEnginePostgres",
                 .product(name: "X509", package: "swift-certificates"),
+                // A fresh database per PostgreSQL test, made on the test server.
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
