@@ -65,7 +65,7 @@ let package = Package(
         .executableTarget(
             name: "OnboardingHost",
             dependencies: [
-                "OnboardingEngine", "TenantSimulator", "EssentialsOnboarding",
+                "OnboardingEngine", "OnboardingEnginePostgres", "TenantSimulator", "EssentialsOnboarding",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -179,8 +179,10 @@ let package = Package(
         .testTarget(
             name: "OnboardingHostTests",
             dependencies: [
-                "OnboardingHost", "TenantSimulator", "OnboardingEngineTesting",
+                "OnboardingHost", "TenantSimulator", "OnboardingEngineTesting", "OnboardingEnginePostgres",
                 .product(name: "X509", package: "swift-certificates"),
+                // A fresh database per PostgreSQL test, made on the test server.
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),

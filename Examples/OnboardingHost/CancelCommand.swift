@@ -14,13 +14,14 @@ struct CancelCommand: AsyncParsableCommand {
     @Option(help: "Why, recorded in the journal.") var reason: String?
 
     func run() async throws {
-        let session = try SupportSession(journalOption)
-        let run = try session.run(runID)
-        switch try await session.engine.cancel(run.id, actor: actorOption.name, reason: reason) {
-        case .sent(let owner):
-            print("Run \(run.id): cancel requested; \(owner), which is running it, stops it within a few seconds")
-        default:
-            print("Run \(run.id): cancelled")
+        try await SupportSession.with(journalOption) { session in
+            let run = try await session.run(runID)
+            switch try await session.engine.cancel(run.id, actor: actorOption.name, reason: reason) {
+            case .sent(let owner):
+                print("Run \(run.id): cancel requested; \(owner), which is running it, stops it within a few seconds")
+            default:
+                print("Run \(run.id): cancelled")
+            }
         }
     }
 }

@@ -32,28 +32,29 @@ struct ConfirmCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let session = try SupportSession(journalOption)
-        let run = try session.run(runID)
-        let task = TaskID(taskID)
-        let record = try session.journal.tasks(of: run.id).first { $0.id == task }
-        // Another host's run: only recording the confirmation (--no-resume) is possible here.
-        let hosted = run.workflow == EssentialsWorkflow.name
-        if !hosted && !resumeOption.noResume { _ = try session.input(of: run) }
-        var delivery = SupportDelivery.recorded
-        if hosted, let demo = try session.input(of: run).demo, let action = DemoAdmin.Action(task: task) {
-            try demo.requireStateFile()
-            try session.requireNoWorkerHoldingDemoTenant()
-            if run.state == .cancelled || record?.state != .waiting || record?.park?.kind == .person {
+        try await SupportSession.with(journalOption) { session in
+            let run = try await session.run(runID)
+            let task = TaskID(taskID)
+            let record = try await session.engine.tasks(of: run.id).first { $0.id == task }
+            // Another host's run: only recording the confirmation (--no-resume) is possible here.
+            let hosted = run.workflow == EssentialsWorkflow.name
+            if !hosted && !resumeOption.noResume { _ = try session.input(of: run) }
+            var delivery = SupportDelivery.recorded
+            if hosted, let demo = try session.input(of: run).demo, let action = DemoAdmin.Action(task: task) {
+                try demo.requireStateFile()
+                try await session.requireNoWorkerHoldingDemoTenant()
+                if run.state == .cancelled || record?.state != .waiting || record?.park?.kind == .person {
+                    delivery = try await session.engine.confirm(task, in: run.id, actor: actorOption.name, note: note)
+                }
+                try await DemoTenant.run(demo) { tenant in try await tenant.admin.perform(action, park: record?.park) }
+                print("Did the admin's part of '\(task)' in the demo tenant.")
+            } else {
                 delivery = try await session.engine.confirm(task, in: run.id, actor: actorOption.name, note: note)
+                print(delivery == .alreadyDone ? await session.alreadyDone(task, in: run.id) : "Confirmed '\(task)'.")
             }
-            try await DemoTenant.run(demo) { tenant in try await tenant.admin.perform(action, park: record?.park) }
-            print("Did the admin's part of '\(task)' in the demo tenant.")
-        } else {
-            delivery = try await session.engine.confirm(task, in: run.id, actor: actorOption.name, note: note)
-            print(delivery == .alreadyDone ? session.alreadyDone(task, in: run.id) : "Confirmed '\(task)'.")
+            if await session.explain(delivery, run: run.id) { return }
+            if resumeOption.noResume { return print("Resume with: onboard resume \(run.id)") }
+            try await session.resumeAndReport(run.id, actor: actorOption.name, reason: "onboard confirm \(task)")
         }
-        if session.explain(delivery, run: run.id) { return }
-        if resumeOption.noResume { return print("Resume with: onboard resume \(run.id)") }
-        try await session.resumeAndReport(run.id, actor: actorOption.name, reason: "onboard confirm \(task)")
     }
 }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import EssentialsOnboarding
 import Foundation
-import Logging
 import OnboardingEngine
 import TenantSimulator
 
@@ -17,7 +16,8 @@ struct DemoCommand: AsyncParsableCommand {
         commandName: "demo", abstract: "Onboard a simulated tenant end to end, with live progress.",
         discussion: """
             The simulated Microsoft 365 tenant and Essentials organization run inside this process; \
-            their state is kept in a file next to the journal, so after --crash-after (or Ctrl-C, or \
+            their state is kept in a file next to the journal (for a PostgreSQL journal, in \
+            $XDG_STATE_HOME/onboard/postgres/HOST-PORT-DATABASE), so after --crash-after (or Ctrl-C, or \
             kill -9) `onboard resume RUN` meets the same tenant and finishes the run.
 
             \(ExitStatus.helpText)
@@ -53,7 +53,8 @@ struct DemoCommand: AsyncParsableCommand {
         let graph = try M365Host.descriptiveGraph()
         for (option, task) in fail.map({ ("--fail", $0) }) + (crashAfter.map { [("--crash-after", $0)] } ?? [])
         where graph.descriptor(for: TaskID(task)) == nil {
-            throw ValidationError("\(option) names '\(task)', which is not a task of the workflow (see `onboard graph`).")
+            throw ValidationError(
+                "\(option) names '\(task)', which is not a task of the workflow (see `onboard graph`).")
         }
     }
 
@@ -62,34 +63,37 @@ struct DemoCommand: AsyncParsableCommand {
     func settings(stateFile: String) -> DemoTenant.Settings {
         let admin = noAdmin ? [] : DemoAdmin.Action.allCases.filter { !adminSkips.contains($0) }
         return DemoTenant.Settings(
-            stateFile: stateFile, seed: seed, users: users, groups: groups, propagationSeconds: propagation, admin: admin)
+            stateFile: stateFile, seed: seed, users: users, groups: groups, propagationSeconds: propagation,
+            admin: admin)
     }
 
     func run() async throws {
-        let path = try journalOption.path()
-        let journal = try Journal(path: path)
-        let runID = try Self.newRunID(in: journal)
-        // Journaled by name, beside the journal: a copied journal and its tenant file go together.
-        let settings = settings(stateFile: "\(runID).tenant.json").resolved(besideJournal: path)
-        let stateFile = settings.stateFile
-        let engine = OnboardingEngine(
-            journal: journal, configuration: crashConfiguration(path: path),
-            logger: Logger(label: "onboard", factory: { _ in SwiftLogNoOpLogHandler() }))
-
-        let result: RunResult
-        do {
-            result = try await demo(settings: settings, journaled: "\(runID).tenant.json", runID: runID, engine: engine)
-        } catch {
-            // A run that was never journaled leaves no tenant file behind.
-            if (try? journal.run(runID)) == nil { try? FileManager.default.removeItem(atPath: stateFile) }
-            throw error
+        let (runID, result, location) = try await journalOption.withJournal(.creating) { journal in
+            let engine = journal.engine(configuration: crashConfiguration(location: journal.location))
+            let runID = try await Self.newRunID(in: engine)
+            // Journaled by name, in the journal's demo folder (beside a journal file: a copied journal
+            // and its tenant file go together).
+            let settings = settings(stateFile: "\(runID).tenant.json").resolved(in: journal.demoFolder)
+            let stateFile = settings.stateFile
+            do {
+                if !journal.isFile { try Self.createDemoFolder(journal.demoFolder) }
+                let result = try await demo(
+                    settings: settings, journaled: "\(runID).tenant.json", runID: runID, engine: engine)
+                return (runID, result, journal.location)
+            } catch {
+                // A run that was never journaled leaves no tenant file behind.
+                if (try? await engine.run(runID)) == nil { try? FileManager.default.removeItem(atPath: stateFile) }
+                throw error
+            }
         }
         print("\nRun \(runID): \(result.state)")
         for task in result.parkedTasks { print("  \(task.id) waits: \(task.park?.message ?? "")") }
-        print("Journal: \(path)")
-        print("Inspect it with: onboard show \(runID) --journal \(path)")
+        print("Journal: \(location)")
+        print("Inspect it with: onboard show \(runID) --journal \(location)")
         if result.state != .succeeded {
-            print("Continue it with: onboard resume \(runID) --journal \(path)  (see `onboard show` for what it needs)")
+            print(
+                "Continue it with: onboard resume \(runID) --journal \(location)  (see `onboard show` for what it needs)"
+            )
         }
         let status = ExitStatus.status(for: result.state)
         if status != ExitStatus.succeeded { throw ExitCode(status) }
@@ -121,7 +125,7 @@ struct DemoCommand: AsyncParsableCommand {
 
     /// An engine configuration that kills this process right after `--crash-after`'s task
     /// succeeds and its success is committed.
-    private func crashConfiguration(path: String) -> EngineConfiguration {
+    private func crashConfiguration(location: String) -> EngineConfiguration {
         var configuration = EngineConfiguration()
         guard let crashAfter = crashAfter.map({ TaskID($0) }) else { return configuration }
         configuration.commitObserver = { summary in
@@ -130,7 +134,7 @@ struct DemoCommand: AsyncParsableCommand {
             {
                 print(
                     "\n💥 stopping abruptly after '\(crashAfter)' (SIGKILL). "
-                        + "Finish with: onboard resume \(summary.runID) --journal \(path)")
+                        + "Finish with: onboard resume \(summary.runID) --journal \(location)")
                 fflush(nil)
                 kill(getpid(), SIGKILL)
             }
@@ -138,10 +142,23 @@ struct DemoCommand: AsyncParsableCommand {
         return configuration
     }
 
-    /// `demo-` and the time, unique in `journal`.
-    static func newRunID(in journal: Journal) throws -> RunID {
+    /// Creates the folder a PostgreSQL journal's demo tenants are kept in (owner only), on this host.
+    private static func createDemoFolder(_ folder: URL) throws {
+        do {
+            try FileManager.default.createDirectory(
+                at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw SimulatorError(
+                .stateFile,
+                "The folder for the demo tenants' state files, \(folder.path), cannot be created: \(error.localizedDescription)"
+            )
+        }
+    }
+
+    /// `demo-` and the time, unique in the journal of `engine`.
+    static func newRunID(in engine: OnboardingEngine) async throws -> RunID {
         let base = "demo-\(Int(Date().timeIntervalSince1970))"
-        let taken = Set(try journal.runs().map(\.id.rawValue))
+        let taken = Set(try await engine.runs().map(\.id.rawValue))
         let id = taken.contains(base) ? (2...).lazy.map { "\(base)-\($0)" }.first { !taken.contains($0) }! : base
         return RunID(id)
     }

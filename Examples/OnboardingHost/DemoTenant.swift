@@ -6,7 +6,8 @@ import OnboardingEngine
 import TenantSimulator
 
 /// The demo's Microsoft 365 tenant and Essentials organization: a ``TenantSimulator`` in this
-/// process whose world is kept in a file next to the journal, so the tenant outlives a crash and
+/// process whose world is kept in a file next to the journal (for a PostgreSQL journal, in the
+/// user's state folder: ``JournalLocation/demoFolder``), so the tenant outlives a crash and
 /// any later `onboard` command on the run (resume, retry, confirm, plan) meets it as it was.
 struct DemoTenant: Sendable {
     /// What a demo run journals about its tenant (nothing secret: the simulator's credentials are
@@ -25,12 +26,12 @@ struct DemoTenant: Sendable {
         var admin: [DemoAdmin.Action]
 
         /// These settings with a state file journaled by name (since runs journal it so) found in
-        /// the folder of the journal at `journalPath`; an absolute path (older runs) is kept.
-        func resolved(besideJournal journalPath: String) -> Settings {
+        /// `folder`, the journal's demo folder (``JournalLocation/demoFolder``: beside a journal
+        /// file); an absolute path (older runs) is kept.
+        func resolved(in folder: URL) -> Settings {
             guard !stateFile.hasPrefix("/") else { return self }
             var settings = self
-            settings.stateFile = URL(fileURLWithPath: journalPath).deletingLastPathComponent()
-                .appendingPathComponent(stateFile).path
+            settings.stateFile = folder.appendingPathComponent(stateFile).path
             return settings
         }
 

@@ -8,10 +8,17 @@ import TenantSimulator
 /// state file and kept serving (on loopback) while `serve` runs; its admin does the manual steps
 /// the run's demo settings list, as `onboard demo` does.
 actor DemoTenants {
+    /// Where the journal's demo runs keep their tenants' state files (``JournalLocation/demoFolder``).
+    let demoFolder: URL
     /// Each tenant's start, kept from the first call so concurrent callers share one simulator.
     private var tenants: [String: Task<DemoTenant, any Error>] = [:]
     private var servers: [Task<Void, any Error>] = []
     private var done: Set<String> = []
+
+    /// Tenants of the demo runs whose state files are in `demoFolder`.
+    init(demoFolder: URL) {
+        self.demoFolder = demoFolder
+    }
 
     /// The demo tenant `settings` describe, started on first use.
     func tenant(for settings: DemoTenant.Settings) async throws -> DemoTenant {
@@ -49,7 +56,7 @@ actor DemoTenants {
     /// tells the run: a confirmation for a person's step, a re-check for a condition.
     func playAdmin(run: RunID, engine: OnboardingEngine) async {
         guard let record = try? await engine.run(run), record.workflow == EssentialsWorkflow.name,
-            let settings = (try? HostRegistry.input(of: record, journal: engine.journalLocation))?.demo,
+            let settings = (try? HostRegistry.input(of: record, demoFolder: demoFolder))?.demo,
             let tasks = try? await engine.tasks(of: run)
         else { return }
         for task in tasks where task.state == .waiting {

@@ -23,33 +23,40 @@ struct DriftCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON (schema: Docs/SupportTool.md).") var json = false
 
     func run() async throws {
-        let session = try SupportSession(journalOption)
-        let record = try session.run(runID)
-        guard record.state == .succeeded else {
-            throw ValidationFailure("Run '\(record.id)' is \(record.state); drift is checked on a run that succeeded.")
-        }
-        let input = try session.input(of: record)
-        let (before, after) = try await session.withLiveGraph(for: input) { graph, _ -> (Plan, Plan?) in
-            let before = try await session.engine.drift(graph, run: record.id)
-            guard fix, !before.drifted.isEmpty else { return (before, nil) }
-            let changes = before.drifted.map { "\($0.id): \($0.observation?.changes.joined(separator: "; ") ?? "")" }
-            for entry in before.drifted {
-                try await session.engine.retry(
-                    from: entry.id, in: record.id, actor: actorOption.name, reason: "drift: \(changes.joined(separator: " | "))")
+        try await SupportSession.with(journalOption) { session in
+            let record = try await session.run(runID)
+            guard record.state == .succeeded else {
+                throw ValidationFailure(
+                    "Run '\(record.id)' is \(record.state); drift is checked on a run that succeeded.")
             }
-            let result = try await session.engine.resume(
-                record.id, graph: graph, options: ResumeOptions(actor: actorOption.name, reason: "onboard drift --fix"))
-            guard result.state == .succeeded else { throw ExitCode(ExitStatus.status(for: result.state)) }
-            return (before, try await session.engine.drift(graph, run: record.id))
+            let input = try session.input(of: record)
+            let (before, after) = try await session.withLiveGraph(for: input) { graph, _ -> (Plan, Plan?) in
+                let before = try await session.engine.drift(graph, run: record.id)
+                guard fix, !before.drifted.isEmpty else { return (before, nil) }
+                let changes = before.drifted.map {
+                    "\($0.id): \($0.observation?.changes.joined(separator: "; ") ?? "")"
+                }
+                for entry in before.drifted {
+                    try await session.engine.retry(
+                        from: entry.id, in: record.id, actor: actorOption.name,
+                        reason: "drift: \(changes.joined(separator: " | "))")
+                }
+                let result = try await session.engine.resume(
+                    record.id, graph: graph,
+                    options: ResumeOptions(actor: actorOption.name, reason: "onboard drift --fix"))
+                guard result.state == .succeeded else { throw ExitCode(ExitStatus.status(for: result.state)) }
+                return (before, try await session.engine.drift(graph, run: record.id))
+            }
+            let report = DriftReport(
+                run: record.id.rawValue, drifted: before.drifted, fixed: after != nil, after: after?.drifted ?? [])
+            if json {
+                try JSONOutput.print(report)
+            } else {
+                print(DriftCommand.text(report), terminator: "")
+            }
+            let remaining = after.map(\.drifted) ?? before.drifted
+            if !remaining.isEmpty { throw ExitCode(ExitStatus.drifted) }
         }
-        let report = DriftReport(run: record.id.rawValue, drifted: before.drifted, fixed: after != nil, after: after?.drifted ?? [])
-        if json {
-            try JSONOutput.print(report)
-        } else {
-            print(DriftCommand.text(report), terminator: "")
-        }
-        let remaining = after.map(\.drifted) ?? before.drifted
-        if !remaining.isEmpty { throw ExitCode(ExitStatus.drifted) }
     }
 
     static func text(_ report: DriftReport) -> String {

@@ -13,7 +13,8 @@ enum ExitStatus {
     static let cancelled: Int32 = 2
     /// The run is parked: waiting (a person, a condition, a change window) or blocked (permissions).
     static let parked: Int32 = 3
-    /// The journal could not be used: missing, not a journal, damaged, newer schema, locked.
+    /// The journal could not be used: missing, not a journal, damaged, newer schema, locked; for a
+    /// PostgreSQL journal also a server that cannot be reached or refuses the login.
     static let journalError: Int32 = 4
     /// The journal has no such run, or the run no such task.
     static let notFound: Int32 = 5
@@ -38,13 +39,14 @@ enum ExitStatus {
           1   the run failed
           2   the run was cancelled
           3   the run is parked (waiting or blocked)
-          4   journal error (missing file, not a journal, damaged, newer schema, locked)
+          4   journal error (missing file, not a journal, damaged, newer schema, locked),
+              or a PostgreSQL server unreachable or refusing the login
           5   unknown run or task
           6   the run is held by another process
           7   action refused in the current state (nothing was written)
           8   resume refused: the workflow's graph changed (see --accept-graph-changes)
           9   drift: something onboarded changed since (onboard drift)
-          64  usage error
+          64  usage error (including a journal URL with a password)
           70  internal error
         """
 

@@ -4,7 +4,7 @@ import OnboardingEngine
 
 /// `onboard graph`: renders the workflow's task graph (or a run's journaled graph) as Mermaid or
 /// Graphviz dot.
-struct GraphCommand: ParsableCommand {
+struct GraphCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "graph", abstract: "Render the task graph as Mermaid or Graphviz dot.",
         discussion: ExitStatus.helpText)
@@ -19,14 +19,17 @@ struct GraphCommand: ParsableCommand {
     @Option(name: .customLong("run"), help: "Render this run's journaled graph, with each task's state.") var runID:
         String?
 
-    func run() throws {
+    func run() async throws {
         let renderer: GraphRenderer
         if let run = runID {
-            let journal = try journalOption.openForReading()
-            let record = try journal.run(RunID(run))
-            let states = Dictionary(uniqueKeysWithValues: try journal.tasks(of: record.id).map { ($0.id, $0.state) })
-            renderer = GraphRenderer(
-                workflow: record.workflow, descriptors: try journal.graph(of: record.id), states: states)
+            renderer = try await journalOption.withJournal(.reading) { journal in
+                let engine = journal.engine()
+                let record = try await engine.run(RunID(run))
+                let states = Dictionary(
+                    uniqueKeysWithValues: try await engine.tasks(of: record.id).map { ($0.id, $0.state) })
+                return GraphRenderer(
+                    workflow: record.workflow, descriptors: try await engine.graph(of: record.id), states: states)
+            }
         } else {
             let graph = try M365Host.descriptiveGraph()
             renderer = GraphRenderer(workflow: graph.workflow, descriptors: graph.descriptors, states: [:])

@@ -9,20 +9,21 @@ enum HostRegistry {
     /// credentials from the environment (or `ONBOARD_CREDENTIALS_FILE`). A demo run's graph
     /// comes from `demoTenants` (its simulated tenant running in this process, for `serve`);
     /// without them it has the demo's journaled endpoints, for actions that run no task.
-    static func make(journal: String, demoTenants: DemoTenants? = nil) -> WorkflowRegistry {
+    static func make(demoFolder: URL, demoTenants: DemoTenants? = nil) -> WorkflowRegistry {
         var registry = WorkflowRegistry()
         registry.register(EssentialsWorkflow.name) { run in
-            let input = try HostRegistry.input(of: run, journal: journal)
+            let input = try HostRegistry.input(of: run, demoFolder: demoFolder)
             if let demo = input.demo, let demoTenants { return try await demoTenants.tenant(for: demo).graph() }
             return try M365Host.graph(input: input, credentialsFile: SupportSession.credentialsFile)
         }
         return registry
     }
 
-    /// A run's journaled input, its demo tenant's state file found beside `journal`.
-    static func input(of run: RunRecord, journal: String) throws -> M365Host.RunInput {
+    /// A run's journaled input, its demo tenant's state file found in `demoFolder`
+    /// (``JournalLocation/demoFolder``).
+    static func input(of run: RunRecord, demoFolder: URL) throws -> M365Host.RunInput {
         var input = try run.decodeInput(as: M365Host.RunInput.self)
-        input.demo = input.demo?.resolved(besideJournal: journal)
+        input.demo = input.demo?.resolved(in: demoFolder)
         return input
     }
 }

@@ -13,8 +13,11 @@ struct NextStep: Codable, Equatable, Sendable {
     /// The `onboard` command to run afterwards.
     var command: String
 
-    /// The steps `run`'s tasks ask for, in the graph's order.
-    static func steps(for run: RunRecord, tasks: [TaskRecord], now: Date = Date(), queued: Bool = false) -> [NextStep] {
+    /// The steps `run`'s tasks ask for, in the graph's order; `stalled` says whether the run's process
+    /// stopped (by default ``RunRecord/isStalled(at:)``).
+    static func steps(
+        for run: RunRecord, tasks: [TaskRecord], now: Date = Date(), queued: Bool = false, stalled: Bool? = nil
+    ) -> [NextStep] {
         let id = run.id.rawValue
         guard run.state != .cancelled && run.state != .succeeded else { return [] }
         var steps: [NextStep] = []
@@ -76,7 +79,7 @@ struct NextStep: Codable, Equatable, Sendable {
                     task: nil, kind: "wait",
                     instruction: "Queued for a worker: a running `onboard serve` on this journal drives it (or resume it here).",
                     command: "onboard resume \(id)"))
-        } else if run.isStalled(at: now) {
+        } else if stalled ?? run.isStalled(at: now) {
             steps.append(
                 NextStep(
                     task: nil, kind: "resume", instruction: "The process that ran it stopped; resume it.",

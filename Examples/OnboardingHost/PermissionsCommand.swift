@@ -4,7 +4,7 @@ import OnboardingEngine
 
 /// `onboard permissions`: the permission table of the workflow (or of a run's journaled graph):
 /// each permission and the tasks that need it.
-struct PermissionsCommand: ParsableCommand {
+struct PermissionsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "permissions", abstract: "List each permission the workflow needs and the tasks that need it.",
         discussion: ExitStatus.helpText)
@@ -14,13 +14,15 @@ struct PermissionsCommand: ParsableCommand {
     var runID: String?
     @Flag(help: "Print JSON (schema: Docs/SupportTool.md).") var json = false
 
-    func run() throws {
+    func run() async throws {
         let table: PermissionTable
         if let run = runID {
-            let journal = try journalOption.openForReading()
-            let record = try journal.run(RunID(run))
-            table = PermissionTable(
-                workflow: record.workflow, run: record.id, descriptors: try journal.graph(of: record.id))
+            table = try await journalOption.withJournal(.reading) { journal in
+                let engine = journal.engine()
+                let record = try await engine.run(RunID(run))
+                return PermissionTable(
+                    workflow: record.workflow, run: record.id, descriptors: try await engine.graph(of: record.id))
+            }
         } else {
             let graph = try M365Host.descriptiveGraph()
             table = PermissionTable(workflow: graph.workflow, run: nil, descriptors: graph.descriptors)

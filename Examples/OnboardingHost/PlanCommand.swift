@@ -24,11 +24,12 @@ struct PlanCommand: AsyncParsableCommand {
     func run() async throws {
         let plan: Plan
         if let run = runID {
-            let session = try SupportSession(journalOption)
-            let record = try session.run(run)
-            let input = try session.input(of: record)
-            plan = try await session.withLiveGraph(for: input) { graph, _ in
-                try await session.engine.plan(graph, run: record.id, input: input)
+            plan = try await SupportSession.with(journalOption) { session in
+                let record = try await session.run(run)
+                let input = try session.input(of: record)
+                return try await session.withLiveGraph(for: input) { graph, _ in
+                    try await session.engine.plan(graph, run: record.id, input: input)
+                }
             }
         } else {
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("onboard-plan-\(UUID().uuidString)")

@@ -3,14 +3,15 @@ import Foundation
 import OnboardingEngine
 
 /// `onboard prune`: removes runs that ended long ago, so the journal does not grow forever.
-struct PruneCommand: ParsableCommand {
+struct PruneCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prune",
         abstract: "Remove runs that ended (succeeded, cancelled, or failed and untouched) before a cutoff.",
         discussion: """
             Runs that are running, waiting or blocked are never removed, nor a failed run a person acted on \
             since the cutoff. With --export, each run's history (as `onboard show --json` prints it) is written \
-            to DIR/RUN.json first.
+            to DIR/RUN.json first. On a PostgreSQL journal the sizes are those of its tables as the server reports \
+            them (freed space is reused by the tables, not given back at once), and --vacuum is refused.
 
             \(ExitStatus.helpText)
             """)
@@ -26,7 +27,8 @@ struct PruneCommand: ParsableCommand {
     @Option(help: "Write each removed run's history as JSON into this folder first.")
     var export: String?
 
-    @Flag(help: "Afterwards rewrite the file without its free pages (VACUUM); needs the journal to itself.")
+    @Flag(
+        help: "Afterwards rewrite the file without its free pages (VACUUM); needs the journal to itself. SQLite only.")
     var vacuum = false
 
     @Flag(help: "Print JSON (schema: Docs/SupportTool.md).")
@@ -35,6 +37,9 @@ struct PruneCommand: ParsableCommand {
     func validate() throws {
         if Self.age(olderThan) == nil {
             throw ValidationError("--older-than must be a number followed by d, h or m (for example 90d).")
+        }
+        if vacuum, case .postgres? = try? journalOption.location(creatingDefaultFolder: false) {
+            throw ValidationError(HostJournal.noVacuum)
         }
     }
 
@@ -49,22 +54,26 @@ struct PruneCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
-        let journal = try journalOption.openExisting()
+    func run() async throws {
         let cutoff = Date().addingTimeInterval(-(Self.age(olderThan) ?? 0))
-        if let export, !dryRun {
-            let folder = URL(fileURLWithPath: export, isDirectory: true)
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            for run in try journal.prunableRuns(endedBefore: cutoff) {
-                let detail = RunDetail(
-                    run: try journal.run(run.id), tasks: try journal.tasks(of: run.id), events: try journal.events(of: run.id))
-                let name = run.id.rawValue.replacingOccurrences(of: "/", with: "_") + ".json"
-                try JSONOutput.encoder().encode(detail).write(to: folder.appendingPathComponent(name), options: .atomic)
+        let (report, bytesAfter) = try await journalOption.withJournal(.existing) { journal in
+            if let export, !dryRun {
+                let engine = journal.engine()
+                let folder = URL(fileURLWithPath: export, isDirectory: true)
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                for run in try await journal.prunableRuns(endedBefore: cutoff) {
+                    let detail = RunDetail(
+                        run: try await engine.run(run.id), tasks: try await engine.tasks(of: run.id),
+                        events: try await engine.history(of: run.id))
+                    let name = run.id.rawValue.replacingOccurrences(of: "/", with: "_") + ".json"
+                    try JSONOutput.encoder().encode(detail).write(
+                        to: folder.appendingPathComponent(name), options: .atomic)
+                }
             }
+            let report = try await journal.prune(endedBefore: cutoff, dryRun: dryRun)
+            if vacuum && !dryRun { try journal.vacuum() }
+            return (report, vacuum && !dryRun ? try await journal.sizeOnDisk() : report.bytesAfter)
         }
-        let report = try journal.prune(endedBefore: cutoff, dryRun: dryRun)
-        if vacuum && !dryRun { try journal.vacuum() }
-        let bytesAfter = vacuum && !dryRun ? journal.sizeOnDisk() : report.bytesAfter
         if json {
             return try JSONOutput.print(
                 PruneResult(
@@ -72,7 +81,9 @@ struct PruneCommand: ParsableCommand {
                     bytesBefore: report.bytesBefore, bytesAfter: bytesAfter))
         }
         let verb = dryRun ? "Would remove" : "Removed"
-        print("\(verb) \(report.runs.count) run(s) that ended before \(cutoff.formatted(.iso8601)), with \(report.events) event(s).")
+        print(
+            "\(verb) \(report.runs.count) run(s) that ended before \(cutoff.formatted(.iso8601)), with \(report.events) event(s)."
+        )
         for run in report.runs { print("  \(run.id)  \(run.state)  \(run.updatedAt.formatted(.iso8601))") }
         if !dryRun { print("Journal: \(report.bytesBefore) bytes before, \(bytesAfter) after.") }
     }

@@ -15,9 +15,11 @@ struct ResumeCommand: AsyncParsableCommand {
     var acceptGraphChanges = false
 
     func run() async throws {
-        let session = try SupportSession(journalOption)
-        let run = try session.run(runID)
-        try await session.resumeAndReport(
-            run.id, actor: actorOption.name, reason: reason ?? "onboard resume", acceptGraphChanges: acceptGraphChanges)
+        try await SupportSession.with(journalOption) { session in
+            let run = try await session.run(runID)
+            try await session.resumeAndReport(
+                run.id, actor: actorOption.name, reason: reason ?? "onboard resume",
+                acceptGraphChanges: acceptGraphChanges)
+        }
     }
 }

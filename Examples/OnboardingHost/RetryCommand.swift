@@ -18,20 +18,21 @@ struct RetryCommand: AsyncParsableCommand {
     @Option(help: "Why, recorded in the journal.") var reason: String?
 
     func run() async throws {
-        let session = try SupportSession(journalOption)
-        let run = try session.run(runID)
-        let task = TaskID(taskID)
-        // Resuming needs the run's workflow: refuse one onboard does not host before writing anything.
-        if !resumeOption.noResume { _ = try session.input(of: run) }
-        if from {
-            try await session.engine.retry(from: task, in: run.id, actor: actorOption.name, reason: reason)
-            print("Marked '\(task)' and everything after it to run again.")
-        } else {
-            try await session.engine.retry(task, in: run.id, actor: actorOption.name, reason: reason)
-            print("Marked '\(task)' to run again with a fresh attempt budget.")
+        try await SupportSession.with(journalOption) { session in
+            let run = try await session.run(runID)
+            let task = TaskID(taskID)
+            // Resuming needs the run's workflow: refuse one onboard does not host before writing anything.
+            if !resumeOption.noResume { _ = try session.input(of: run) }
+            if from {
+                try await session.engine.retry(from: task, in: run.id, actor: actorOption.name, reason: reason)
+                print("Marked '\(task)' and everything after it to run again.")
+            } else {
+                try await session.engine.retry(task, in: run.id, actor: actorOption.name, reason: reason)
+                print("Marked '\(task)' to run again with a fresh attempt budget.")
+            }
+            if await session.explain(.recorded, run: run.id) { return }
+            if resumeOption.noResume { return print("Resume with: onboard resume \(run.id)") }
+            try await session.resumeAndReport(run.id, actor: actorOption.name, reason: "onboard retry \(task)")
         }
-        if session.explain(.recorded, run: run.id) { return }
-        if resumeOption.noResume { return print("Resume with: onboard resume \(run.id)") }
-        try await session.resumeAndReport(run.id, actor: actorOption.name, reason: "onboard retry \(task)")
     }
 }

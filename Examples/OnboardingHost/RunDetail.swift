@@ -93,14 +93,22 @@ struct RunDetail: Codable, Equatable, Sendable {
     var nextSteps: [NextStep]
     var timeline: [Event]
 
-    init(run: RunRecord, tasks records: [TaskRecord], events: [JournalEvent], now: Date = Date()) {
+    /// The detail of `run` as read at `now`.
+    ///
+    /// - Parameter shared: the journal is shared by hosts (PostgreSQL): there the engine knows an
+    ///   owner is gone only by its lease expiring, even for a process of this host that no longer
+    ///   exists, so such a run is not called stalled (resume is refused until the lease expires).
+    init(
+        run: RunRecord, tasks records: [TaskRecord], events: [JournalEvent], now: Date = Date(), shared: Bool = false
+    ) {
         id = run.id.rawValue
         workflow = run.workflow
         state = run.state.rawValue
         createdAt = run.createdAt
         updatedAt = run.updatedAt
         cancelRequested = run.cancelRequested
-        stalled = run.isStalled(at: now)
+        let leaseLive = run.leaseOwner != nil && (run.leaseExpiresAt.map { $0 > now } ?? false)
+        stalled = shared ? run.state == .running && !leaseLive : run.isStalled(at: now)
         let lastRunEvent = events.last { $0.taskID == nil && $0.action.hasPrefix("run.") }?.action
         queued = stalled && run.leaseOwner == nil && ["run.submitted", "run.released"].contains(lastRunEvent ?? "")
         wakeAt = run.wakeAt.map { max($0, run.updatedAt) }
@@ -133,7 +141,7 @@ struct RunDetail: Codable, Equatable, Sendable {
                         at: task.updatedAt)
                 }
             }
-        nextSteps = NextStep.steps(for: run, tasks: records, now: now, queued: queued)
+        nextSteps = NextStep.steps(for: run, tasks: records, now: now, queued: queued, stalled: stalled)
         timeline = events.map {
             Event(
                 sequence: $0.sequence, at: $0.at, actor: $0.actor, action: $0.action, task: $0.taskID?.rawValue,

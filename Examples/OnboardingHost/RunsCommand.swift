@@ -3,7 +3,7 @@ import Foundation
 import OnboardingEngine
 
 /// `onboard runs`: lists the runs in a journal, newest first.
-struct RunsCommand: ParsableCommand {
+struct RunsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "runs", abstract: "List the runs in a journal, newest first.", discussion: ExitStatus.helpText)
 
@@ -22,9 +22,10 @@ struct RunsCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
-        let journal = try journalOption.openForReading()
-        let runs = try journal.runs(state: state.flatMap { RunState(rawValue: $0) })
+    func run() async throws {
+        let runs = try await journalOption.withJournal(.reading) { journal in
+            try await journal.engine().runs(state: state.flatMap { RunState(rawValue: $0) })
+        }
         if json { return try JSONOutput.print(RunList(runs)) }
         if runs.isEmpty { print("No runs.") }
         for run in runs {

@@ -41,59 +41,75 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Log level on stderr: trace, debug, info, notice, warning, error.") var logLevel: String = "info"
 
     func validate() throws {
-        if let httpPort, !(0...65_535).contains(httpPort) { throw ValidationError("--http-port must be between 0 and 65535.") }
-        if drainSeconds < 0 || maxIdleSeconds < 0 { throw ValidationError("--drain-seconds and --max-idle-seconds must not be negative.") }
-        if maxRuns < 1 || maxConsecutiveCrashes < 1 { throw ValidationError("--max-runs and --max-consecutive-crashes must be at least 1.") }
+        if let httpPort, !(0...65_535).contains(httpPort) {
+            throw ValidationError("--http-port must be between 0 and 65535.")
+        }
+        if drainSeconds < 0 || maxIdleSeconds < 0 {
+            throw ValidationError("--drain-seconds and --max-idle-seconds must not be negative.")
+        }
+        if maxRuns < 1 || maxConsecutiveCrashes < 1 {
+            throw ValidationError("--max-runs and --max-consecutive-crashes must be at least 1.")
+        }
         if let driftEvery, PruneCommand.age(driftEvery).map({ $0 > 0 }) != true {
             throw ValidationError("--drift-every must be a duration such as 24h, 30m or 7d.")
         }
-        if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error.") }
+        if Logger.Level(rawValue: logLevel) == nil {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error.")
+        }
     }
 
     func run() async throws {
         var logger = Logger(label: "onboard.serve", factory: { StreamLogHandler.standardError(label: $0) })
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-        let journal = try Journal(path: try journalOption.path())  // created when missing: the worker comes first
-        let engine = OnboardingEngine(
-            journal: journal, configuration: EngineConfiguration(maxConsecutiveCrashes: maxConsecutiveCrashes, actor: "worker"), logger: logger)
-        let demoTenants = DemoTenants()
-        let registry = HostRegistry.make(journal: journal.path, demoTenants: demoTenants)
-        let worker = OnboardingWorker(
-            engine: engine, registry: registry,
-            configuration: .init(
-                maxConcurrentRuns: maxRuns, maxIdleWait: .seconds(maxIdleSeconds), drainDeadline: .seconds(drainSeconds)),
-            logger: logger)
-        var services: [any Service] = [worker]
-        if let every = driftEvery.flatMap(PruneCommand.age) {
-            services.append(DriftMonitor(engine: engine, registry: registry, interval: .seconds(every), logger: logger))
-        }
-        if let httpPort {
-            let callback = ConsentCallback(engine: engine)
-            services.append(
-                Application(
-                    router: callback.router(),
-                    configuration: .init(address: .hostname(bind, port: httpPort), serverName: nil),
-                    onServerRunning: { channel in
-                        let port = channel.localAddress?.port ?? httpPort
-                        print("Consent callback: http://\(bind):\(port)/consent/callback")
-                    },
-                    logger: logger))
-        }
-        print("Serving \(journal.path) as \(engine.configuration.ownerID); stop with SIGTERM or Ctrl-C.")
-        let group = ServiceGroup(
-            configuration: .init(
-                services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask {
-                // The demo tenants' admin acts when a demo run parks on one of their steps.
-                for await event in engine.events() {
-                    if case .runParked = event.kind { await demoTenants.playAdmin(run: event.runID, engine: engine) }
-                }
+        // Created when missing: the worker comes first.
+        try await journalOption.withJournal(.creating, logger: logger) { journal in
+            let engine = journal.engine(
+                configuration: EngineConfiguration(maxConsecutiveCrashes: maxConsecutiveCrashes, actor: "worker"),
+                logger: logger)
+            let demoTenants = DemoTenants(demoFolder: journal.demoFolder)
+            let registry = HostRegistry.make(demoFolder: journal.demoFolder, demoTenants: demoTenants)
+            let worker = OnboardingWorker(
+                engine: engine, registry: registry,
+                configuration: .init(
+                    maxConcurrentRuns: maxRuns, maxIdleWait: .seconds(maxIdleSeconds),
+                    drainDeadline: .seconds(drainSeconds)),
+                logger: logger)
+            var services: [any Service] = [worker]
+            if let every = driftEvery.flatMap(PruneCommand.age) {
+                services.append(
+                    DriftMonitor(engine: engine, registry: registry, interval: .seconds(every), logger: logger))
             }
-            try await group.run()
-            tasks.cancelAll()
+            if let httpPort {
+                let callback = ConsentCallback(engine: engine)
+                services.append(
+                    Application(
+                        router: callback.router(),
+                        configuration: .init(address: .hostname(bind, port: httpPort), serverName: nil),
+                        onServerRunning: { channel in
+                            let port = channel.localAddress?.port ?? httpPort
+                            print("Consent callback: http://\(bind):\(port)/consent/callback")
+                        },
+                        logger: logger))
+            }
+            print("Serving \(journal.location) as \(engine.configuration.ownerID); stop with SIGTERM or Ctrl-C.")
+            let group = ServiceGroup(
+                configuration: .init(
+                    services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
+                    logger: logger))
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask {
+                    // The demo tenants' admin acts when a demo run parks on one of their steps.
+                    for await event in engine.events() {
+                        if case .runParked = event.kind {
+                            await demoTenants.playAdmin(run: event.runID, engine: engine)
+                        }
+                    }
+                }
+                try await group.run()
+                tasks.cancelAll()
+            }
+            await demoTenants.stop()
         }
-        await demoTenants.stop()
         print("Stopped: every run was given back to the journal.")
     }
 }

@@ -4,7 +4,7 @@ import OnboardingEngine
 
 /// `onboard show RUN`: a run's state and lease, its tasks, the last error in plain words, what a
 /// person must do next, and the timeline from the event log.
-struct ShowCommand: ParsableCommand {
+struct ShowCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show", abstract: "Show a run's tasks, last error, next steps and timeline.",
         discussion: ExitStatus.helpText)
@@ -13,12 +13,17 @@ struct ShowCommand: ParsableCommand {
     @Argument(help: "The run's id.") var runID: String
     @Flag(help: "Print JSON (schema: Docs/SupportTool.md).") var json = false
 
-    func run() throws {
-        let journal = try journalOption.openForReading()
+    func run() async throws {
         let id = RunID(runID)
-        var detail = RunDetail(
-            run: try journal.run(id), tasks: try journal.tasks(of: id), events: try journal.events(of: id))
-        detail.servedBy = (try? journal.liveWorkers())?.first?.id
+        let detail = try await journalOption.withJournal(.reading) { journal in
+            let engine = journal.engine()
+            var detail = RunDetail(
+                run: try await engine.run(id), tasks: try await engine.tasks(of: id),
+                events: try await engine.history(of: id),
+                shared: !journal.isFile)
+            detail.servedBy = (try? await engine.liveWorkers())?.first?.id
+            return detail
+        }
         if json { return try JSONOutput.print(detail) }
         print(ShowCommand.text(detail), terminator: "")
     }
@@ -43,7 +48,8 @@ struct ShowCommand: ParsableCommand {
             lines.append("Cancel requested: the process running it stops within a few seconds.")
         }
         if let worker = detail.servedBy, RunState(rawValue: detail.state)?.hasEnded == false {
-            lines.append("Worker: \(worker) serves this journal; it continues the run by itself (confirm and signal reach it).")
+            lines.append(
+                "Worker: \(worker) serves this journal; it continues the run by itself (confirm and signal reach it).")
         }
         if let wake = detail.wakeAt, detail.state != RunState.running.rawValue {
             lines.append("Next look: \(wake.formatted(.iso8601)) (a worker, `onboard serve`, continues it then)")

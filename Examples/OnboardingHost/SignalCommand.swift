@@ -19,11 +19,13 @@ struct SignalCommand: AsyncParsableCommand {
     @Option(help: "What changed, recorded in the journal (e.g. \"SPF record updated\").") var note: String?
 
     func run() async throws {
-        let session = try SupportSession(journalOption)
-        let run = try session.run(runID)
-        let delivery = try await session.engine.signal(taskID.map { TaskID($0) }, in: run.id, actor: actorOption.name, note: note)
-        if delivery == .alreadyDone, let taskID { return print(session.alreadyDone(TaskID(taskID), in: run.id)) }
-        print("Signalled \(taskID.map { "'\($0)'" } ?? "the waiting tasks") of run \(run.id).")
-        session.explain(delivery, run: run.id)
+        try await SupportSession.with(journalOption) { session in
+            let run = try await session.run(runID)
+            let delivery = try await session.engine.signal(
+                taskID.map { TaskID($0) }, in: run.id, actor: actorOption.name, note: note)
+            if delivery == .alreadyDone, let taskID { return print(await session.alreadyDone(TaskID(taskID), in: run.id)) }
+            print("Signalled \(taskID.map { "'\($0)'" } ?? "the waiting tasks") of run \(run.id).")
+            await session.explain(delivery, run: run.id)
+        }
     }
 }

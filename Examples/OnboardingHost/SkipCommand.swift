@@ -27,16 +27,17 @@ struct SkipCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let session = try SupportSession(journalOption)
-        let run = try session.run(runID)
-        let task = TaskID(taskID)
-        let graph = try await session.graph(for: run.id)
-        try await session.engine.skip(
-            task, in: run.id, graph: graph, output: output.map { Array($0.utf8) },
-            actor: actorOption.name, reason: reason)
-        print("Skipped '\(task)'.")
-        if session.explain(.recorded, run: run.id) { return }
-        if resumeOption.noResume { return print("Resume with: onboard resume \(run.id)") }
-        try await session.resumeAndReport(run.id, actor: actorOption.name, reason: "onboard skip \(task)")
+        try await SupportSession.with(journalOption) { session in
+            let run = try await session.run(runID)
+            let task = TaskID(taskID)
+            let graph = try await session.graph(for: run.id)
+            try await session.engine.skip(
+                task, in: run.id, graph: graph, output: output.map { Array($0.utf8) },
+                actor: actorOption.name, reason: reason)
+            print("Skipped '\(task)'.")
+            if await session.explain(.recorded, run: run.id) { return }
+            if resumeOption.noResume { return print("Resume with: onboard resume \(run.id)") }
+            try await session.resumeAndReport(run.id, actor: actorOption.name, reason: "onboard skip \(task)")
+        }
     }
 }

@@ -59,31 +59,34 @@ struct StartCommand: AsyncParsableCommand {
         if let consentRedirectUri { onboardingInput.consentRedirectURI = consentRedirectUri }
         let input = M365Host.RunInput(onboardingInput, endpoints: endpoints)
         let graph = try M365Host.graph(input: input, credentialsFile: credentialsFile)
-        let session = try SupportSession(journalOption, creating: true)
-        let id = RunID(run ?? "\(org)-\(Int(Date().timeIntervalSince1970))")
-        // Refused before anything is printed: a refusal writes nothing on stdout.
-        if (try? session.journal.run(id)) != nil {
-            throw EngineError(
-                .runExists, "A run with id '\(id)' already exists; resume it (onboard resume \(id)) or choose another id.",
-                runID: id)
-        }
-        let options = RunOptions(maxIdleWait: .seconds(maxIdleSeconds))
-        if noWait {
-            try await session.engine.submit(graph, id: id, input: input, options: options)
-            print(id)
-            if session.liveWorker == nil {
-                FileHandle.standardError.write(Data("No worker serves \(session.journal.path) now: start one with `onboard serve --journal \(session.journal.path)`.\n".utf8))
+        try await SupportSession.with(journalOption, access: .creating) { session in
+            let id = RunID(run ?? "\(org)-\(Int(Date().timeIntervalSince1970))")
+            // Refused before anything is printed: a refusal writes nothing on stdout.
+            if (try? await session.engine.run(id)) != nil {
+                throw EngineError(
+                    .runExists, "A run with id '\(id)' already exists; resume it (onboard resume \(id)) or choose another id.",
+                    runID: id)
             }
-            return
+            let options = RunOptions(maxIdleWait: .seconds(maxIdleSeconds))
+            if noWait {
+                try await session.engine.submit(graph, id: id, input: input, options: options)
+                print(id)
+                if await session.liveWorker() == nil {
+                    let journal = session.journal.location
+                    FileHandle.standardError.write(
+                        Data("No worker serves \(journal) now: start one with `onboard serve --journal \(journal)`.\n".utf8))
+                }
+                return
+            }
+            print("Onboarding tenant \(tenant) for \(org) (run \(id))")
+            fflush(nil)
+            let result = try await withProgress(session.engine, graph: graph) {
+                try await session.engine.start(graph, id: id, input: input, options: options)
+            }
+            try await M365Host.onboardChildren(
+                of: result, input: input, engine: session.engine, options: options, actor: "engine",
+                credentialsFile: credentialsFile)
+            try session.report(result)
         }
-        print("Onboarding tenant \(tenant) for \(org) (run \(id))")
-        fflush(nil)
-        let result = try await withProgress(session.engine, graph: graph) {
-            try await session.engine.start(graph, id: id, input: input, options: options)
-        }
-        try await M365Host.onboardChildren(
-            of: result, input: input, engine: session.engine, options: options, actor: "engine",
-            credentialsFile: credentialsFile)
-        try session.report(result)
     }
 }

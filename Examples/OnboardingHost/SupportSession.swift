@@ -1,43 +1,48 @@
 import ArgumentParser
-import Foundation
-import Logging
 import EssentialsOnboarding
+import Foundation
 import OnboardingEngine
 
-/// What the support commands share: an existing journal (never created), an engine on it, and
-/// the host workflow's graph.
+/// What the support commands share: an existing journal (never created) — a file or a
+/// PostgreSQL database — an engine on it, and the host workflow's graph. Every read goes through
+/// the engine, the same on both backends.
 struct SupportSession {
-    let journal: Journal
+    let journal: HostJournal
     let engine: OnboardingEngine
 
-    /// Opens the journal `option` names; a missing file is a journal error, not a new journal,
-    /// unless `creating` (for commands that start runs).
-    init(_ option: JournalOption, creating: Bool = false) throws {
-        journal = creating ? try Journal(path: try option.path()) : try option.openExisting()
-        engine = OnboardingEngine(
-            journal: journal, logger: Logger(label: "onboard", factory: { _ in SwiftLogNoOpLogHandler() }))
+    /// Opens the journal `option` names for `access` (an existing one unless told otherwise: a
+    /// missing file is a journal error, not a new journal), runs `body` with a session on it, and
+    /// closes the journal.
+    static func with<Result>(
+        _ option: JournalOption, access: JournalOption.Access = .existing,
+        _ body: (SupportSession) async throws -> Result
+    ) async throws -> Result {
+        try await option.withJournal(access) { journal in
+            try await body(SupportSession(journal: journal, engine: journal.engine()))
+        }
     }
 
     /// The run's record; `unknownRun` when the journal has no such run.
-    func run(_ id: String) throws -> RunRecord { try journal.run(RunID(id)) }
+    func run(_ id: String) async throws -> RunRecord { try await engine.run(RunID(id)) }
 
     /// The run's journaled input; a usage error for a run of a workflow `onboard` does not host.
-    func input(of run: RunID) throws -> M365Host.RunInput { try input(of: try journal.run(run)) }
+    func input(of run: RunID) async throws -> M365Host.RunInput { try input(of: try await engine.run(run)) }
 
     /// The journaled input of `record`, read above.
     func input(of record: RunRecord) throws -> M365Host.RunInput {
         guard record.workflow == EssentialsWorkflow.name else {
             throw ValidationFailure(
-                "Run '\(record.id)' follows workflow '\(record.workflow)', which onboard does not host: resume it from the host that runs that workflow (retry and confirm with --no-resume are recorded for it).")
+                "Run '\(record.id)' follows workflow '\(record.workflow)', which onboard does not host: resume it from the host that runs that workflow (retry and confirm with --no-resume are recorded for it)."
+            )
         }
-        return try HostRegistry.input(of: record, journal: journal.path)
+        return try HostRegistry.input(of: record, demoFolder: journal.demoFolder)
     }
 
     /// The graph a run follows, from ``HostRegistry`` (credentials from the environment,
     /// `ONBOARD_CREDENTIALS_FILE`, or a demo run's simulator), for actions that run no task. A run of
     /// a workflow `onboard` does not host is an `unknownWorkflow` error naming it.
     func graph(for run: RunID) async throws -> TaskGraph {
-        try await HostRegistry.make(journal: journal.path).graph(for: try journal.run(run))
+        try await HostRegistry.make(demoFolder: journal.demoFolder).graph(for: try await engine.run(run))
     }
 
     /// Runs `body` with a graph whose tasks can reach the run's services: for a demo run, its
@@ -49,7 +54,7 @@ struct SupportSession {
         guard let demo = input.demo else {
             return try await body(try M365Host.graph(input: input, credentialsFile: Self.credentialsFile), nil)
         }
-        try requireNoWorkerHoldingDemoTenant()
+        try await requireNoWorkerHoldingDemoTenant()
         return try await DemoTenant.run(demo) { tenant in try await body(try tenant.graph(), tenant.admin) }
     }
 
@@ -59,9 +64,10 @@ struct SupportSession {
     /// Resumes `run` with its workflow, printing progress (and, for a demo run, playing its admin),
     /// then its final state; throws the run's exit code (``ExitStatus/status(for:)``) unless it succeeded.
     func resumeAndReport(_ run: RunID, actor: String, reason: String, acceptGraphChanges: Bool = false) async throws {
-        let record = try journal.run(run)
+        let record = try await engine.run(run)
         let input = try input(of: record)
-        let done = Set(try journal.tasks(of: run).filter { $0.state == .succeeded || $0.state == .skipped }.map(\.id))
+        let done = Set(
+            try await engine.tasks(of: run).filter { $0.state == .succeeded || $0.state == .skipped }.map(\.id))
         let options = ResumeOptions(actor: actor, reason: reason, acceptGraphChanges: acceptGraphChanges)
         let result = try await withLiveGraph(for: input) { graph, admin in
             guard let admin else {
@@ -82,20 +88,21 @@ struct SupportSession {
 
     /// Refuses to start a demo run's tenant here while a worker serves the journal: the worker keeps
     /// that tenant in its process, and a second copy would write over its state file.
-    func requireNoWorkerHoldingDemoTenant() throws {
-        guard let worker = liveWorker else { return }
+    func requireNoWorkerHoldingDemoTenant() async throws {
+        guard let worker = await liveWorker() else { return }
         throw EngineError(
             .runLeased,
-            "A worker (\(worker.id)) serves this journal and keeps its demo tenants: its demo admin does the demo's steps. Stop it (SIGTERM) to act on a demo run from the command line.")
+            "A worker (\(worker.id)) serves this journal and keeps its demo tenants: its demo admin does the demo's steps. Stop it (SIGTERM) to act on a demo run from the command line."
+        )
     }
 
     /// A worker (`onboard serve`) that serves this journal now, if any.
-    var liveWorker: WorkerRecord? { (try? journal.liveWorkers())?.first }
+    func liveWorker() async -> WorkerRecord? { (try? await engine.liveWorkers())?.first }
 
     /// Says where an action went; returns whether someone else continues the run (a live owner,
     /// or a worker serving the journal), so the command need not resume it.
     @discardableResult
-    func explain(_ delivery: SupportDelivery, run: RunID) -> Bool {
+    func explain(_ delivery: SupportDelivery, run: RunID) async -> Bool {
         switch delivery {
         case .sent(let owner):
             print("Sent to \(owner), which is running it: it acts within a few seconds.")
@@ -103,9 +110,9 @@ struct SupportSession {
         case .delivered, .alreadyDone:
             return true
         case .recorded:
-            if let worker = liveWorker {
+            if let worker = await liveWorker() {
                 print("A worker (\(worker.id)) serves this journal: it continues the run now.")
-                print("Follow it with: onboard show \(run) --journal \(journal.path)")
+                print("Follow it with: onboard show \(run) --journal \(journal.location)")
                 return true
             }
             return false
@@ -113,8 +120,8 @@ struct SupportSession {
     }
 
     /// What to tell a person whose confirmation or signal came after the task stopped waiting.
-    func alreadyDone(_ task: TaskID, in run: RunID) -> String {
-        let state = try? journal.tasks(of: run).first { $0.id == task }?.state
+    func alreadyDone(_ task: TaskID, in run: RunID) async -> String {
+        let state = try? await engine.tasks(of: run).first { $0.id == task }?.state
         return "'\(task)' already \(state.map { "\($0)" } ?? "finished"): nothing to do (nothing was written)."
     }
 
@@ -123,7 +130,7 @@ struct SupportSession {
         print("Run \(result.runID): \(result.state)")
         if result.state != .succeeded {
             for task in result.parkedTasks { print("  \(task.id) waits: \(task.park?.message ?? "")") }
-            print("See why with: onboard show \(result.runID) --journal \(journal.path)")
+            print("See why with: onboard show \(result.runID) --journal \(journal.location)")
         }
         let status = ExitStatus.status(for: result.state)
         if status != ExitStatus.succeeded { throw ExitCode(status) }

@@ -1,21 +1,27 @@
 import Foundation
 import Testing
 
-/// A journal in a fresh temporary folder, with helpers to leave demo runs in it.
+/// A journal in a fresh temporary folder (or, from ``TestPostgres``, in a fresh database), with
+/// helpers to leave demo runs in it.
 struct TestJournal {
     let folder: URL
     var path: String { folder.appendingPathComponent("journal.sqlite").path }
+    /// What `--journal` names: ``path``, or a PostgreSQL database's URL.
+    var journal: String
+    /// Added to every process's environment (for a PostgreSQL journal, a state folder of the test's own).
+    var environment: [String: String] = [:]
 
     init() throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("onboard-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        journal = folder.appendingPathComponent("journal.sqlite").path
     }
 
     func remove() { try? FileManager.default.removeItem(at: folder) }
 
-    /// Runs `onboard ARGUMENTS --journal PATH`.
+    /// Runs `onboard ARGUMENTS --journal JOURNAL`.
     func run(_ arguments: [String], environment: [String: String] = [:]) throws -> OnboardResult {
-        try runOnboard(arguments + ["--journal", path], environment: environment)
+        try runOnboard(arguments + ["--journal", journal], environment: self.environment.merging(environment) { $1 })
     }
 
     /// Runs the demo (grants taking effect at once) with `options`, expects `status`, and returns the run's id.

@@ -10,6 +10,14 @@ public struct PruneReport: Sendable, Hashable {
     public var bytesBefore: Int64
     /// The file's size after pruning and giving free pages back.
     public var bytesAfter: Int64
+
+    /// Creates a report (the PostgreSQL journal makes its own).
+    package init(runs: [RunSummary], events: Int, bytesBefore: Int64, bytesAfter: Int64) {
+        self.runs = runs
+        self.events = events
+        self.bytesBefore = bytesBefore
+        self.bytesAfter = bytesAfter
+    }
 }
 
 /// Retention: removing runs that ended long ago, so the journal does not grow forever.
