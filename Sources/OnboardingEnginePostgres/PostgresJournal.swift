@@ -102,6 +102,7 @@ public final class PostgresJournal: Sendable {
     /// A transaction asked for runs to its end even when the calling task is cancelled (postgres-nio
     /// stops a query whose task is cancelled): a run stopped by a person or a shutdown still
     /// journals how it stopped.
+    @discardableResult
     func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         guard Task.isCancelled else { return try await uncancelledTransaction(body) }
         return try await Task { try await self.uncancelledTransaction(body) }.value

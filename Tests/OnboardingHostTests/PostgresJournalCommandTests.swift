@@ -37,7 +37,7 @@ struct PostgresJournalCommandTests {
             #expect(FileManager.default.fileExists(atPath: tenant.path), "the demo tenant is kept in the state folder")
             let listing = try journal.run(["runs"])
             #expect(
-                listing.stdout.contains("\(run)  succeeded  m365-essentials-onboarding  17 succeeded"),
+                listing.stdout.contains("\(run)  succeeded  m365-essentials-onboarding  20 succeeded"),
                 "\(listing.output)")
         }
     }
@@ -63,7 +63,8 @@ struct PostgresJournalCommandTests {
             let confirmed = try journal.run(["confirm", run, "enable-relay", "--actor", "alice", "--note", "relay on"])
             #expect(confirmed.status == 0, "\(confirmed.output)")
             #expect(confirmed.stdout.contains("Run \(run): succeeded"), "\(confirmed.stdout)")
-            let event = try #require(try journal.timeline(run).first { $0["action"] as? String == "task.confirmed" })
+            let event = try #require(
+                try journal.timeline(run).first { $0["action"] as? String == "task.confirmed" && $0["task"] as? String == "enable-relay" })
             #expect(event["actor"] as? String == "alice")
             #expect(try Self.runStates(journal) == [run: "succeeded"])
         }
