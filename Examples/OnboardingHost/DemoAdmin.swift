@@ -4,6 +4,7 @@ import EssentialsOnboarding
 import Foundation
 import OnboardingEngine
 import Synchronization
+import TenantSimulator
 
 /// The demo tenant's admin, who does the manual steps the integration guide leaves to people:
 /// grants admin consent (by opening the consent link), enables relay in the Essentials portal
@@ -25,6 +26,10 @@ struct DemoAdmin: Sendable {
         case mx
         /// End the inbound lockdown's audit period: confirm that mail may be locked to Essentials.
         case lockdown
+        /// Offboarding: point MX back at Microsoft and take Essentials out of SPF.
+        case dnsBack = "dns-back"
+        /// Offboarding: delete the enterprise application, then confirm.
+        case removeApp = "remove-app"
 
         /// The task this action lets continue.
         var task: TaskID {
@@ -34,6 +39,8 @@ struct DemoAdmin: Sendable {
             case .spf: SPFCheck.key.id
             case .mx: MXCheck.key.id
             case .lockdown: InboundLockdown.key.id
+            case .dnsBack: MailBackAtMicrosoft.key.id
+            case .removeApp: RemoveEnterpriseApp.key.id
             }
         }
 
@@ -101,6 +108,19 @@ struct DemoAdmin: Sendable {
             for domain in domains { tenant.simulator.setMXRecords(hosts, for: domain) }
         case .lockdown:
             print("👤 admin: the audit header shows no wanted mail bypassing Essentials; ending the audit period")
+        case .dnsBack:
+            let essentials = Set(OnboardingConfiguration().spfMechanisms)
+            let domains = try await tenant.services.graph.domains().filter { $0.isMailDomain && !$0.isMicrosoftOwned }.map(\.id)
+            print("👤 admin: pointing the MX of \(domains.joined(separator: ", ")) back at Microsoft and taking Essentials out of SPF")
+            for domain in domains {
+                tenant.simulator.setMXRecords([SimulatedDomain.microsoftMX(for: domain)], for: domain)
+                let records = try await tenant.services.dns.txtRecords(domain).map { record in
+                    record.hasPrefix("v=spf1") ? record.split(separator: " ").filter { !essentials.contains(String($0)) }.joined(separator: " ") : record
+                }
+                tenant.simulator.setTXTRecords(records, for: domain)
+            }
+        case .removeApp:
+            print("👤 admin: deleting the enterprise application in Entra")
         }
     }
 

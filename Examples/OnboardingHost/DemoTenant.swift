@@ -96,8 +96,12 @@ struct DemoTenant: Sendable {
         }
     }
 
-    /// The workflow's graph against this tenant; `failing` tasks fail for good in this process (`demo --fail`).
-    func graph(failing: Set<TaskID> = []) throws -> TaskGraph {
+    /// The graph of `workflow` (by default the onboarding) against this tenant; `failing` tasks
+    /// fail for good in this process (`demo --fail`).
+    func graph(workflow: String = EssentialsWorkflow.name, failing: Set<TaskID> = []) throws -> TaskGraph {
+        guard workflow == EssentialsWorkflow.name else {
+            return try M365Host.graph(workflow, services: services, configuration: Self.onboardingConfiguration)
+        }
         let tasks = EssentialsWorkflow.tasks(services: services, configuration: Self.onboardingConfiguration)
         return try TaskGraph(
             workflow: EssentialsWorkflow.name,

@@ -1,4 +1,5 @@
 import ArgumentParser
+import EssentialsOnboarding
 import Foundation
 import OnboardingEngine
 
@@ -25,12 +26,15 @@ struct DriftCommand: AsyncParsableCommand {
     func run() async throws {
         try await SupportSession.with(journalOption) { session in
             let record = try await session.run(runID)
+            guard record.workflow == EssentialsWorkflow.name else {
+                throw ValidationFailure("Run '\(record.id)' is an offboarding; drift is checked on an onboarding that succeeded.")
+            }
             guard record.state == .succeeded else {
                 throw ValidationFailure(
                     "Run '\(record.id)' is \(record.state); drift is checked on a run that succeeded.")
             }
             let input = try session.input(of: record)
-            let (before, after) = try await session.withLiveGraph(for: input) { graph, _ -> (Plan, Plan?) in
+            let (before, after) = try await session.withLiveGraph(for: input, workflow: record.workflow) { graph, _ -> (Plan, Plan?) in
                 let before = try await session.engine.drift(graph, run: record.id)
                 guard fix, !before.drifted.isEmpty else { return (before, nil) }
                 let changes = before.drifted.map {

@@ -24,6 +24,10 @@ enum M365Host {
         /// For a demo run: its simulated tenant, which support commands start again (on new ports)
         /// instead of calling the endpoints above.
         var demo: DemoTenant.Settings?
+        /// For an offboarding run (``OffboardingInput``): also remove the domains from Essentials.
+        var removeEssentialsDomains: Bool?
+        /// For an offboarding run: also turn off Essentials' directory sync.
+        var turnOffDirectorySync: Bool?
 
         init(_ input: OnboardingInput, endpoints: ServiceEndpoints) {
             tenantID = input.tenantID
@@ -113,20 +117,36 @@ enum M365Host {
         }
     }
 
-    /// The workflow's graph for a run with `input`, with credentials from `file` or the environment
-    /// (or, for a demo run, the simulator's). The endpoints are the journaled ones: a demo run's
-    /// are stale, so use ``DemoTenant/run(_:creating:_:)`` to run its tasks.
-    static func graph(input: RunInput, credentialsFile: String?) throws -> TaskGraph {
+    /// The workflows `onboard` runs: the onboarding and the offboarding.
+    static let workflows = [EssentialsWorkflow.name, EssentialsOffboarding.name]
+
+    /// The graph of `workflow` (the onboarding or the offboarding) for a run with `input`, with
+    /// credentials from `file` or the environment (or, for a demo run, the simulator's). The
+    /// endpoints are the journaled ones: a demo run's are stale, so use
+    /// ``DemoTenant/run(_:creating:_:)`` to run its tasks.
+    static func graph(
+        input: RunInput, credentialsFile: String?, workflow: String = EssentialsWorkflow.name
+    ) throws -> TaskGraph {
         if let demo = input.demo {
             let credentials = DemoTenant.credentials(DemoTenant.simulatorConfiguration(demo))
             let services = try OnboardingServices(
                 endpoints: try input.endpoints, credentials: credentials, tenantID: input.tenantID)
-            return try EssentialsWorkflow.graph(services: services, configuration: DemoTenant.onboardingConfiguration)
+            return try graph(workflow, services: services, configuration: DemoTenant.onboardingConfiguration)
         }
         let services = try OnboardingServices(
             endpoints: try input.endpoints, credentials: try credentials(file: credentialsFile),
             tenantID: input.tenantID)
-        return try EssentialsWorkflow.graph(services: services)
+        return try graph(workflow, services: services, configuration: OnboardingConfiguration())
+    }
+
+    /// The graph of `workflow` with `services`.
+    static func graph(
+        _ workflow: String, services: OnboardingServices, configuration: OnboardingConfiguration
+    ) throws -> TaskGraph {
+        switch workflow {
+        case EssentialsOffboarding.name: try EssentialsOffboarding.graph(services: services, configuration: configuration)
+        default: try EssentialsWorkflow.graph(services: services, configuration: configuration)
+        }
     }
 
     /// The workflow's graph for describing it (`onboard graph`, `onboard permissions`): built with

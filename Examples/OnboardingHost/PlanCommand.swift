@@ -27,7 +27,7 @@ struct PlanCommand: AsyncParsableCommand {
             plan = try await SupportSession.with(journalOption) { session in
                 let record = try await session.run(run)
                 let input = try session.input(of: record)
-                return try await session.withLiveGraph(for: input) { graph, _ in
+                return try await session.withLiveGraph(for: input, workflow: record.workflow) { graph, _ in
                     try await session.engine.plan(graph, run: record.id, input: input)
                 }
             }

@@ -30,7 +30,7 @@ struct SupportSession {
 
     /// The journaled input of `record`, read above.
     func input(of record: RunRecord) throws -> M365Host.RunInput {
-        guard record.workflow == EssentialsWorkflow.name else {
+        guard M365Host.workflows.contains(record.workflow) else {
             throw ValidationFailure(
                 "Run '\(record.id)' follows workflow '\(record.workflow)', which onboard does not host: resume it from the host that runs that workflow (retry and confirm with --no-resume are recorded for it)."
             )
@@ -45,17 +45,18 @@ struct SupportSession {
         try await HostRegistry.make(demoFolder: journal.demoFolder).graph(for: try await engine.run(run))
     }
 
-    /// Runs `body` with a graph whose tasks can reach the run's services: for a demo run, its
-    /// simulated tenant is started again from its state file (on new loopback ports) and its admin
-    /// comes along; for any other run, the journaled endpoints are used.
+    /// Runs `body` with a graph of `workflow` whose tasks can reach the run's services: for a demo
+    /// run, its simulated tenant is started again from its state file (on new loopback ports) and
+    /// its admin comes along; for any other run, the journaled endpoints are used.
     func withLiveGraph<Result: Sendable>(
-        for input: M365Host.RunInput, _ body: (TaskGraph, DemoAdmin?) async throws -> Result
+        for input: M365Host.RunInput, workflow: String, _ body: (TaskGraph, DemoAdmin?) async throws -> Result
     ) async throws -> Result {
         guard let demo = input.demo else {
-            return try await body(try M365Host.graph(input: input, credentialsFile: Self.credentialsFile), nil)
+            return try await body(
+                try M365Host.graph(input: input, credentialsFile: Self.credentialsFile, workflow: workflow), nil)
         }
         try await requireNoWorkerHoldingDemoTenant()
-        return try await DemoTenant.run(demo) { tenant in try await body(try tenant.graph(), tenant.admin) }
+        return try await DemoTenant.run(demo) { tenant in try await body(try tenant.graph(workflow: workflow), tenant.admin) }
     }
 
     /// Where credentials come from for support commands: this file, or the environment.
@@ -69,7 +70,7 @@ struct SupportSession {
         let done = Set(
             try await engine.tasks(of: run).filter { $0.state == .succeeded || $0.state == .skipped }.map(\.id))
         let options = ResumeOptions(actor: actor, reason: reason, acceptGraphChanges: acceptGraphChanges)
-        let result = try await withLiveGraph(for: input) { graph, admin in
+        let result = try await withLiveGraph(for: input, workflow: record.workflow) { graph, admin in
             guard let admin else {
                 return try await withProgress(engine, graph: graph, done: done) {
                     try await engine.resume(run, graph: graph, options: options)

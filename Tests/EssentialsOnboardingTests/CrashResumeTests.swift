@@ -19,10 +19,13 @@ struct WorkflowProcess {
     let endpoints: SimulatorEndpoints
     let tenantID: String
 
+    /// The run's id in the journal.
+    var runID = "run"
+
     func launch(_ command: String) throws -> Process {
         let process = Process()
         process.executableURL = Self.executable
-        process.arguments = [command, journal, "run", endpoints.base, "\(endpoints.dnsPort!)", tenantID]
+        process.arguments = [command, journal, runID, endpoints.base, "\(endpoints.dnsPort!)", tenantID]
         let application = SimulatedApplication()
         var environment = ProcessInfo.processInfo.environment
         environment["ONBOARD_CLIENT_ID"] = application.clientId

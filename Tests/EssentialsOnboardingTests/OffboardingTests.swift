@@ -1,8 +1,13 @@
 import EssentialsOnboarding
 import Foundation
 import OnboardingEngine
+import OnboardingEngineTesting
 import Testing
 import TenantSimulator
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Taking a tenant off Essentials in the order that never bounces mail, each step idempotent.
 @Suite("Offboarding: in an order that never bounces mail", .timeLimit(.minutes(3)))
@@ -109,5 +114,43 @@ struct OffboardingTests {
             _ = try await tenant.engine.start(graph, id: "off", input: input, options: RunOptions(maxIdleWait: .seconds(2)))
             #expect(Set(Self.leftovers(tenant)) == ["Essentials domain contoso.com", "Essentials domain mail.contoso.com", "directory sync on"])
         }
+    }
+
+    @Test func twentyRandomKillsThenResumeReachTheSameEndState() async throws {
+        var generator = SystemRandomNumberGenerator()
+        var killedMidRun = 0
+        for trial in 0..<20 {
+            try await SimulatedTenant.with(configuration: Self.configuration) { tenant in
+                try await Self.onboard(tenant)
+                Self.restoreDNS(tenant)
+                // A little latency on every call stretches the run, so random kills land inside it.
+                _ = tenant.simulator.inject(Fault(match: FaultMatch(), kind: .latency(.milliseconds(8)), trigger: .always))
+                var process = WorkflowProcess(
+                    journal: tenant.journal.path, endpoints: tenant.endpoints, tenantID: try tenant.simulator.tenantId())
+                process.runID = "off"
+                let first = try process.launch("offboard-start")
+                for _ in 0..<1000 where (try? tenant.journal.journal.run("off")) == nil {
+                    try await Task.sleep(for: .milliseconds(5))
+                }
+                try await Task.sleep(for: .milliseconds(Int.random(in: 0...120, using: &generator)))
+                kill(first.processIdentifier, SIGKILL)
+                if await ChildProcess.exitStatus(of: first) == 128 + SIGKILL { killedMidRun += 1 }
+
+                var status = try await process.status("offboard-resume")
+                if status == 4, (try? tenant.journal.journal.run("off")) == nil {
+                    status = try await process.status("offboard-start")  // killed before the run was journaled
+                }
+                #expect(status == 3, "trial \(trial): the run waits for the enterprise app's removal (exit \(status))")
+                #expect(Self.leftovers(tenant).isEmpty, "trial \(trial): \(Self.leftovers(tenant))")
+                try await tenant.engine.confirm("remove-enterprise-app", in: "off", actor: "admin")
+                #expect(try await process.status("offboard-resume") == 0, "trial \(trial)")
+                let journal = tenant.journal.journal
+                let successes = try journal.events(of: "off").filter { $0.action == "task.succeeded" }.compactMap(\.taskID)
+                #expect(successes.count == Set(successes).count, "trial \(trial): a task recorded twice")
+                #expect(Set(successes).count == 10, "trial \(trial)")
+                #expect(try journal.integrityCheck() == ["ok"])
+            }
+        }
+        #expect(killedMidRun >= 10, "most kills should land mid-run")
     }
 }

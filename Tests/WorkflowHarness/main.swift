@@ -1,7 +1,9 @@
 // A host for the real onboarding workflow that the end-to-end crash tests start as a child
 // process, point at a simulator running in the test process, and kill with SIGKILL.
 //
-//   WorkflowHarness start|resume JOURNAL RUN_ID SIMULATOR_BASE DNS_PORT TENANT_ID
+//   WorkflowHarness start|resume|offboard-start|offboard-resume JOURNAL RUN_ID SIMULATOR_BASE DNS_PORT TENANT_ID
+//
+// The offboard- commands run the offboarding workflow (removing the Essentials domains and sync too).
 //
 // Credentials come from the environment (ONBOARD_CLIENT_ID, ONBOARD_CLIENT_SECRET,
 // ONBOARD_ESSENTIALS_USER, ONBOARD_ESSENTIALS_PASSWORD), never from arguments.
@@ -13,8 +15,10 @@ import Logging
 import OnboardingEngine
 
 let arguments = CommandLine.arguments
-guard arguments.count == 7, ["start", "resume"].contains(arguments[1]), let dnsPort = Int(arguments[5]) else {
-    FileHandle.standardError.write(Data("usage: WorkflowHarness start|resume JOURNAL RUN_ID SIMULATOR_BASE DNS_PORT TENANT_ID\n".utf8))
+let commands = ["start", "resume", "offboard-start", "offboard-resume"]
+guard arguments.count == 7, commands.contains(arguments[1]), let dnsPort = Int(arguments[5]) else {
+    FileHandle.standardError.write(
+        Data("usage: WorkflowHarness start|resume|offboard-start|offboard-resume JOURNAL RUN_ID SIMULATOR_BASE DNS_PORT TENANT_ID\n".utf8))
     exit(2)
 }
 let (command, journalPath, runID, base, tenantID) = (arguments[1], arguments[2], RunID(arguments[3]), arguments[4], arguments[6])
@@ -33,12 +37,20 @@ do {
     let services = try OnboardingServices(
         endpoints: endpoints, credentials: credentials, tenantID: tenantID,
         exchangePropagationRetry: .milliseconds(100))
-    let graph = try EssentialsWorkflow.graph(services: services, configuration: configuration)
+    let offboarding = command.hasPrefix("offboard-")
+    let graph =
+        offboarding
+        ? try EssentialsOffboarding.graph(services: services, configuration: configuration)
+        : try EssentialsWorkflow.graph(services: services, configuration: configuration)
     let engine = OnboardingEngine(
         journal: try Journal(path: journalPath), logger: Logger(label: "harness", factory: { _ in SwiftLogNoOpLogHandler() }))
     let result: RunResult
     if command == "start" {
         let input = OnboardingInput(tenantID: tenantID, essentialsOrg: "contoso.com", syncFrequencyHours: 24)
+        result = try await engine.start(graph, id: runID, input: input, options: RunOptions(maxIdleWait: .seconds(2)))
+    } else if command == "offboard-start" {
+        let input = OffboardingInput(
+            tenantID: tenantID, essentialsOrg: "contoso.com", removeEssentialsDomains: true, turnOffDirectorySync: true)
         result = try await engine.start(graph, id: runID, input: input, options: RunOptions(maxIdleWait: .seconds(2)))
     } else {
         result = try await engine.resume(runID, graph: graph)
