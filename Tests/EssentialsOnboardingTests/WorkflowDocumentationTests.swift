@@ -25,4 +25,15 @@ struct WorkflowDocumentationTests {
         let committed = try String(contentsOf: Self.path, encoding: .utf8)
         #expect(committed == generated, "Docs/TheOnboardingWorkflow.md is stale: UPDATE_DOCS=1 swift test --filter WorkflowDocumentationTests")
     }
+
+    @Test func driftAndOffboardingNamesEveryOffboardingAndLockdownTask() throws {
+        let services = try OnboardingServices(
+            endpoints: try .cloud(),
+            credentials: OnboardingCredentials(clientID: "client", clientSecret: "-", essentialsUser: "-", essentialsPassword: "-"),
+            tenantID: "tenant")
+        let page = try String(
+            contentsOf: Self.path.deletingLastPathComponent().appendingPathComponent("DriftAndOffboarding.md"), encoding: .utf8)
+        let ids = EssentialsOffboarding.tasks(services: services).map(\.id.rawValue) + ["mx-check", "lockdown-audit", "inbound-lockdown"]
+        for id in ids { #expect(page.contains("`\(id)`"), "Docs/DriftAndOffboarding.md does not name \(id)") }
+    }
 }

@@ -19,4 +19,19 @@ struct DriftCommandTests {
         let refused = try journal.run(["drift", parked])
         expectOneLineError(refused, status: 64, containing: "drift is checked on a run that succeeded")
     }
+
+    /// The check: a demo whose admin leaves SPF undone waits on SPF for its own domains only,
+    /// never for the onmicrosoft.com one (nobody can change that zone).
+    @Test func aDemoLeftWaitingOnSPFWaitsForNoOnMicrosoftDomain() throws {
+        let journal = try TestJournal()
+        defer { journal.remove() }
+        let run = try journal.demo(["--admin-skips", "spf"], expecting: 3)
+        let detail = try journal.show(run)
+        let tasks = try #require(detail["tasks"] as? [[String: Any]])
+        let spf = try #require(tasks.first { $0["id"] as? String == "spf-check" })
+        #expect(spf["state"] as? String == "waiting")
+        let message = "\(spf)"
+        #expect(message.contains("contoso.com:") && message.contains("mail.contoso.com:"), "\(message)")
+        #expect(!message.contains("onmicrosoft"), "\(message)")
+    }
 }
