@@ -78,9 +78,12 @@ let package = Package(
         .executableTarget(
             name: "OnboardingBench",
             dependencies: [
-                "OnboardingEngine", "OnboardingEngineTesting", "CSQLite", "EssentialsOnboarding", "TenantSimulator",
+                "OnboardingEngine", "OnboardingEngineTesting", "OnboardingEnginePostgres", "CSQLite", "EssentialsOnboarding",
+                "TenantSimulator",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             path: "Sources/OnboardingBench"
         ),

@@ -1,6 +1,7 @@
 // onboarding-bench: the engine's costs measured against raw SQLite in one run, on one file system.
 //
 //   swift run -c release onboarding-bench [--json] [--tasks N] [--dir PATH]
+//   swift run -c release onboarding-bench --journal postgres://user@host:port/db [--json] [--tasks N] [--runs N]
 //
 // Figures are ratios within one run (machines are shared and noisy); see Docs/Performance.md.
 import CSQLite
@@ -14,7 +15,22 @@ let json = arguments.contains("--json")
 func value(_ name: String) -> String? {
     arguments.firstIndex(of: name).flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
 }
+if let location = value("--pg-worker") { try await PostgresBenchmarks.serveAsWorker(location) }
 let taskCount = value("--tasks").flatMap(Int.init) ?? 2_000
+if let location = value("--journal"), location.hasPrefix("postgres://") {
+    let rounds = value("--rounds").flatMap(Int.init) ?? 3
+    let runs = value("--runs").flatMap(Int.init) ?? 2_000
+    let figures = try await PostgresBenchmarks.run(url: location, tasks: taskCount, rounds: rounds, scalingRuns: runs)
+    if json {
+        let body = figures.map { "\"\($0.0)\": \((($0.1 * 1000).rounded() / 1000))" }.joined(separator: ", ")
+        print("{\"tasks\": \(taskCount), \"rounds\": \(rounds), \"runs\": \(runs), \(body)}")
+    } else {
+        print("onboarding-bench on PostgreSQL (\(taskCount) tasks, median of \(rounds) rounds; \(runs) short runs per scaling figure)")
+        for (name, figure) in figures { print(name.padding(toLength: 28, withPad: " ", startingAt: 0), String(format: "%10.3f", figure)) }
+        print("targets: pg_chain_vs_raw_commit <= 1.5, pg_fanout_vs_raw_commit <= 0.5")
+    }
+    exit(0)
+}
 let root = URL(fileURLWithPath: value("--dir") ?? FileManager.default.temporaryDirectory.path)
     .appendingPathComponent("onboarding-bench-\(UUID().uuidString)")
 try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)

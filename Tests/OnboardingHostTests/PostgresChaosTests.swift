@@ -1,0 +1,146 @@
+import EssentialsOnboarding
+import Foundation
+import Logging
+import OnboardingEngine
+import OnboardingEngineTesting
+import OnboardingEnginePostgres
+import TenantSimulator
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Several worker hosts on one PostgreSQL journal, killed at random: every run is finished, and
+/// every tenant is onboarded exactly once.
+@Suite("Three onboard serve processes on one PostgreSQL journal, killed at random", .serialized, .timeLimit(.minutes(10)))
+struct PostgresChaosTests {
+    /// What `onboard start` journals for a run (the host's `M365Host.RunInput`), so the workers'
+    /// registry rebuilds the same graph.
+    struct HostInput: Encodable, Sendable {
+        var tenantID: String
+        var essentialsOrg: String
+        var syncFrequencyHours = 24
+        var consentRedirectURI = "https://localhost/consent"
+        var consentState = ""
+        var isParentOrg = false
+        var login: String
+        var graph: String
+        var exchange: String
+        var essentials: String
+        var nameserver: String?
+
+        init(tenantID: String, org: String, endpoints: ServiceEndpoints) {
+            self.tenantID = tenantID
+            essentialsOrg = org
+            consentState = "chaos-\(tenantID)"
+            login = endpoints.login.absoluteString
+            graph = endpoints.graph.absoluteString
+            exchange = endpoints.exchange.absoluteString
+            essentials = endpoints.essentials.absoluteString
+            nameserver = endpoints.nameserver
+        }
+    }
+
+    static let runs = Int(ProcessInfo.processInfo.environment["ONBOARDING_CHAOS_RUNS"] ?? "") ?? 300
+    static let essentialsMX = ["mx1-us1.ppe-hosted.com", "mx2-us1.ppe-hosted.com"]
+    static let quiet = Logger(label: "chaos", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    @Test(.enabled(if: TestPostgres.enabled, TestPostgres.skipNote))
+    func threeWorkersKilledAtRandomFinishEveryRunAndOnboardEachTenantOnce() async throws {
+        let count = Self.runs
+        var seed = SimulatorConfiguration()
+        seed.tenants = (0..<count).map { TenantSeed(name: "t\($0)", seed: UInt64($0), userCount: 2, groupCount: 1, membersPerGroup: 1) }
+        seed.essentials.organizations = [EssentialsOrgSeed(domain: "msp.example", name: "MSP")]
+            + (0..<count).map {
+                EssentialsOrgSeed(domain: "t\($0).com", name: "T\($0)", parentDomain: "msp.example", features: ["m365_integration"])
+            }
+        try await TestPostgres.withJournal { journal in
+            try await TenantSimulator.withRunning(configuration: seed, logger: Self.quiet) { simulator, endpoints in
+                let serviceEndpoints = ServiceEndpoints.simulator(at: URL(string: endpoints.base)!, dnsPort: endpoints.dnsPort)
+                let postgres = try await PostgresJournal.open(try PostgresJournalConfiguration(url: journal.journal), logger: Self.quiet)
+                let driver = OnboardingEngine(
+                    journal: postgres, configuration: EngineConfiguration(ownerID: "chaos-driver:1:x"), logger: Self.quiet)
+                let application = SimulatedApplication()
+                let credentials = OnboardingCredentials(
+                    clientID: application.clientId, clientSecret: application.clientSecret,
+                    essentialsUser: "admin@msp.example", essentialsPassword: "essentials-password")
+
+                // Every tenant consented, its DNS ready; the runs queued for the workers.
+                for index in 0..<count {
+                    let tenantID = try simulator.tenantId("t\(index)")
+                    try simulator.grantConsent(GraphPermission.allGraph, tenantId: tenantID)
+                    for domain in ["t\(index).com", "mail.t\(index).com"] {
+                        simulator.setTXTRecords(["v=spf1 include:_spf-us.ppe-hosted.com -all"], for: domain)
+                        simulator.setMXRecords(Self.essentialsMX, for: domain)
+                    }
+                    let services = try OnboardingServices(endpoints: serviceEndpoints, credentials: credentials, tenantID: tenantID)
+                    let graph = try EssentialsWorkflow.graph(services: services)
+                    let input = HostInput(tenantID: tenantID, org: "t\(index).com", endpoints: serviceEndpoints)
+                    #expect(try await driver.submit(graph, id: RunID("t\(index)"), input: input))
+                }
+
+                // Three workers; every couple of seconds one of them is killed with SIGKILL and started again.
+                let serving = ["--max-idle-seconds", "1", "--max-consecutive-crashes", "1000"]
+                var workers = try (0..<3).map { _ in try ServeCommandTests.serve(journal.journal, serving) }
+                var generator = SystemRandomNumberGenerator()
+                var kills = 0
+                var relayDone: Set<String> = []
+                var lockdownDone: Set<String> = []
+                let deadline = ContinuousClock.now + .seconds(420)
+                var lastKill = ContinuousClock.now
+                while ContinuousClock.now < deadline {
+                    let summaries = try await driver.runs()
+                    if summaries.count == count && summaries.allSatisfy({ $0.state == .succeeded }) { break }
+                    if kills < 20, ContinuousClock.now - lastKill > .seconds(2) {
+                        let victim = Int.random(in: 0..<workers.count, using: &generator)
+                        kill(workers[victim].process.processIdentifier, SIGKILL)
+                        #expect(await ChildProcess.exitStatus(of: workers[victim].process) == 128 + SIGKILL)
+                        workers[victim] = try ServeCommandTests.serve(journal.journal, serving)
+                        kills += 1
+                        lastKill = ContinuousClock.now
+                    }
+                    // The admins: relay on then confirmed, and the lockdown's go-ahead, where a run waits for them.
+                    for summary in summaries where summary.state == .waiting {
+                        let id = summary.id.rawValue
+                        let waiting = Set(try await driver.tasks(of: summary.id).filter { $0.state == .waiting }.map(\.id.rawValue))
+                        if waiting.contains("enable-relay") && !relayDone.contains(id) {
+                            try await ServeCommandTests.enableRelay(
+                                org: "\(id).com", domains: ["\(id).com", "mail.\(id).com"], endpoints: endpoints)
+                            if (try? await driver.confirm("enable-relay", in: summary.id, actor: "admin")) != nil { relayDone.insert(id) }
+                        }
+                        if waiting.contains("inbound-lockdown") && !lockdownDone.contains(id) {
+                            if (try? await driver.confirm("inbound-lockdown", in: summary.id, actor: "admin")) != nil {
+                                lockdownDone.insert(id)
+                            }
+                        }
+                    }
+                    try await Task.sleep(for: .milliseconds(300))
+                }
+
+                let summaries = try await driver.runs()
+                let unfinished = summaries.filter { $0.state != .succeeded }.map { "\($0.id)=\($0.state)" }
+                #expect(summaries.count == count)
+                #expect(unfinished.isEmpty, "\(unfinished.count) unfinished: \(unfinished.prefix(20))")
+                #expect(kills >= 10, "the workers were killed while they worked")
+                for (index, tenant) in simulator.snapshot().tenants.enumerated() {
+                    #expect(tenant.inboundConnectors.count == 1, "t\(index)")
+                    #expect(tenant.outboundConnectors.count == 1, "t\(index)")
+                    #expect(tenant.transportRules.count == 2, "t\(index)")
+                    #expect(tenant.directoryRoleAssignments.count == 1, "t\(index)")
+                    #expect(tenant.inboundConnectors.first?["RestrictDomainsToIPAddresses"]?.boolValue == true, "t\(index)")
+                }
+                // No task's success journaled twice, whichever worker ran it.
+                for summary in summaries {
+                    let successes = try await driver.history(of: summary.id).filter { $0.action == "task.succeeded" }.compactMap(\.taskID)
+                    #expect(successes.count == Set(successes).count, "\(summary.id): a task recorded twice")
+                }
+                for worker in workers {
+                    kill(worker.process.processIdentifier, SIGTERM)
+                    #expect(await ChildProcess.exitStatus(of: worker.process) == 0)
+                }
+                await postgres.close()
+            }
+        }
+    }
+}
