@@ -160,6 +160,44 @@ struct WorkerTests {
         #expect(notes.log == ["relay on"])
     }
 
+    @Test func aConfirmationTakenWhileThePersonsTaskRunsSurvivesTheRunStoppingBeforeTheAttemptEnds() async throws {
+        let harness = try Harness()
+        defer { harness.remove() }
+        let looked = Flag()
+        let notes = Counter()
+        // A person's step whose first look hangs (a slow service); it asks only when that look ends.
+        let relay = ClosureTask(id: "relay") { context -> NoOutput in
+            if let confirmation = context.confirmation {
+                notes.record(confirmation.note ?? "")
+                return NoOutput()
+            }
+            if !looked.isSet {
+                looked.set()
+                try await Task.sleep(for: .seconds(3_600))
+            }
+            throw TaskInterruption.waitingForPerson(action: "Turn relay on.")
+        }
+        let quick = ClosureTask(id: "other") { _ in NoOutput() }
+        // Alongside another task, so the run's loop takes messages while both are attempted.
+        let other = ClosureTask(id: "other") { _ in
+            try await Task.sleep(for: .seconds(3_600))
+            return NoOutput()
+        }
+        let graph = try TaskGraph(workflow: "w", tasks: [relay, other])
+        let running = Task { try await harness.engine.start(graph, id: "r", input: Empty(), options: RunOptions(maxIdleWait: .zero)) }
+        await eventually { looked.isSet }
+        #expect(try await harness.engine.confirm("relay", in: "r", actor: "pat", note: "relay on") == .delivered)
+        // Taken by the run (its message consumed, `task.confirmed` journaled) …
+        await eventually { (try? harness.journal.events(of: "r").contains { $0.action == "task.confirmed" }) == true }
+        // … which then stops before the attempt ends (a deploy, a crash): the confirmation is in the journal.
+        running.cancel()
+        _ = try? await running.value
+        #expect(try harness.journal.tasks(of: "r").first { $0.id == "relay" }?.confirmation?.note == "relay on")
+        let resumed = try await harness.engine.resume("r", graph: try TaskGraph(workflow: "w", tasks: [relay, quick]))
+        #expect(resumed.task("relay")?.state == .succeeded, "the person is not asked again")
+        #expect(notes.log == ["relay on"])
+    }
+
     @Test func signalAndConfirmRefuseWhatTheyCannotChange() async throws {
         let harness = try Harness()
         defer { harness.remove() }

@@ -4,6 +4,7 @@ import Logging
 import OnboardingEngine
 import OnboardingEngineTesting
 import OnboardingEnginePostgres
+import PostgresNIO
 import TenantSimulator
 import Testing
 
@@ -11,8 +12,9 @@ import Testing
 import Glibc
 #endif
 
-/// Several worker hosts on one PostgreSQL journal, killed at random: every run is finished, and
-/// every tenant is onboarded exactly once.
+/// Several worker hosts on one PostgreSQL journal, killed at random and cut off from the database
+/// (every connection to it terminated by the server): every run is finished, and every tenant is
+/// onboarded exactly once.
 @Suite("Three onboard serve processes on one PostgreSQL journal, killed at random", .serialized, .timeLimit(.minutes(10)))
 struct PostgresChaosTests {
     /// What `onboard start` journals for a run (the host's `M365Host.RunInput`), so the workers'
@@ -80,7 +82,7 @@ struct PostgresChaosTests {
                     #expect(try await driver.submit(graph, id: RunID("t\(index)"), input: input))
                 }
 
-                // Three workers; every couple of seconds one of them is killed with SIGKILL and started again.
+                // Three workers; every second one of them is killed with SIGKILL and started again.
                 let serving = ["--max-idle-seconds", "1", "--max-consecutive-crashes", "1000"]
                 var workers = try (0..<3).map { _ in try ServeCommandTests.serve(journal.journal, serving) }
                 var generator = SystemRandomNumberGenerator()
@@ -89,10 +91,16 @@ struct PostgresChaosTests {
                 var lockdownDone: Set<String> = []
                 let deadline = ContinuousClock.now + .seconds(420)
                 var lastKill = ContinuousClock.now
+                var lastCut = ContinuousClock.now
+                var cuts = 0
                 while ContinuousClock.now < deadline {
-                    let summaries = try await driver.runs()
+                    // The driver's own connections are cut too: a failed look is tried again.
+                    guard let summaries = try? await driver.runs() else {
+                        try await Task.sleep(for: .milliseconds(300))
+                        continue
+                    }
                     if summaries.count == count && summaries.allSatisfy({ $0.state == .succeeded }) { break }
-                    if kills < 20, ContinuousClock.now - lastKill > .seconds(2) {
+                    if kills < 40, ContinuousClock.now - lastKill > .seconds(1) {
                         let victim = Int.random(in: 0..<workers.count, using: &generator)
                         kill(workers[victim].process.processIdentifier, SIGKILL)
                         #expect(await ChildProcess.exitStatus(of: workers[victim].process) == 128 + SIGKILL)
@@ -100,10 +108,17 @@ struct PostgresChaosTests {
                         kills += 1
                         lastKill = ContinuousClock.now
                     }
+                    // Every few seconds the server drops every connection to the journal, as a restart would.
+                    if cuts < 12, ContinuousClock.now - lastCut > .seconds(3) {
+                        try await Self.terminateConnections(to: journal.journal)
+                        cuts += 1
+                        lastCut = ContinuousClock.now
+                    }
                     // The admins: relay on then confirmed, and the lockdown's go-ahead, where a run waits for them.
                     for summary in summaries where summary.state == .waiting {
                         let id = summary.id.rawValue
-                        let waiting = Set(try await driver.tasks(of: summary.id).filter { $0.state == .waiting }.map(\.id.rawValue))
+                        guard let tasks = try? await driver.tasks(of: summary.id) else { continue }
+                        let waiting = Set(tasks.filter { $0.state == .waiting }.map(\.id.rawValue))
                         if waiting.contains("enable-relay") && !relayDone.contains(id) {
                             try await ServeCommandTests.enableRelay(
                                 org: "\(id).com", domains: ["\(id).com", "mail.\(id).com"], endpoints: endpoints)
@@ -122,7 +137,8 @@ struct PostgresChaosTests {
                 let unfinished = summaries.filter { $0.state != .succeeded }.map { "\($0.id)=\($0.state)" }
                 #expect(summaries.count == count)
                 #expect(unfinished.isEmpty, "\(unfinished.count) unfinished: \(unfinished.prefix(20))")
-                #expect(kills >= 10, "the workers were killed while they worked")
+                #expect(kills >= 3, "the workers were killed while they worked")
+                #expect(cuts >= 1, "and cut off from the database")
                 for (index, tenant) in simulator.snapshot().tenants.enumerated() {
                     #expect(tenant.inboundConnectors.count == 1, "t\(index)")
                     #expect(tenant.outboundConnectors.count == 1, "t\(index)")
@@ -142,5 +158,21 @@ struct PostgresChaosTests {
                 await postgres.close()
             }
         }
+    }
+
+    /// Has the server terminate every other connection to the journal's database (the workers',
+    /// and the driver's pooled ones), as a restart or a network cut would.
+    static func terminateConnections(to location: String) async throws {
+        let database = try PostgresJournalConfiguration(url: location)
+        let configuration = PostgresConnection.Configuration(
+            host: database.host, port: database.port, username: database.username, password: database.password,
+            database: "postgres", tls: .disable)
+        let connection = try await PostgresConnection.connect(configuration: configuration, id: 9, logger: quiet)
+        _ = try await connection.query(
+            """
+            SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+            WHERE datname = \(database.database) AND pid <> pg_backend_pid()
+            """, logger: quiet)
+        try await connection.close()
     }
 }

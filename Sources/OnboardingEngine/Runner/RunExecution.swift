@@ -435,7 +435,13 @@ final class RunExecution {
         for index in targets where records[index].state == .running && message.task != nil {
             // Being attempted now: run again right after, should this attempt end still waiting.
             if message.kind == .confirm {
-                askedDuringAttempt[index] = .some(Confirmation(actor: message.actor, at: message.at, note: message.note))
+                let confirmation = Confirmation(actor: message.actor, at: message.at, note: message.note)
+                askedDuringAttempt[index] = .some(confirmation)
+                // Journaled with the message's consumption: should the run stop (a crash, a deploy)
+                // before this attempt ends, the next attempt still has it.
+                records[index].confirmation = confirmation
+                records[index].updatedAt = now
+                batch.tasks.append(records[index])
             } else if askedDuringAttempt[index] == nil {
                 askedDuringAttempt[index] = .some(nil)  // a signal: check again, keeping any confirmation
             }
