@@ -177,6 +177,8 @@ let package = Package(
                 "OnboardingEngine", "OnboardingEngineTesting", "OnboardingEnginePostgres", "EssentialsOnboarding", "TenantSimulator",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                // A fresh database for the journal copy sample of Docs/Scaling.md.
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
         .testTarget(

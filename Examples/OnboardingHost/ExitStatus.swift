@@ -27,6 +27,8 @@ enum ExitStatus {
     static let graphChanged: Int32 = 8
     /// `onboard drift`: something onboarded has drifted from what the workflow set up.
     static let drifted: Int32 = 9
+    /// `onboard journal copy`: the destination journal already holds runs. Nothing was written.
+    static let destinationNotEmpty: Int32 = 10
     /// Bad command line: unknown command or option, a missing or invalid argument.
     static let usage: Int32 = 64
     /// An unexpected error (a bug): the one-line message says what.
@@ -46,6 +48,7 @@ enum ExitStatus {
           7   action refused in the current state (nothing was written)
           8   resume refused: the workflow's graph changed (see --accept-graph-changes)
           9   drift: something onboarded changed since (onboard drift)
+          10  journal copy: the destination already holds runs (nothing written)
           64  usage error (including a journal URL with a password)
           70  internal error
         """
@@ -81,7 +84,7 @@ enum ExitStatus {
             return (oneLine(error.message) + hint, status)
         case let error as JournalError:
             let place = error.path.flatMap { error.message.contains($0) ? nil : " (journal: \($0))" } ?? ""
-            return (oneLine("\(error.message)\(place)"), journalError)
+            return (oneLine("\(error.message)\(place)"), error.code == .notEmpty ? destinationNotEmpty : journalError)
         case let error as SimulatorError:
             // A demo run's tenant file, which belongs with its journal.
             return (oneLine(error.message), journalError)

@@ -41,7 +41,8 @@ struct HostJournal: Sendable {
     /// Opens the journal at `location` for `access`.
     ///
     /// A file is opened as `onboard` always has: read-only for `.reading` (a journal of an older
-    /// schema is upgraded first when this user may write the file), never created for `.existing`.
+    /// schema is upgraded first when this user may write the file) and `.readingAsIs` (never
+    /// upgraded), never created for `.existing`.
     /// A database must hold a journal unless `.creating`, which creates its tables in an empty one.
     ///
     /// - Throws: ``JournalError`` (exit 4): a missing file or journal, not a journal, damaged, newer
@@ -54,6 +55,7 @@ struct HostJournal: Sendable {
             let journal: Journal
             switch access {
             case .reading: journal = try openForReading(path)
+            case .readingAsIs: journal = try Journal(path: path, options: .reading)
             case .existing: journal = try Journal(path: path, options: JournalOptions(createIfMissing: false))
             case .creating: journal = try Journal(path: path)
             }
@@ -93,6 +95,21 @@ struct HostJournal: Sendable {
     /// Closes a PostgreSQL journal's connections (a file needs nothing). Engines on it must be done.
     func close() async {
         if case .postgres(let journal) = store { await journal.close() }
+    }
+
+    // MARK: - Copying
+
+    /// Copies every run of this journal into `destination`, which holds none (``JournalCopy``).
+    ///
+    /// - Throws: ``JournalError`` (`notEmpty`, `corrupt`, …), ``EngineError`` `runLeased`; nothing is
+    ///   written to `destination` then.
+    func copy(to destination: HostJournal) async throws -> JournalCopyReport {
+        switch (store, destination.store) {
+        case (.sqlite(let source), .sqlite(let target)): try await JournalCopy.copy(from: source, to: target)
+        case (.sqlite(let source), .postgres(let target)): try await JournalCopy.copy(from: source, to: target)
+        case (.postgres(let source), .sqlite(let target)): try await JournalCopy.copy(from: source, to: target)
+        case (.postgres(let source), .postgres(let target)): try await JournalCopy.copy(from: source, to: target)
+        }
     }
 
     // MARK: - Retention

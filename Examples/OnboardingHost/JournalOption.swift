@@ -19,6 +19,9 @@ struct JournalOption: ParsableArguments {
     enum Access {
         /// Only to look (`runs`, `show`, `graph`, `permissions`): an SQLite file is opened read-only.
         case reading
+        /// Only to read, exactly as it is (the source of `journal copy`): an SQLite file is opened
+        /// read-only and one of an older schema is refused, not upgraded.
+        case readingAsIs
         /// For support actions: the journal must exist; a typo never creates a new, empty one.
         case existing
         /// For commands that start runs (`demo`, `start`, `serve`): created when missing.

@@ -3,10 +3,11 @@ import Logging
 import OnboardingEngine
 import OnboardingEnginePostgres
 import OnboardingEngineTesting
+import PostgresNIO
 import ServiceLifecycle
 import Testing
 
-// The sample of Docs/Scaling.md, compiled, and run against the test server when there is one.
+// The samples of Docs/Scaling.md, compiled, and run against the test server when there is one.
 
 func serveFromPostgres(url: String, logger: Logger) async throws {
     let journal = try await PostgresJournal.open(try PostgresJournalConfiguration(url: url), logger: logger)
@@ -21,8 +22,68 @@ func serveFromPostgres(url: String, logger: Logger) async throws {
     await journal.close()
 }
 
+func moveToPostgres(file: String, url: String, logger: Logger) async throws -> JournalCopyReport {
+    let source = try Journal(path: file, options: .reading)
+    let destination = try await PostgresJournal.open(try PostgresJournalConfiguration(url: url), logger: logger)
+    do {
+        let report = try await JournalCopy.copy(from: source, to: destination)
+        await destination.close()
+        return report
+    } catch {
+        await destination.close()
+        throw error
+    }
+}
+
 @Suite("Docs/Scaling.md")
 struct ScalingSamplesTests {
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["ONBOARDING_TEST_POSTGRES"] != nil))
+    func aJournalFileMovesIntoAnEmptyDatabase() async throws {
+        let logger = Logger(label: "scaling", factory: { _ in SwiftLogNoOpLogHandler() })
+        let server = try PostgresJournalConfiguration(url: try #require(ProcessInfo.processInfo.environment["ONBOARDING_TEST_POSTGRES"]))
+        let name = "docs_copy_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(12))"
+        try await Self.administer(server, "CREATE DATABASE \(name)", logger: logger)
+        var database = server
+        database.database = name
+        let file = try TemporaryJournal()
+        do {
+            let engine = OnboardingEngine(journal: file.journal, logger: logger)
+            let graph = try TaskGraph(workflow: "docs-copy", tasks: [ClosureTask(id: "a", output: String.self) { _ in "done" }])
+            _ = try await engine.start(graph, id: "moved", input: ["tenant": "contoso"])
+
+            let report = try await moveToPostgres(file: file.path, url: database.location, logger: logger)
+            #expect(report.runs == ["moved"])
+            #expect(report.tasks == 1)
+            let copy = try await PostgresJournal.open(database, logger: logger)
+            let onCopy = OnboardingEngine(journal: copy, logger: logger)
+            #expect(try await onCopy.run("moved").state == .succeeded)
+            #expect(try await onCopy.history(of: "moved") == engine.history(of: "moved"))
+            await copy.close()
+        } catch {
+            file.remove()
+            try? await Self.administer(server, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)", logger: logger)
+            throw error
+        }
+        file.remove()
+        try await Self.administer(server, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)", logger: logger)
+    }
+
+    /// Runs `sql` on the server's maintenance database.
+    static func administer(_ server: PostgresJournalConfiguration, _ sql: String, logger: Logger) async throws {
+        let connection = try await PostgresConnection.connect(
+            configuration: PostgresConnection.Configuration(
+                host: server.host, port: server.port, username: server.username, password: server.password,
+                database: "postgres", tls: .disable),
+            id: 1, logger: logger)
+        do {
+            try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+        try await connection.close()
+    }
+
     @Test(.enabled(if: ProcessInfo.processInfo.environment["ONBOARDING_TEST_POSTGRES"] != nil))
     func aWorkerServingFromPostgresDrivesASubmittedRun() async throws {
         let logger = Logger(label: "scaling", factory: { _ in SwiftLogNoOpLogHandler() })

@@ -212,6 +212,9 @@ final class SQLiteConnection: @unchecked Sendable {
             case .integer(let v): rc = sqlite3_bind_int64(statement, index, v)
             case .double(let v): rc = sqlite3_bind_double(statement, index, v)
             case .text(let v): rc = sqlite3_bind_text(statement, index, v, -1, sqliteTransient)
+            case .blob(let bytes) where bytes.isEmpty:
+                // Not `bind_blob` with an empty buffer, whose pointer may be nil: that binds NULL.
+                rc = sqlite3_bind_zeroblob(statement, index, 0)
             case .blob(let bytes):
                 rc = bytes.withUnsafeBytes { buffer in
                     sqlite3_bind_blob(statement, index, buffer.baseAddress, Int32(buffer.count), sqliteTransient)

@@ -118,4 +118,29 @@ package protocol JournalBackend: Sendable {
 
     /// A run's events after `sequence`, with its state, read together.
     func fetchEventsAndState(of run: RunID, after sequence: Int64) async throws -> ([JournalEvent], RunState)
+
+    // MARK: Copying a journal (``JournalCopy``)
+
+    /// Every stored row of run `id` (its run row, tasks with checkpoints, events, waiting messages),
+    /// read in one snapshot without writing anything, each stored graph, input, output and
+    /// checkpoint checked against its checksum.
+    ///
+    /// - Throws: ``EngineError`` `unknownRun`; ``JournalError`` `corrupt` naming the run and the value
+    ///   that fails its checksum (or a state this version does not know); ``EngineError`` `runLeased`
+    ///   while an engine holds the run's lease and is alive (by the database's clock, or `now` and the
+    ///   process table for a file).
+    func exportRun(_ id: RunID, now: Date) async throws -> RunRows
+
+    /// Writes runs copied from another journal into this one, which must hold no run, in one
+    /// transaction: `next` gives the runs one at a time (`nil` after the last); once all are
+    /// written, each is read back from this journal (checked against its checksums) and given to
+    /// `verify`, then the transaction commits. The rows are written as given, with the checksums of
+    /// their bytes; message sequence numbers are kept, and later messages numbered after them.
+    ///
+    /// - Throws: ``JournalError`` `notEmpty` when the journal holds a run; whatever `next` or `verify`
+    ///   throws. Whatever is thrown, nothing was written.
+    func importRuns(
+        _ next: @escaping @Sendable () async throws -> RunRows?,
+        verify: @escaping @Sendable (RunRows) throws -> Void
+    ) async throws
 }

@@ -31,6 +31,11 @@ public struct JournalError: Error, Sendable, CustomStringConvertible {
         public static let unreachable = Code("unreachable")
         /// The database server refused a statement (PostgreSQL's SQLSTATE is in the message).
         public static let database = Code("database")
+        /// The journal holds runs where an empty one is needed: the destination of a ``JournalCopy``.
+        public static let notEmpty = Code("notEmpty")
+        /// A run read back from the destination of a ``JournalCopy`` differs from what was read from
+        /// its source (nothing was written).
+        public static let copyMismatch = Code("copyMismatch")
 
         public var description: String { name }
     }

@@ -143,4 +143,16 @@ struct ForwardedBackend: JournalBackend {
         await note("fetchEventsAndState")
         return try await journal.fetchEventsAndState(of: run, after: sequence)
     }
+
+    func exportRun(_ id: RunID, now: Date) async throws -> RunRows {
+        await note("exportRun")
+        return try await journal.exportRun(id, now: now)
+    }
+
+    func importRuns(
+        _ next: @escaping @Sendable () async throws -> RunRows?, verify: @escaping @Sendable (RunRows) throws -> Void
+    ) async throws {
+        await note("importRuns")
+        try await journal.importRuns(next, verify: verify)
+    }
 }

@@ -77,6 +77,19 @@ final class BackendFixture: Sendable {
         }
     }
 
+    /// The journal itself, on a connection of its own (a file opened read-only with `reading`).
+    func backend(reading: Bool = false) async throws -> any JournalBackend {
+        switch kind {
+        case .sqlite: return try temporary.reopen(options: reading ? .reading : JournalOptions())
+        case .forwarded: return ForwardedBackend(journal: try temporary.reopen(options: reading ? .reading : JournalOptions()))
+        case .postgres:
+            guard let postgres else { throw JournalError(.cannotOpen, "no test database") }
+            let journal = try await PostgresJournal.open(postgres, logger: Self.quiet)
+            opened.withLock { $0.append(journal) }
+            return journal
+        }
+    }
+
     func worker(_ engine: OnboardingEngine, _ graph: TaskGraph) -> OnboardingWorker {
         var registry = WorkflowRegistry()
         registry.register(graph.workflow) { _ in graph }
