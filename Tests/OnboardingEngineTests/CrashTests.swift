@@ -134,7 +134,7 @@ struct CrashTests {
             }
             try harness.expectCompletedExactlyOnce(tasks: 8)
         }
-        #expect(interrupted > 25, "most kills should land while the run is in progress")
+        #expect(interrupted >= 20, "most kills should land while the run is in progress (a loaded machine finishes some runs first)")
     }
 
     @Test func aTaskThatKeepsCrashingTheProcessStopsAsFailed() async throws {
