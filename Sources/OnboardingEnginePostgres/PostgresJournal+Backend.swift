@@ -47,8 +47,7 @@ extension PostgresJournal: JournalBackend {
             if let owner, current != owner || !exists {
                 throw LeaseErrors.lostToAnother(run, holder: current)
             }
-            for task in batch.tasks { try await updateTask(connection, run: run, task) }
-            for event in batch.events { try await insertEvent(connection, run: run, event) }
+            try await writeBatch(connection, run: run, tasks: batch.tasks, events: batch.events)
             if let state = batch.runState, let at = batch.at {
                 try await connection.query(
                     "UPDATE runs SET state = \(state.rawValue), updated_at = \(at.timeIntervalSince1970) WHERE id = \(run.rawValue)",

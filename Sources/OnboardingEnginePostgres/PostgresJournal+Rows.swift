@@ -123,6 +123,82 @@ extension PostgresJournal {
 
     // MARK: - Writing rows
 
+    /// A task's row as `commit` sends it, in one JSON array for all of a batch's tasks.
+    private struct TaskRow: Encodable {
+        var task_id: String
+        var state: String
+        var attempts: Int
+        var crashes: Int
+        var output: Data?
+        var output_crc: Int64?
+        var error: String?
+        var park: String?
+        var confirmation: String?
+        var observation: String?
+        var next_attempt_at: Double?
+        var updated_at: Double
+    }
+
+    /// An event's row as `commit` sends it; `n` orders a batch's events after the run's last.
+    private struct EventRow: Encodable {
+        var n: Int
+        var task_id: String?
+        var at: Double
+        var actor: String
+        var action: String
+        var reason: String?
+        var attempt: Int?
+    }
+
+    /// Writes a batch's task rows and appends its events in one statement (one round trip,
+    /// however many tasks the batch holds). The caller holds the run's row lock, taken by an
+    /// earlier statement, so the events' sequence numbers read here are the latest. A task
+    /// written twice in one batch keeps its last record.
+    func writeBatch(_ connection: PostgresConnection, run: RunID, tasks: [TaskRecord], events: [PendingEvent]) async throws {
+        guard !tasks.isEmpty || !events.isEmpty else { return }
+        var latest: [TaskID: Int] = [:]
+        for (index, task) in tasks.enumerated() { latest[task.id] = index }
+        let rows = try tasks.enumerated().filter { latest[$0.element.id] == $0.offset }.map { _, task in
+            TaskRow(
+                task_id: task.id.rawValue, state: task.state.rawValue, attempts: task.attempts, crashes: task.consecutiveCrashes,
+                output: task.output.map { Data($0) }, output_crc: task.output.map { Int64(CRC32C.checksum($0)) },
+                error: try task.lastError.map(JSONCoding.string), park: try task.park.map(JSONCoding.string),
+                confirmation: try task.confirmation.map(JSONCoding.string), observation: try task.observation.map(JSONCoding.string),
+                next_attempt_at: task.nextAttemptAt?.timeIntervalSince1970, updated_at: task.updatedAt.timeIntervalSince1970)
+        }
+        let eventRows = events.enumerated().map { index, event in
+            EventRow(
+                n: index + 1, task_id: event.taskID?.rawValue, at: event.at.timeIntervalSince1970, actor: event.actor,
+                action: event.action, reason: event.reason, attempt: event.attempt)
+        }
+        let encoder = JSONEncoder()
+        let tasksJSON = String(decoding: try encoder.encode(rows), as: UTF8.self)
+        let eventsJSON = String(decoding: try encoder.encode(eventRows), as: UTF8.self)
+        try await connection.query(
+            """
+            WITH updated AS (
+                UPDATE tasks t
+                SET state = u.state, attempts = u.attempts, crashes = u.crashes, output = decode(u.output, 'base64'),
+                    output_crc = u.output_crc, error = u.error, park = u.park, confirmation = u.confirmation,
+                    observation = u.observation, next_attempt_at = u.next_attempt_at, updated_at = u.updated_at
+                FROM jsonb_to_recordset(\(tasksJSON)::jsonb) AS u (
+                    task_id text, state text, attempts integer, crashes integer, output text, output_crc bigint, error text,
+                    park text, confirmation text, observation text, next_attempt_at double precision,
+                    updated_at double precision)
+                WHERE t.run_id = \(run.rawValue) AND t.task_id = u.task_id
+                RETURNING 1
+            ), inserted AS (
+                INSERT INTO events (run_id, seq, task_id, at, actor, action, reason, attempt)
+                SELECT \(run.rawValue), (SELECT coalesce(max(seq), 0) FROM events WHERE run_id = \(run.rawValue)) + e.n,
+                       e.task_id, e.at, e.actor, e.action, e.reason, e.attempt
+                FROM jsonb_to_recordset(\(eventsJSON)::jsonb) AS e (
+                    n integer, task_id text, at double precision, actor text, action text, reason text, attempt integer)
+                RETURNING 1
+            )
+            SELECT (SELECT count(*) FROM updated), (SELECT count(*) FROM inserted)
+            """, logger: logger)
+    }
+
     func insertEvent(_ connection: PostgresConnection, run: RunID, _ event: PendingEvent) async throws {
         try await connection.query(
             """
