@@ -117,6 +117,19 @@ enum M365Host {
         }
     }
 
+    /// The endpoints `--simulator URL [--dns-port N]` name, or else the real cloud's for `region`.
+    static func endpoints(simulator: String?, dnsPort: Int?, region: String) throws -> ServiceEndpoints {
+        let endpoints: ServiceEndpoints
+        if let simulator {
+            guard let base = URL(string: simulator) else { throw ValidationFailure("--simulator must be a URL.") }
+            endpoints = .simulator(at: base, dnsPort: dnsPort)
+        } else {
+            endpoints = try .cloud(essentialsRegion: region)
+        }
+        try endpoints.validate()
+        return endpoints
+    }
+
     /// The workflows `onboard` runs: the onboarding and the offboarding.
     static let workflows = [EssentialsWorkflow.name, EssentialsOffboarding.name]
 

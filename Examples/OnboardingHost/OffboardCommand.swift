@@ -73,14 +73,7 @@ struct OffboardCommand: AsyncParsableCommand {
 
     /// The input for `--tenant`/`--org`, with the endpoints `onboard start` would use.
     private func standaloneInput() throws -> M365Host.RunInput {
-        let endpoints: ServiceEndpoints
-        if let simulator {
-            guard let base = URL(string: simulator) else { throw ValidationFailure("--simulator must be a URL.") }
-            endpoints = .simulator(at: base, dnsPort: dnsPort)
-        } else {
-            endpoints = try .cloud(essentialsRegion: region)
-        }
-        try endpoints.validate()
+        let endpoints = try M365Host.endpoints(simulator: simulator, dnsPort: dnsPort, region: region)
         return M365Host.RunInput(OnboardingInput(tenantID: tenant ?? "", essentialsOrg: org ?? ""), endpoints: endpoints)
     }
 

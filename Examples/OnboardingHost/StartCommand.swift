@@ -47,14 +47,7 @@ struct StartCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let endpoints: ServiceEndpoints
-        if let simulator {
-            guard let base = URL(string: simulator) else { throw ValidationFailure("--simulator must be a URL.") }
-            endpoints = .simulator(at: base, dnsPort: dnsPort)
-        } else {
-            endpoints = try .cloud(essentialsRegion: region)
-        }
-        try endpoints.validate()
+        let endpoints = try M365Host.endpoints(simulator: simulator, dnsPort: dnsPort, region: region)
         var onboardingInput = OnboardingInput(tenantID: tenant, essentialsOrg: org, syncFrequencyHours: syncHours, isParentOrg: parent)
         if let consentRedirectUri { onboardingInput.consentRedirectURI = consentRedirectUri }
         let input = M365Host.RunInput(onboardingInput, endpoints: endpoints)

@@ -21,14 +21,11 @@ public struct LiftLockdown: OnboardingTask {
     }
 
     public func run(_ context: TaskContext) async throws -> NoOutput {
-        if let current = try await connector.current(), !connector.drift(of: current).isEmpty {
-            try await connector.ensure()
-        }
+        try await connector.correctIfPresent()
         return NoOutput()
     }
 
     public func observe(_ context: TaskContext) async throws -> Observation {
-        guard let current = try await connector.current(), !connector.drift(of: current).isEmpty else { return .satisfied }
-        return .wouldChange(["lift the IP restriction of InboundConnector '\(configuration.inboundConnectorName)'"])
+        try await connector.needsCorrection() ? .wouldChange(["lift the IP restriction of InboundConnector '\(configuration.inboundConnectorName)'"]) : .satisfied
     }
 }

@@ -82,6 +82,18 @@ public struct ExchangeObject: Sendable {
         return object
     }
 
+    /// Corrects the drift of the object if it exists, and does nothing when it does not (taking
+    /// a tenant off Essentials: a connector already gone needs no disabling).
+    public func correctIfPresent() async throws {
+        if try await needsCorrection() { try await ensure() }
+    }
+
+    /// Whether ``correctIfPresent()`` would change something.
+    public func needsCorrection() async throws -> Bool {
+        guard let current = try await current() else { return false }
+        return !drift(of: current).isEmpty
+    }
+
     /// For a transport rule: creates it or corrects its drift, then enables it if it was
     /// disabled (`Set-TransportRule` cannot change a rule's state; `Enable-TransportRule` does).
     public func ensureEnabledRule() async throws {
