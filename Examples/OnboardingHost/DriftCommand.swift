@@ -29,6 +29,11 @@ struct DriftCommand: AsyncParsableCommand {
             guard record.workflow == EssentialsWorkflow.name else {
                 throw ValidationFailure("Run '\(record.id)' is an offboarding; drift is checked on an onboarding that succeeded.")
             }
+            let tenant = try record.decodeInput(as: M365Host.RunInput.self).tenantID
+            if let offboarding = try await OffboardCommand.offboarding(ofTenant: tenant, engine: session.engine) {
+                throw ValidationFailure(
+                    "The tenant of run '\(record.id)' was taken off Essentials by run '\(offboarding)': nothing of the onboarding is left to check.")
+            }
             guard record.state == .succeeded else {
                 throw ValidationFailure(
                     "Run '\(record.id)' is \(record.state); drift is checked on a run that succeeded.")

@@ -37,6 +37,9 @@ struct DriftMonitor: Service {
             if Task.isShuttingDownGracefully || Task.isCancelled { return }
             do {
                 let record = try await engine.run(summary.id)
+                // A tenant taken off Essentials has nothing of ours left to drift.
+                let tenant = try record.decodeInput(as: M365Host.RunInput.self).tenantID
+                if try await OffboardCommand.offboarding(ofTenant: tenant, engine: engine) != nil { continue }
                 let graph = try await registry.graph(for: record)
                 let plan = try await engine.checkDrift(graph, run: summary.id, actor: "drift-monitor")
                 if !plan.drifted.isEmpty {

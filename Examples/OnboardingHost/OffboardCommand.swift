@@ -54,6 +54,12 @@ struct OffboardCommand: AsyncParsableCommand {
                 guard record.workflow == EssentialsWorkflow.name else {
                     throw ValidationFailure("Run '\(record.id)' is not an onboarding (it follows '\(record.workflow)').")
                 }
+                // An onboarding still under way would go on re-creating what this removes: it ends here.
+                if apply, ![.succeeded, .cancelled].contains(record.state) {
+                    _ = try await session.engine.cancel(
+                        record.id, actor: actorOption.name, reason: "the tenant is being taken off Essentials")
+                    print("Cancelled the onboarding run \(record.id) (it was \(record.state)).")
+                }
                 // Journaled as the onboarding journaled it (a demo tenant's file by name); run with it resolved.
                 let journaled = withChoices(try record.decodeInput(as: M365Host.RunInput.self))
                 let live = withChoices(try session.input(of: record))
@@ -114,6 +120,17 @@ struct OffboardCommand: AsyncParsableCommand {
                 }
             try session.report(result)
         }
+    }
+
+    /// The offboarding run (not cancelled) of tenant `tenantID`, if the journal has one: its
+    /// onboarding is no longer checked for drift.
+    static func offboarding(ofTenant tenantID: String, engine: OnboardingEngine) async throws -> RunID? {
+        struct Tenant: Decodable { var tenantID: String }
+        for summary in try await engine.runs() where summary.workflow == EssentialsOffboarding.name && summary.state != .cancelled {
+            let record = try await engine.run(summary.id)
+            if (try? record.decodeInput(as: Tenant.self))?.tenantID == tenantID { return summary.id }
+        }
+        return nil
     }
 
     /// Prints the plan and how to apply it.

@@ -43,10 +43,24 @@ struct OffboardCommandTests {
         let states = (listing["runs"] as? [[String: Any]] ?? []).map { "\($0["workflow"] ?? "") \($0["state"] ?? "")" }
         #expect(Set(states) == ["m365-essentials-onboarding succeeded", "m365-essentials-offboarding succeeded"], "\(states)")
 
+        // Nothing of the onboarding is left to drift: the check says why instead of listing every object.
+        let drift = try journal.run(["drift", run])
+        expectOneLineError(drift, status: 64, containing: "was taken off Essentials by run 'offboard-\(run)'")
+
         // Once is enough: a second --apply names the run to resume instead.
         let again = try journal.run(["offboard", "--run", run, "--apply"])
         #expect(again.status != 0 && again.stderr.contains("already exists"), "\(again.output)")
         #expect(!again.output.contains("EngineError"))
+    }
+
+    @Test func applyingEndsAnOnboardingStillUnderWaySoItCannotRecreateWhatIsRemoved() throws {
+        let journal = try TestJournal()
+        defer { journal.remove() }
+        let run = try journal.demo(["--admin-skips", "relay"], expecting: 3)
+        let applied = try journal.run(["offboard", "--run", run, "--apply"])
+        #expect(applied.status == 0, "\(applied.output)")
+        #expect(applied.stdout.contains("Cancelled the onboarding run \(run) (it was waiting)."), "\(applied.stdout)")
+        #expect(try journal.show(run)["state"] as? String == "cancelled")
     }
 
     @Test func aPlanOfAnOnboardedTenantMakesNoMutatingCall() async throws {
