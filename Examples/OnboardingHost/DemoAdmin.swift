@@ -101,15 +101,15 @@ struct DemoAdmin: Sendable {
                 tenant.simulator.setTXTRecords(others + [terms.joined(separator: " ")], for: domain)
             }
         case .mx:
-            let hosts = OnboardingConfiguration().essentialsMXHosts
+            let hosts = DemoTenant.onboardingConfiguration.essentialsMXHosts
             let domains = try await tenant.services.essentials.domains(org: org).map(\.name)
-                .filter { !$0.hasSuffix(".onmicrosoft.com") }
+                .filter { !GraphDomain.isMicrosoftOwned($0) }
             print("👤 admin: pointing the MX of \(domains.joined(separator: ", ")) at \(hosts.joined(separator: " and "))")
             for domain in domains { tenant.simulator.setMXRecords(hosts, for: domain) }
         case .lockdown:
             print("👤 admin: the audit header shows no wanted mail bypassing Essentials; ending the audit period")
         case .dnsBack:
-            let essentials = Set(OnboardingConfiguration().spfMechanisms)
+            let essentials = Set(DemoTenant.onboardingConfiguration.spfMechanisms)
             let domains = try await tenant.services.graph.domains().filter { $0.isMailDomain && !$0.isMicrosoftOwned }.map(\.id)
             print("👤 admin: pointing the MX of \(domains.joined(separator: ", ")) back at Microsoft and taking Essentials out of SPF")
             for domain in domains {

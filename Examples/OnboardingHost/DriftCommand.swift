@@ -30,7 +30,7 @@ struct DriftCommand: AsyncParsableCommand {
                 throw ValidationFailure("Run '\(record.id)' is an offboarding; drift is checked on an onboarding that succeeded.")
             }
             let tenant = try record.decodeInput(as: M365Host.RunInput.self).tenantID
-            if let offboarding = try await OffboardCommand.offboarding(ofTenant: tenant, engine: session.engine) {
+            if let offboarding = try await OffboardCommand.offboardings(session.engine)[tenant] {
                 throw ValidationFailure(
                     "The tenant of run '\(record.id)' was taken off Essentials by run '\(offboarding)': nothing of the onboarding is left to check.")
             }

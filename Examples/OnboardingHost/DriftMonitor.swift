@@ -33,13 +33,13 @@ struct DriftMonitor: Service {
     /// One round: every succeeded run of the workflow, one at a time.
     func checkAll() async {
         let runs = (try? await engine.runs(state: .succeeded)) ?? []
+        // A tenant taken off Essentials has nothing of ours left to drift.
+        let offboarded = (try? await OffboardCommand.offboardings(engine)) ?? [:]
         for summary in runs where summary.workflow == EssentialsWorkflow.name && !summary.dryRun {
             if Task.isShuttingDownGracefully || Task.isCancelled { return }
             do {
                 let record = try await engine.run(summary.id)
-                // A tenant taken off Essentials has nothing of ours left to drift.
-                let tenant = try record.decodeInput(as: M365Host.RunInput.self).tenantID
-                if try await OffboardCommand.offboarding(ofTenant: tenant, engine: engine) != nil { continue }
+                if offboarded[try record.decodeInput(as: M365Host.RunInput.self).tenantID] != nil { continue }
                 let graph = try await registry.graph(for: record)
                 let plan = try await engine.checkDrift(graph, run: summary.id, actor: "drift-monitor")
                 if !plan.drifted.isEmpty {

@@ -122,15 +122,16 @@ struct OffboardCommand: AsyncParsableCommand {
         }
     }
 
-    /// The offboarding run (not cancelled) of tenant `tenantID`, if the journal has one: its
-    /// onboarding is no longer checked for drift.
-    static func offboarding(ofTenant tenantID: String, engine: OnboardingEngine) async throws -> RunID? {
+    /// Each offboarded tenant (by tenant id) and the offboarding run (not cancelled) that took
+    /// it off: their onboardings are no longer checked for drift. One read of the runs, then one
+    /// per offboarding run, however many onboardings the caller checks.
+    static func offboardings(_ engine: OnboardingEngine) async throws -> [String: RunID] {
         struct Tenant: Decodable { var tenantID: String }
+        var offboarded: [String: RunID] = [:]
         for summary in try await engine.runs() where summary.workflow == EssentialsOffboarding.name && summary.state != .cancelled {
-            let record = try await engine.run(summary.id)
-            if (try? record.decodeInput(as: Tenant.self))?.tenantID == tenantID { return summary.id }
+            if let tenant = try? await engine.run(summary.id).decodeInput(as: Tenant.self) { offboarded[tenant.tenantID] = summary.id }
         }
-        return nil
+        return offboarded
     }
 
     /// Prints the plan and how to apply it.

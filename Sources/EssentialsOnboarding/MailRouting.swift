@@ -15,7 +15,7 @@ struct MailRouting: Sendable {
 
     /// The domains whose MX can point at Essentials: all but `*.onmicrosoft.com`.
     static func gated(_ domains: [String]) -> [String] {
-        domains.filter { !$0.lowercased().hasSuffix(".onmicrosoft.com") && $0.lowercased() != "onmicrosoft.com" }
+        domains.filter { !GraphDomain.isMicrosoftOwned($0) }
     }
 
     /// Each domain whose mail does not (only) arrive through Essentials, with what to change, in

@@ -50,7 +50,13 @@ public struct GraphDomain: Codable, Sendable, Hashable {
     /// can point its MX at Essentials or add Essentials to its SPF record, so it is not imported
     /// by default (``OnboardingConfiguration/importMicrosoftDomains``).
     public var isMicrosoftOwned: Bool {
-        isInitial == true || id.lowercased().hasSuffix(".onmicrosoft.com")
+        isInitial == true || GraphDomain.isMicrosoftOwned(id)
+    }
+
+    /// Whether `name` lies in Microsoft's own zone (`*.onmicrosoft.com`), whose DNS nobody else can change.
+    public static func isMicrosoftOwned(_ name: String) -> Bool {
+        let name = name.lowercased()
+        return name == "onmicrosoft.com" || name.hasSuffix(".onmicrosoft.com")
     }
 }
 

@@ -46,8 +46,8 @@ public struct MailBackAtMicrosoft: OnboardingTask {
                     "its MX names \(essentials.joined(separator: ", ")); point it back at \(MailBackAtMicrosoft.microsoftMX(for: domain))")
             }
             let records = try await call { try await services.dns.txtRecords(domain) }
-            let named = records.filter { $0.lowercased().hasPrefix("v=spf1") }
-                .flatMap { $0.lowercased().split(separator: " ").map(String.init) }.filter { mechanisms.contains($0) }
+            let named = SPFLint.spfRecords(records).flatMap(SPFLint.terms)
+                .filter { mechanisms.contains(SPFLint.unqualified($0).lowercased()) }
             if !named.isEmpty { changes.append("its SPF record still has \(named.joined(separator: " ")); remove it") }
             if !changes.isEmpty { left.append((domain, changes)) }
         }
