@@ -33,32 +33,33 @@ extension PostgresJournal: JournalBackend {
         }
     }
 
+    /// One round trip: `onboarding_commit` (schema 2) checks the lease under the run's row lock,
+    /// writes the batch's task rows and events, the run's state, the consumed messages and the
+    /// lease's release with its durable timer, in one transaction.
     @discardableResult
     package func commit(_ batch: JournalBatch, run: RunID, owner: String?) async throws -> Bool {
-        try await transaction { [self] connection in
-            var cancelRequested = false
-            var current: String?
-            var exists = false
-            for try await (holder, cancel) in try await connection.query(
-                "SELECT lease_owner, cancel_requested FROM runs WHERE id = \(run.rawValue) FOR UPDATE", logger: logger
-            ).decode((String?, Bool).self) {
-                (current, cancelRequested, exists) = (holder, cancel, true)
+        let rows = try Self.batchJSON(tasks: batch.tasks, events: batch.events)
+        let state = batch.at == nil ? nil : batch.runState?.rawValue
+        let at = batch.at?.timeIntervalSince1970
+        let consumed = batch.consumedMessages
+        let release = batch.releaseLease
+        do {
+            return try await statement { [logger] connection in
+                var cancelRequested = false
+                for try await cancel in try await connection.query(
+                    """
+                    SELECT onboarding_commit(\(run.rawValue), \(owner), \(rows.tasks)::jsonb, \(rows.events)::jsonb, \(state),
+                                             \(at), \(consumed)::bigint[], \(release))
+                    """, logger: logger
+                ).decode(Bool.self) { cancelRequested = cancel }
+                return cancelRequested
             }
-            if let owner, current != owner || !exists {
-                throw LeaseErrors.lostToAnother(run, holder: current)
+        } catch let error as JournalError {
+            if let refused = error.underlying as? PSQLError, refused.serverInfo?[.sqlState] == PostgresSchema.leaseLost {
+                let holder = refused.serverInfo?[.detail] ?? ""
+                throw LeaseErrors.lostToAnother(run, holder: holder.isEmpty ? nil : holder)
             }
-            try await writeBatch(connection, run: run, tasks: batch.tasks, events: batch.events)
-            if let state = batch.runState, let at = batch.at {
-                try await connection.query(
-                    "UPDATE runs SET state = \(state.rawValue), updated_at = \(at.timeIntervalSince1970) WHERE id = \(run.rawValue)",
-                    logger: logger)
-            }
-            if !batch.consumedMessages.isEmpty {
-                try await connection.query(
-                    "DELETE FROM run_messages WHERE run_id = \(run.rawValue) AND seq = ANY(\(batch.consumedMessages))", logger: logger)
-            }
-            if batch.releaseLease { try await releaseLease(connection, run: run) }
-            return cancelRequested
+            throw error
         }
     }
 
@@ -83,7 +84,7 @@ extension PostgresJournal: JournalBackend {
     // MARK: - Tasks' own storage
 
     package func checkpoint(run: RunID, task: TaskID) async throws -> [UInt8]? {
-        try await read { connection in
+        try await read { [self] connection in
             var found: (Data?, Int64?)?
             for try await row in try await connection.query(
                 "SELECT checkpoint, checkpoint_crc FROM tasks WHERE run_id = \(run.rawValue) AND task_id = \(task.rawValue)",
@@ -118,7 +119,7 @@ extension PostgresJournal: JournalBackend {
     // MARK: - Reads
 
     package func fetchRuns(state: RunState?) async throws -> [RunSummary] {
-        try await read { connection in
+        try await read { [self] connection in
             var summaries: [RunSummary] = []
             var positions: [String: Int] = [:]
             for try await (id, workflow, stateText, createdAt, updatedAt, dryRun) in try await connection.query(
@@ -145,25 +146,25 @@ extension PostgresJournal: JournalBackend {
     }
 
     package func fetchRun(_ id: RunID) async throws -> RunRecord {
-        try await read { connection in try await loadRun(connection, id) }
+        try await read { [self] connection in try await loadRun(connection, id) }
     }
 
     package func fetchTasks(of id: RunID) async throws -> [TaskRecord] {
-        try await read { connection in
+        try await read { [self] connection in
             _ = try await loadRun(connection, id)
             return try await loadTasks(connection, id)
         }
     }
 
     package func fetchEvents(of id: RunID, after sequence: Int64) async throws -> [JournalEvent] {
-        try await read { connection in
+        try await read { [self] connection in
             _ = try await loadRun(connection, id)
             return try await loadEvents(connection, id, after: sequence)
         }
     }
 
     package func fetchGraph(of id: RunID) async throws -> [TaskDescriptor] {
-        try await read { connection in try await loadGraph(connection, id) }
+        try await read { [self] connection in try await loadGraph(connection, id) }
     }
 
     package func fetchStateAndTasksIfEnded(of run: RunID) async throws -> (RunState, [TaskRecord]) {
@@ -181,7 +182,7 @@ extension PostgresJournal: JournalBackend {
     }
 
     package func fetchLiveWorkers(now: Date, window: Duration) async throws -> [WorkerRecord] {
-        try await read { connection in
+        try await read { [self] connection in
             var workers: [WorkerRecord] = []
             let seconds = Double(window.components.seconds) + Double(window.components.attoseconds) / 1e18
             for try await (id, startedAt, heartbeatAt) in try await connection.query(

@@ -150,12 +150,9 @@ extension PostgresJournal {
         var attempt: Int?
     }
 
-    /// Writes a batch's task rows and appends its events in one statement (one round trip,
-    /// however many tasks the batch holds). The caller holds the run's row lock, taken by an
-    /// earlier statement, so the events' sequence numbers read here are the latest. A task
-    /// written twice in one batch keeps its last record.
-    func writeBatch(_ connection: PostgresConnection, run: RunID, tasks: [TaskRecord], events: [PendingEvent]) async throws {
-        guard !tasks.isEmpty || !events.isEmpty else { return }
+    /// A batch's task rows and events as the JSON arrays `onboarding_commit` reads. A task
+    /// written twice in one batch keeps its last record; events are numbered from 1 in order.
+    static func batchJSON(tasks: [TaskRecord], events: [PendingEvent]) throws -> (tasks: String, events: String) {
         var latest: [TaskID: Int] = [:]
         for (index, task) in tasks.enumerated() { latest[task.id] = index }
         let rows = try tasks.enumerated().filter { latest[$0.element.id] == $0.offset }.map { _, task in
@@ -172,31 +169,9 @@ extension PostgresJournal {
                 action: event.action, reason: event.reason, attempt: event.attempt)
         }
         let encoder = JSONEncoder()
-        let tasksJSON = String(decoding: try encoder.encode(rows), as: UTF8.self)
-        let eventsJSON = String(decoding: try encoder.encode(eventRows), as: UTF8.self)
-        try await connection.query(
-            """
-            WITH updated AS (
-                UPDATE tasks t
-                SET state = u.state, attempts = u.attempts, crashes = u.crashes, output = decode(u.output, 'base64'),
-                    output_crc = u.output_crc, error = u.error, park = u.park, confirmation = u.confirmation,
-                    observation = u.observation, next_attempt_at = u.next_attempt_at, updated_at = u.updated_at
-                FROM jsonb_to_recordset(\(tasksJSON)::jsonb) AS u (
-                    task_id text, state text, attempts integer, crashes integer, output text, output_crc bigint, error text,
-                    park text, confirmation text, observation text, next_attempt_at double precision,
-                    updated_at double precision)
-                WHERE t.run_id = \(run.rawValue) AND t.task_id = u.task_id
-                RETURNING 1
-            ), inserted AS (
-                INSERT INTO events (run_id, seq, task_id, at, actor, action, reason, attempt)
-                SELECT \(run.rawValue), (SELECT coalesce(max(seq), 0) FROM events WHERE run_id = \(run.rawValue)) + e.n,
-                       e.task_id, e.at, e.actor, e.action, e.reason, e.attempt
-                FROM jsonb_to_recordset(\(eventsJSON)::jsonb) AS e (
-                    n integer, task_id text, at double precision, actor text, action text, reason text, attempt integer)
-                RETURNING 1
-            )
-            SELECT (SELECT count(*) FROM updated), (SELECT count(*) FROM inserted)
-            """, logger: logger)
+        return (
+            String(decoding: try encoder.encode(rows), as: UTF8.self), String(decoding: try encoder.encode(eventRows), as: UTF8.self)
+        )
     }
 
     func insertEvent(_ connection: PostgresConnection, run: RunID, _ event: PendingEvent) async throws {
@@ -252,21 +227,6 @@ extension PostgresJournal {
     func wakeNow(_ connection: PostgresConnection, run: RunID) async throws {
         try await connection.query(
             "UPDATE runs SET wake_at = 0 WHERE id = \(run.rawValue) AND state NOT IN ('succeeded', 'cancelled')", logger: logger)
-    }
-
-    /// Drops the run's lease and sets its durable timer, as the SQLite journal does (see
-    /// `Docs/JournalFormat.md`, `runs.wake_at`).
-    func releaseLease(_ connection: PostgresConnection, run: RunID) async throws {
-        try await connection.query(
-            """
-            UPDATE runs SET lease_owner = NULL, lease_expires_at = NULL, wake_at = CASE
-                WHEN state IN ('succeeded', 'cancelled') THEN NULL
-                WHEN EXISTS (SELECT 1 FROM run_messages WHERE run_id = \(run.rawValue)) THEN 0
-                WHEN state = 'failed' THEN NULL
-                ELSE (SELECT min(next_attempt_at) FROM tasks WHERE run_id = \(run.rawValue) AND state IN ('pending', 'waiting'))
-            END
-            WHERE id = \(run.rawValue)
-            """, logger: logger)
     }
 
     /// Throws `runLeased`, naming the holder, while an engine other than `owner` holds the run's

@@ -109,8 +109,63 @@ enum PostgresSchema {
                 heartbeat_at double precision NOT NULL
             )
             """,
-        ]
+        ],
+        // A task's commit in one round trip: the runner's batch applied by one function call in
+        // its own transaction. Each statement inside sees what committed before it (a volatile
+        // function), so the sequence numbers and the durable timer read after the run's row
+        // lock are the latest, as in the multi-statement transaction this replaces.
+        [
+            """
+            CREATE FUNCTION onboarding_commit(
+                p_run text, p_owner text, p_tasks jsonb, p_events jsonb, p_state text, p_at double precision,
+                p_consumed bigint[], p_release boolean) RETURNS boolean LANGUAGE plpgsql AS $$
+            DECLARE
+                v_holder text;
+                v_cancel boolean := false;
+            BEGIN
+                SELECT lease_owner, cancel_requested INTO v_holder, v_cancel FROM runs WHERE id = p_run FOR UPDATE;
+                IF p_owner IS NOT NULL AND (NOT FOUND OR v_holder IS DISTINCT FROM p_owner) THEN
+                    RAISE EXCEPTION USING ERRCODE = '\(leaseLost)', MESSAGE = 'the run''s lease is held by another engine',
+                        DETAIL = coalesce(v_holder, '');
+                END IF;
+                UPDATE tasks t
+                SET state = u.state, attempts = u.attempts, crashes = u.crashes, output = decode(u.output, 'base64'),
+                    output_crc = u.output_crc, error = u.error, park = u.park, confirmation = u.confirmation,
+                    observation = u.observation, next_attempt_at = u.next_attempt_at, updated_at = u.updated_at
+                FROM jsonb_to_recordset(p_tasks) AS u (
+                    task_id text, state text, attempts integer, crashes integer, output text, output_crc bigint, error text,
+                    park text, confirmation text, observation text, next_attempt_at double precision,
+                    updated_at double precision)
+                WHERE t.run_id = p_run AND t.task_id = u.task_id;
+                INSERT INTO events (run_id, seq, task_id, at, actor, action, reason, attempt)
+                SELECT p_run, (SELECT coalesce(max(seq), 0) FROM events WHERE run_id = p_run) + e.n,
+                       e.task_id, e.at, e.actor, e.action, e.reason, e.attempt
+                FROM jsonb_to_recordset(p_events) AS e (
+                    n integer, task_id text, at double precision, actor text, action text, reason text, attempt integer);
+                IF p_state IS NOT NULL THEN
+                    UPDATE runs SET state = p_state, updated_at = p_at WHERE id = p_run;
+                END IF;
+                IF cardinality(p_consumed) > 0 THEN
+                    DELETE FROM run_messages WHERE run_id = p_run AND seq = ANY (p_consumed);
+                END IF;
+                IF p_release THEN
+                    UPDATE runs SET lease_owner = NULL, lease_expires_at = NULL, wake_at = CASE
+                        WHEN state IN ('succeeded', 'cancelled') THEN NULL
+                        WHEN EXISTS (SELECT 1 FROM run_messages WHERE run_id = p_run) THEN 0
+                        WHEN state = 'failed' THEN NULL
+                        ELSE (SELECT min(next_attempt_at) FROM tasks WHERE run_id = p_run AND state IN ('pending', 'waiting'))
+                    END
+                    WHERE id = p_run;
+                END IF;
+                RETURN coalesce(v_cancel, false);
+            END $$
+            """
+        ],
     ]
+
+    /// The SQLSTATE `onboarding_commit` raises when another engine holds the run's lease; the
+    /// holder is the error's detail.
+    static let leaseLost = "OJ001"
 }
 
 extension PostgresJournal {

@@ -38,7 +38,7 @@ extension PostgresJournal {
     /// plus how long until then), so the worker sleeps the right length whatever the clocks say.
     package func nextWake(workflows: [String], excluding owner: String) async throws -> Date? {
         guard !workflows.isEmpty else { return nil }
-        return try await read { connection in
+        return try await read { [self] connection in
             var wait: Double?
             for try await value in try await connection.query(
                 """
@@ -71,7 +71,7 @@ extension PostgresJournal {
     }
 
     package func pendingMessages() async throws -> [RunID: [OwnerMessage]] {
-        try await read { connection in
+        try await read { [self] connection in
             Dictionary(grouping: try await loadMessages(connection, run: nil), by: \.run)
         }
     }

@@ -24,9 +24,8 @@ import PostgresNIO
 public final class PostgresJournal: Sendable {
     /// Where the journal is (its URL without a password).
     public let location: String
-    let client: PostgresClient
+    let pool: PostgresPool
     let logger: Logger
-    private let running: Task<Void, Never>
 
     private init(configuration: PostgresJournalConfiguration, logger: Logger) {
         let tls: PostgresClient.Configuration.TLS = configuration.requireTLS ? .require(.makeClientConfiguration()) : .disable
@@ -35,11 +34,9 @@ public final class PostgresJournal: Sendable {
             password: configuration.password, database: configuration.database, tls: tls)
         client.options.maximumConnections = configuration.maximumConnections
         client.options.connectTimeout = .seconds(10)
-        self.client = PostgresClient(configuration: client, backgroundLogger: logger)
+        self.pool = PostgresPool(configuration: client, acquireTimeout: configuration.connectionWait, logger: logger)
         self.location = configuration.location
         self.logger = logger
-        let started = self.client
-        self.running = Task { await started.run() }
     }
 
     /// Connects to the database and checks that it holds a journal of a schema this library
@@ -90,8 +87,7 @@ public final class PostgresJournal: Sendable {
 
     /// Closes the connections. Engines using the journal must be done with it.
     public func close() async {
-        running.cancel()
-        await running.value
+        await pool.close()
     }
 
     // MARK: - Transactions
@@ -108,9 +104,11 @@ public final class PostgresJournal: Sendable {
         return try await Task { try await self.uncancelledTransaction(body) }.value
     }
 
-    private func uncancelledTransaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+    private func uncancelledTransaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws
+        -> T
+    {
         do {
-            return try await client.withConnection { connection in
+            return try await pool.withConnection { [logger] connection in
                 try await connection.query("BEGIN", logger: logger)
                 do {
                     let value = try await body(connection)
@@ -126,10 +124,17 @@ public final class PostgresJournal: Sendable {
         }
     }
 
+    /// One statement in a transaction of its own (a single round trip), run to its end even when
+    /// the calling task is cancelled, as ``transaction(_:)``.
+    func statement<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        guard Task.isCancelled else { return try await read(body) }
+        return try await Task { try await self.read(body) }.value
+    }
+
     /// A read outside a transaction (one statement sees one snapshot).
-    func read<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+    func read<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         do {
-            return try await client.withConnection { connection in try await body(connection) }
+            return try await pool.withConnection { connection in try await body(connection) }
         } catch {
             throw mapped(error)
         }
@@ -142,6 +147,12 @@ public final class PostgresJournal: Sendable {
             return JournalError(
                 .database, "PostgreSQL refused a journal statement (SQLSTATE \(state)): \(message)", path: location,
                 underlying: error)
+        }
+        if error is PostgresPool.Timeout {
+            return JournalError(
+                .unreachable,
+                "The PostgreSQL journal at \(location) did not answer in time (no connection within \(pool.acquireTimeout), or a statement stuck on a connection gone bad; the server may be down, restarting or overloaded). Check that it runs and accepts connections from this host.",
+                path: location, underlying: error)
         }
         // Anything else is about reaching the server: refused, reset, timed out, closed.
         return JournalError(

@@ -22,6 +22,9 @@ public struct PostgresJournalConfiguration: Sendable {
     public var maximumConnections: Int
     /// Whether to create the journal's tables in an empty database.
     public var createIfMissing: Bool
+    /// How long a journal call waits for a pooled connection before it fails as `unreachable`
+    /// (and the pool is opened afresh); 10 seconds unless set.
+    public var connectionWait: Duration = .seconds(10)
 
     /// Creates a configuration; TLS is required unless `host` is a loopback address.
     public init(

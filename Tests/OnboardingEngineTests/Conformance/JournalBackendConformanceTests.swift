@@ -336,6 +336,38 @@ struct JournalBackendConformanceTests {
             #expect(servedBy == [1], "each run claimed once")
         }
     }
+
+    @Test(arguments: BackendKind.available)
+    func aCommitAfterTheLeasePassedToAnotherEngineIsRefusedAndWritesNothing(_ kind: BackendKind) async throws {
+        try await BackendFixture.with(kind) { fixture in
+            let engine = try await fixture.engine(owner: "host-a:1:a")
+            let started = Counter()
+            let release = Counter()
+            let graph = try TaskGraph(
+                workflow: "w",
+                tasks: [
+                    ClosureTask(id: "a") { _ -> NoOutput in
+                        started.increment()
+                        while release.value == 0 { try await Task.sleep(for: .milliseconds(10)) }
+                        return NoOutput()
+                    },
+                    step("b", ["a"]),
+                ])
+            _ = try await engine.submit(graph, id: "r", input: Empty())
+            let execution = Task { try await engine.resume("r", graph: graph) }
+            try await within(10) { started.value > 0 }
+            // Another engine took the run (this one's lease ran out unseen) while `a` ran.
+            try await fixture.rawSQL("UPDATE runs SET lease_owner = 'host-b:2:b', lease_expires_at = 4102444800 WHERE id = 'r'")
+            release.increment()
+            let refused = await #expect(throws: EngineError.self) { try await execution.value }
+            #expect(refused?.code == .runLeased)
+            #expect(refused?.message.contains("host-b:2:b") == true, "\(refused?.message ?? "")")
+            let reader = try await fixture.engine(owner: "host-c:3:c")
+            #expect(try await reader.tasks(of: "r").map(\.state) == [.running, .pending], "the finished attempt was not written")
+            #expect(try await !reader.history(of: "r").contains { $0.action == "task.succeeded" })
+            #expect(try await reader.run("r").leaseOwner == "host-b:2:b")
+        }
+    }
 }
 
 extension Sequence {
