@@ -249,6 +249,7 @@ public final class OnboardingEngine: Sendable {
         let renewEvery = configuration.leaseDuration.seconds / 3
         let pollEvery = configuration.messagePollInterval
         var delivered: Set<Int64> = []
+        var lease = LeaseKeeper(taken: clock.now(), duration: configuration.leaseDuration.seconds)
         do {
             return try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
@@ -260,8 +261,9 @@ public final class OnboardingEngine: Sendable {
                     }
                 }
                 group.addTask {
+                    // Ticks four times per renewal: a renewal that failed is tried again soon.
                     while true {
-                        try await clock.sleep(until: clock.now().addingTimeInterval(renewEvery))
+                        try await clock.sleep(until: clock.now().addingTimeInterval(renewEvery / 4))
                         control.mailbox.post(.renewLease)
                     }
                 }
@@ -285,7 +287,8 @@ public final class OnboardingEngine: Sendable {
                             control.stop(.cancelled(actor: actor, reason: reason))
                             group.cancelAll()
                         case .renewLease:
-                            await renewLease(run.id, control: control, cancelChildren: { group.cancelAll() })
+                            guard lease.renewalDue(at: clock.now(), every: renewEvery) else { continue }
+                            await renewLease(run.id, lease: &lease, control: control, cancelChildren: { group.cancelAll() })
                         case .pollMessages:
                             await pollMessages(run.id, control: control, delivered: &delivered) { group.cancelAll() }
                         }
@@ -333,10 +336,17 @@ public final class OnboardingEngine: Sendable {
         return messages[run] ?? []
     }
 
-    private func renewLease(_ run: RunID, control: RunControl, cancelChildren: () -> Void) async {
+    /// Renews the run's lease. A journal that does not answer is asked again at the next tick;
+    /// once the lease may lapse before an answer comes, the run's tasks are stopped, so that no
+    /// attempt goes on while another engine could take the run over.
+    private func renewLease(_ run: RunID, lease: inout LeaseKeeper, control: RunControl, cancelChildren: () -> Void) async {
+        let asked = clock.now()
         do {
-            let until = clock.now().addingTimeInterval(configuration.leaseDuration.seconds)
-            if try await backend.renewLease(run: run, owner: configuration.ownerID, until: until) {
+            let until = asked.addingTimeInterval(configuration.leaseDuration.seconds)
+            let cancelRequested = try await backend.renewLease(run: run, owner: configuration.ownerID, until: until)
+            if lease.failing { logger.notice("lease renewed again", metadata: ["run.id": "\(run)"]) }
+            lease.renewed(at: asked)
+            if cancelRequested {
                 control.stop(.cancelled(actor: "support", reason: "a cancel was requested through the journal"))
                 cancelChildren()
             }
@@ -344,8 +354,15 @@ public final class OnboardingEngine: Sendable {
             control.stop(.leaseLost(error))
             cancelChildren()
         } catch {
-            // A busy or failing journal: the next renewal tries again, well before expiry.
-            logger.warning("lease renewal failed", metadata: ["run.id": "\(run)", "error": "\(error)"])
+            lease.failing = true
+            let now = clock.now()
+            guard lease.mayLapse(at: now) else {
+                logger.warning("lease renewal failed; trying again", metadata: ["run.id": "\(run)", "error": "\(error)"])
+                return
+            }
+            logger.error("lease could not be renewed in time; the run's tasks stop", metadata: ["run.id": "\(run)", "error": "\(error)"])
+            control.stop(.leaseLost(LeaseErrors.notRenewable(run, for: now.timeIntervalSince(lease.heldSince), error: error)))
+            cancelChildren()
         }
     }
 

@@ -19,6 +19,16 @@ package enum LeaseErrors {
             runID: run)
     }
 
+    /// A lease this engine could not renew for `seconds` (the journal did not answer), stopped
+    /// before it may lapse.
+    package static func notRenewable(_ run: RunID, for seconds: TimeInterval, error: any Error) -> EngineError {
+        let reason = (error as? JournalError)?.message ?? (error as? EngineError)?.message ?? "the journal did not answer"
+        return EngineError(
+            .runLeased,
+            "This engine could not renew its lease on run '\(run)' for \(Int(seconds.rounded())) s (\(reason)), so it stopped the run's tasks before the lease could lapse: another engine may take the run over. Resume it once the journal answers again.",
+            runID: run)
+    }
+
     /// A renewal by an engine that no longer holds the lease on `run`.
     package static func notRenewed(_ run: RunID) -> EngineError {
         EngineError(

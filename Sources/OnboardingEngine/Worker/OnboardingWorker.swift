@@ -106,18 +106,31 @@ public final class OnboardingWorker: Service, Sendable {
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 var lastHeartbeat = Date.distantPast
+                var outage = JournalOutage()
                 while !state.withLock({ $0.shuttingDown }) && !Task.isCancelled {
                     let now = clock.now()
-                    if now.timeIntervalSince(lastHeartbeat) >= 2 {
+                    // While the journal does not answer, the heartbeat is the probe: nothing is
+                    // claimed until it answers, and it is asked less and less often.
+                    if outage.isOn || now.timeIntervalSince(lastHeartbeat) >= 2 {
                         lastHeartbeat = now
-                        await attempt("heartbeat") { try await backend.heartbeat(worker: owner, startedAt: startedAt, now: now) }
+                        let answered = await attempt("heartbeat") {
+                            try await backend.heartbeat(worker: owner, startedAt: startedAt, now: now)
+                        }
+                        if let backoff = outage.note(answered: answered, logger: logger) {
+                            await waitForWork(until: now.addingTimeInterval(backoff))
+                            continue
+                        }
                     }
                     let capacity = configuration.maxConcurrentRuns - state.withLock { $0.inFlight.count }
                     var claimed: [RunID] = []
-                    await attempt("claiming runs") {
+                    let claimAnswered = await attempt("claiming runs") {
                         claimed = try await backend.claimDue(
                             owner: owner, leaseUntil: now.addingTimeInterval(engine.configuration.leaseDuration.timeInterval),
                             now: now, workflows: registry.workflows, limit: capacity)
+                    }
+                    if let backoff = outage.note(answered: claimAnswered, logger: logger) {
+                        await waitForWork(until: now.addingTimeInterval(backoff))
+                        continue
                     }
                     for run in claimed {
                         state.withLock { _ = $0.inFlight.insert(run) }
@@ -225,21 +238,30 @@ public final class OnboardingWorker: Service, Sendable {
                     : nil)
             logger.warning("the worker cannot continue the run", metadata: ["error": "\(error.message)"])
         } catch {
-            let retryAt = engine.clock.now().addingTimeInterval(configuration.retryUnbuildableAfter.timeInterval)
+            // The journal failed under the run (a connection cut, a restart): it is due again
+            // soon, as the journal allows. Anything else waits as an unbuildable graph does.
+            let delay = error is JournalError ? Self.journalRetryDelay : configuration.retryUnbuildableAfter.timeInterval
+            let retryAt = engine.clock.now().addingTimeInterval(delay)
             try? await backend.releaseClaim(run: id, owner: owner, wakeAt: retryAt, event: nil)
             logger.error("the run stopped with an error", metadata: ["error": "\(error)"])
         }
     }
 
     /// Runs a journal step of the loop, logging (not throwing) its failure: a busy journal
-    /// delays the worker, it does not stop it.
-    private func attempt(_ what: String, _ body: () async throws -> Void) async {
+    /// delays the worker, it does not stop it. Returns whether the journal answered.
+    @discardableResult
+    private func attempt(_ what: String, _ body: () async throws -> Void) async -> Bool {
         do {
             try await body()
+            return true
         } catch {
             logger.warning("worker step failed", metadata: ["step": "\(what)", "error": "\(error)"])
+            return false
         }
     }
+
+    /// Seconds before a run whose journal failed under it is due again.
+    static let journalRetryDelay: TimeInterval = 1
 
     private static func words(_ error: any Error) -> String {
         if let error = error as? EngineError { return error.message }

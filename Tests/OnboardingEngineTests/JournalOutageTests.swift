@@ -1,0 +1,94 @@
+import Foundation
+import Logging
+import OnboardingEngine
+import OnboardingEngineTesting
+import Synchronization
+import Testing
+
+private let quiet = Logger(label: "outage-test", factory: { _ in SwiftLogNoOpLogHandler() })
+
+/// A journal that stops answering (a database restarted, a network cut), seen through
+/// ``ForwardedBackend``'s outage switch: the engine under test is real, only the journal's
+/// availability is made.
+@Suite("A journal that stops answering", .timeLimit(.minutes(1)))
+struct JournalOutageTests {
+    @Test func aRunWhoseLeaseCannotBeRenewedStopsItsTasksBeforeTheLeaseCouldLapse() async throws {
+        let temporary = try TemporaryJournal()
+        defer { temporary.remove() }
+        let backend = ForwardedBackend(journal: try temporary.reopen())
+        let engine = OnboardingEngine(
+            backend: backend, configuration: EngineConfiguration(leaseDuration: .seconds(6), ownerID: "host-a:1:a"),
+            logger: quiet)
+        let started = Counter()
+        let hold = Switch()
+        hold.set(true)
+        let stoppedAt = Mutex<Date?>(nil)
+        let graph = try TaskGraph(
+            workflow: "w",
+            tasks: [
+                ClosureTask(id: "slow") { _ -> NoOutput in
+                    started.increment()
+                    do {
+                        while hold.isOn { try await Task.sleep(for: .milliseconds(10)) }
+                    } catch {
+                        stoppedAt.withLock { $0 = Date() }
+                        throw error
+                    }
+                    return NoOutput()
+                }
+            ])
+        _ = try await engine.submit(graph, id: "r", input: Empty())
+        let execution = Task { try await engine.resume("r", graph: graph) }
+        while started.value == 0 { try await Task.sleep(for: .milliseconds(5)) }
+
+        backend.outage.set(true)
+        let refused = await #expect(throws: EngineError.self) { try await execution.value }
+        #expect(refused?.code == .runLeased)
+        #expect(refused?.message.contains("could not renew its lease") == true, "\(refused?.message ?? "")")
+        backend.outage.set(false)
+
+        // The attempt was stopped while the lease the journal holds was still this engine's.
+        let record = try await engine.run("r")
+        let expiry = try #require(record.leaseExpiresAt)
+        let stopped = try #require(stoppedAt.withLock { $0 }, "the attempt was interrupted")
+        #expect(stopped < expiry, "stopped \(stopped.timeIntervalSince(expiry)) s after the lease lapsed")
+        #expect(record.leaseOwner == "host-a:1:a", "nothing was written while the journal was down")
+
+        // Once the lease lapsed, another engine takes the run and finishes it.
+        hold.set(false)
+        while Date() <= expiry { try await Task.sleep(for: .milliseconds(20)) }
+        let other = OnboardingEngine(
+            journal: try temporary.reopen(), configuration: EngineConfiguration(ownerID: "host-b:2:b"), logger: quiet)
+        #expect(try await other.resume("r", graph: graph).state == .succeeded)
+    }
+
+    @Test func aWorkerClaimsNothingWhileItsJournalIsDownAndAsksLessAndLessOften() async throws {
+        let temporary = try TemporaryJournal()
+        defer { temporary.remove() }
+        let backend = ForwardedBackend(journal: try temporary.reopen())
+        let engine = OnboardingEngine(backend: backend, configuration: EngineConfiguration(ownerID: "host-a:1:a"), logger: quiet)
+        let graph = try TaskGraph(workflow: "w", tasks: [step("a"), step("b", ["a"])])
+        var registry = WorkflowRegistry()
+        registry.register(graph.workflow) { _ in graph }
+        let worker = OnboardingWorker(engine: engine, registry: registry, configuration: .init(pollInterval: .milliseconds(50)), logger: quiet)
+
+        backend.outage.set(true)
+        let serving = Task { try await worker.run() }
+        defer { serving.cancel() }
+        try await Task.sleep(for: .seconds(3))
+        let asked = backend.calls.log
+        #expect(!asked.contains("claimDue"), "nothing is claimed while the journal is down")
+        // Polling every 50 ms would ask about 60 times; the backoff (0.25, 0.5, 1, 2 s) asks about 4.
+        #expect(asked.filter { $0 == "heartbeat" }.count <= 6, "\(asked.count) asks in 3 s")
+
+        // It answers again: the worker notices within its backoff and runs what is due.
+        backend.outage.set(false)
+        let submitter = OnboardingEngine(journal: try temporary.reopen(), logger: quiet)
+        _ = try await submitter.submit(graph, id: "r", input: Empty())
+        let deadline = Date().addingTimeInterval(15)
+        while try await submitter.run("r").state != .succeeded, Date() < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(try await submitter.run("r").state == .succeeded)
+    }
+}
