@@ -109,7 +109,13 @@ enum PostgresSchema {
                 heartbeat_at double precision NOT NULL
             )
             """,
-        ]
+        ],
+        // v2: listings and filters over many runs (the support console): newest first without a sort,
+        // and an index of only the tasks a run stopped at (failed, waiting, blocked).
+        [
+            "CREATE INDEX runs_listing ON runs (created_at DESC, id)",
+            "CREATE INDEX tasks_attention ON tasks (task_id, run_id) WHERE state IN ('failed', 'waiting', 'blocked')",
+        ],
     ]
 }
 
