@@ -1,106 +1,153 @@
 import Foundation
 import OnboardingEngine
 
-/// `onboard show RUN --json`: a run's state, lease, tasks, last error, the steps a person must
-/// take, and its timeline (schema in `Docs/SupportTool.md`).
-struct RunDetail: Codable, Equatable, Sendable {
+/// A run's state, lease, tasks, last error, the steps a person must take, and its timeline: the
+/// console's `GET /api/runs/{id}` and `onboard show RUN --json` (schema in `Docs/SupportTool.md`
+/// and `Docs/SupportConsole.md`).
+public struct RunDetail: Codable, Equatable, Sendable {
     /// Which engine holds the run.
-    struct Lease: Codable, Equatable, Sendable {
+    public struct Lease: Codable, Equatable, Sendable {
         /// `host:pid:random`.
-        var owner: String
-        var expiresAt: Date
+        public var owner: String
+        /// When the lease ends unless renewed.
+        public var expiresAt: Date
         /// Whether the lease had expired when `show` ran.
-        var expired: Bool
+        public var expired: Bool
     }
 
     /// A task's last error.
-    struct TaskError: Codable, Equatable, Sendable {
-        var message: String
-        var code: String?
-        var retryable: Bool
+    public struct TaskError: Codable, Equatable, Sendable {
+        /// The error or park reason in words.
+        public var message: String
+        /// The task's machine-readable code, if any.
+        public var code: String?
+        /// Whether the engine retries it by itself.
+        public var retryable: Bool
     }
 
     /// Why a task is parked.
-    struct Park: Codable, Equatable, Sendable {
+    public struct Park: Codable, Equatable, Sendable {
         /// `person`, `condition`, `permissions`, `changeWindow`.
-        var kind: String
-        var message: String
-        var missingPermissions: [String]
+        public var kind: String
+        /// The error or park reason in words.
+        public var message: String
+        /// The permissions a blocked task lacks.
+        public var missingPermissions: [String]
     }
 
     /// A person's confirmation of a waiting task.
-    struct Confirmation: Codable, Equatable, Sendable {
-        var actor: String
-        var at: Date
-        var note: String?
+    public struct Confirmation: Codable, Equatable, Sendable {
+        /// Who confirmed.
+        public var actor: String
+        /// When.
+        public var at: Date
+        /// What the person said.
+        public var note: String?
     }
 
     /// One task's state.
-    struct TaskEntry: Codable, Equatable, Sendable {
-        var id: String
+    public struct TaskEntry: Codable, Equatable, Sendable {
+        /// The id.
+        public var id: String
         /// `pending`, `running`, `succeeded`, `failed`, `skipped`, `waiting`, `blocked`, `observed`.
-        var state: String
-        var attempts: Int
-        var crashes: Int
-        var lastError: TaskError?
-        var park: Park?
-        var confirmation: Confirmation?
-        var nextAttemptAt: Date?
-        var updatedAt: Date
+        public var state: String
+        /// Attempts since it last succeeded, parked or was retried.
+        public var attempts: Int
+        /// Times in a row its process stopped while it ran.
+        public var crashes: Int
+        /// Its last error, if any.
+        public var lastError: TaskError?
+        /// Why it is parked, if it is.
+        public var park: Park?
+        /// A person's confirmation, if given.
+        public var confirmation: Confirmation?
+        /// When its next attempt or re-check is due.
+        public var nextAttemptAt: Date?
+        /// When it last changed.
+        public var updatedAt: Date
     }
 
     /// The most recent error of a task that has not succeeded.
-    struct LastError: Codable, Equatable, Sendable {
-        var task: String
-        var message: String
-        var code: String?
-        var retryable: Bool
-        var at: Date
+    public struct LastError: Codable, Equatable, Sendable {
+        /// The task.
+        public var task: String
+        /// The error or park reason in words.
+        public var message: String
+        /// The task's machine-readable code, if any.
+        public var code: String?
+        /// Whether the engine retries it by itself.
+        public var retryable: Bool
+        /// When.
+        public var at: Date
     }
 
     /// One timeline entry.
-    struct Event: Codable, Equatable, Sendable {
-        var sequence: Int64
-        var at: Date
+    public struct Event: Codable, Equatable, Sendable {
+        /// Its place in the timeline: 1, 2, 3, …
+        public var sequence: Int64
+        /// When.
+        public var at: Date
         /// `engine` or the person who acted.
-        var actor: String
+        public var actor: String
         /// e.g. `task.started`, `task.skipped` (see `Docs/JournalFormat.md`).
-        var action: String
-        var task: String?
-        var reason: String?
-        var attempt: Int?
+        public var action: String
+        /// The task, for task events.
+        public var task: String?
+        /// Why, or the detail.
+        public var reason: String?
+        /// The attempt, for task events.
+        public var attempt: Int?
     }
 
-    var schemaVersion = 1
-    var id: String
-    var workflow: String
-    var state: String
-    var createdAt: Date
-    var updatedAt: Date
-    var cancelRequested: Bool
+    /// Bumped only for incompatible changes; new fields may be added within a version.
+    public var schemaVersion = 1
+    /// The id.
+    public var id: String
+    /// The workflow.
+    public var workflow: String
+    /// The state.
+    public var state: String
+    /// When the run was created.
+    public var createdAt: Date
+    /// When it last changed.
+    public var updatedAt: Date
+    /// A person cancelled it while another process ran it.
+    public var cancelRequested: Bool
     /// Marked running, but no live engine holds its lease: the process stopped; resume it.
-    var stalled: Bool
+    public var stalled: Bool
     /// Stalled because it was handed to a worker (submitted with `start --no-wait`, or given back
     /// by a worker that shut down), not because a process died: `onboard serve` drives it.
-    var queued: Bool
+    public var queued: Bool
     /// When a worker next looks at the parked run (its durable timer), if it is scheduled.
-    var wakeAt: Date?
+    public var wakeAt: Date?
     /// The worker (`onboard serve`) serving the journal now, if any: it continues the run by itself.
-    var servedBy: String?
-    var lease: Lease?
-    var tasks: [TaskEntry]
-    var lastError: LastError?
-    var nextSteps: [NextStep]
-    var timeline: [Event]
+    public var servedBy: String?
+    /// The engine that holds the run, if any.
+    public var lease: Lease?
+    /// Every task, in the graph's order.
+    public var tasks: [TaskEntry]
+    /// The most recent error of a task that has neither succeeded nor been skipped.
+    public var lastError: LastError?
+    /// What a person must do for the run to continue.
+    public var nextSteps: [NextStep]
+    /// The host's labels for the run (e.g. its tenant and organization); absent when it has none.
+    public var labels: [String: String]?
+    /// The event log, oldest first.
+    public var timeline: [Event]
 
     /// The detail of `run` as read at `now`.
     ///
-    /// - Parameter shared: the journal is shared by hosts (PostgreSQL): there the engine knows an
-    ///   owner is gone only by its lease expiring, even for a process of this host that no longer
-    ///   exists, so such a run is not called stalled (resume is refused until the lease expires).
-    init(
-        run: RunRecord, tasks records: [TaskRecord], events: [JournalEvent], now: Date = Date(), shared: Bool = false
+    /// - Parameters:
+    ///   - shared: the journal is shared by hosts (PostgreSQL): there the engine knows an
+    ///     owner is gone only by its lease expiring, even for a process of this host that no longer
+    ///     exists, so such a run is not called stalled (resume is refused until the lease expires).
+    ///   - labels: the host's labels for the run (``ConsoleHost/labels(workflow:input:)``).
+    ///   - commandLine: writes the next steps' command lines (``ConsoleHost/commandLine(for:)``).
+    public init(
+        run: RunRecord, tasks records: [TaskRecord], events: [JournalEvent], now: Date = Date(), shared: Bool = false,
+        labels: [String: String] = [:], commandLine: (SupportCommand) -> String? = { _ in nil }
     ) {
+        self.labels = labels.isEmpty ? nil : labels
         id = run.id.rawValue
         workflow = run.workflow
         state = run.state.rawValue
@@ -141,7 +188,8 @@ struct RunDetail: Codable, Equatable, Sendable {
                         at: task.updatedAt)
                 }
             }
-        nextSteps = NextStep.steps(for: run, tasks: records, now: now, queued: queued, stalled: stalled)
+        nextSteps = NextStep.steps(
+            for: run, tasks: records, now: now, queued: queued, stalled: stalled, commandLine: commandLine)
         timeline = events.map {
             Event(
                 sequence: $0.sequence, at: $0.at, actor: $0.actor, action: $0.action, task: $0.taskID?.rawValue,
