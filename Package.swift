@@ -10,6 +10,8 @@ let package = Package(
         // The journal on PostgreSQL, for several worker hosts; a host that only wants SQLite does not build postgres-nio.
         .library(name: "OnboardingEnginePostgres", targets: ["OnboardingEnginePostgres"]),
         .library(name: "TenantSimulator", targets: ["TenantSimulator"]),
+        // The support console's JSON API on Hummingbird; knows no workflow (the host supplies labels and commands).
+        .library(name: "OnboardingConsole", targets: ["OnboardingConsole"]),
         .library(name: "EssentialsOnboarding", targets: ["EssentialsOnboarding"]),
         .executable(name: "onboard", targets: ["OnboardingHost"]),
         .executable(name: "onboarding-bench", targets: ["OnboardingBench"]),
@@ -59,17 +61,41 @@ let package = Package(
             ]
         ),
         .target(
+            name: "OnboardingConsole",
+            dependencies: [
+                "OnboardingEngine",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                // PBKDF2 for the users file's password hashes.
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
+        .testTarget(
+            name: "OnboardingConsoleTests",
+            dependencies: [
+                "OnboardingConsole", "OnboardingEngine", "OnboardingEngineTesting", "CSQLite",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
             name: "OnboardingEngineTesting",
             dependencies: ["OnboardingEngine"]
         ),
         .executableTarget(
             name: "OnboardingHost",
             dependencies: [
-                "OnboardingEngine", "OnboardingEnginePostgres", "TenantSimulator", "EssentialsOnboarding",
+                "OnboardingEngine", "OnboardingEnginePostgres", "TenantSimulator", "EssentialsOnboarding", "OnboardingConsole",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -175,7 +201,9 @@ let package = Package(
             name: "DocSamplesTests",
             dependencies: [
                 "OnboardingEngine", "OnboardingEngineTesting", "OnboardingEnginePostgres", "EssentialsOnboarding", "TenantSimulator",
+                "OnboardingConsole",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 // A fresh database for the journal copy sample of Docs/Scaling.md.
                 .product(name: "PostgresNIO", package: "postgres-nio"),

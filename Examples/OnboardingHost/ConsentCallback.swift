@@ -13,16 +13,14 @@ import OnboardingEngine
 struct ConsentCallback: Sendable {
     let engine: OnboardingEngine
 
-    /// The router with the callback.
-    func router() -> Router<BasicRequestContext> {
-        let router = Router()
+    /// Adds the callback's route to `router`.
+    func addRoutes(to router: Router<BasicRequestContext>) {
         router.get("/consent/callback") { request, _ -> Response in
             let query = request.uri.queryParameters
             return await answer(
                 state: query.get("state"), granted: query.get("admin_consent"), error: query.get("error"),
                 description: query.get("error_description"))
         }
-        return router
     }
 
     /// The page for one callback, after signalling the run it belongs to (if any).

@@ -1,5 +1,6 @@
 import EssentialsOnboarding
 import Foundation
+import OnboardingConsole
 import OnboardingEngine
 import TenantSimulator
 
@@ -90,6 +91,9 @@ enum ExitStatus {
             return (oneLine(error.message), journalError)
         case let error as ValidationFailure:
             return (oneLine(error.description), usage)
+        case let error as ConsoleError:
+            // A filter, reason or users file that cannot be used: the command line's to fix.
+            return (oneLine(error.message), usage)
         case let error as ServiceError:
             // A problem with what the user configured (an endpoint, a region) is a usage error.
             let configuration = error.code == .insecureEndpoint || error.service == .configuration

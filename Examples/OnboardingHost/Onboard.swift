@@ -17,7 +17,7 @@ struct Onboard: AsyncParsableCommand {
             DemoCommand.self, RunsCommand.self, ShowCommand.self, ResumeCommand.self, RetryCommand.self,
             SkipCommand.self, ConfirmCommand.self, CancelCommand.self, PlanCommand.self, PermissionsCommand.self,
             GraphCommand.self, StartCommand.self, SimulatorCommand.self, PruneCommand.self, DriftCommand.self,
-            ServeCommand.self, SignalCommand.self, OffboardCommand.self, JournalCommand.self,
+            ServeCommand.self, SignalCommand.self, OffboardCommand.self, JournalCommand.self, ConsoleCommand.self,
         ],
         defaultSubcommand: DemoCommand.self
     )

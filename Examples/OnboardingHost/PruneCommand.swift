@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OnboardingConsole
 import OnboardingEngine
 
 /// `onboard prune`: removes runs that ended long ago, so the journal does not grow forever.

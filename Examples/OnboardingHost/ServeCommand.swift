@@ -2,8 +2,11 @@ import ArgumentParser
 import EssentialsOnboarding
 import Foundation
 import Hummingbird
+import HummingbirdTLS
 import Logging
 import NIOCore
+import NIOSSL
+import OnboardingConsole
 import OnboardingEngine
 import ServiceLifecycle
 
@@ -13,7 +16,9 @@ import ServiceLifecycle
 /// given back for the next `serve` to continue at once, and the process exits 0.
 ///
 /// With `--http-port`, it also answers the admin-consent redirect at `/consent/callback` (give
-/// `onboard start` that URL as `--consent-redirect-uri`), on loopback unless `--bind` says otherwise.
+/// `onboard start` that URL as `--consent-redirect-uri`), on loopback unless `--bind` says otherwise;
+/// with `--users FILE` also the support console's API (``SupportConsole``, `/api/…`). Off loopback it
+/// needs TLS (`--tls-certificate`, `--tls-key`).
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve", abstract: "Run the worker: drive every run in the journal until SIGTERM.",
@@ -28,7 +33,12 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var journalOption: JournalOption
     @Option(help: "Answer the admin-consent redirect on this port (/consent/callback); 0 picks a free one.")
     var httpPort: Int?
-    @Option(help: "The address the consent callback listens on.") var bind: String = "127.0.0.1"
+    @Option(help: "The address the consent callback and the console listen on; off loopback only with TLS.")
+    var bind: String = "127.0.0.1"
+    @Option(help: "Serve the support console's API (/api/…) to the users of this file (onboard console add-user).")
+    var users: String?
+    @Option(help: "Serve HTTPS with this certificate chain (PEM); needs --tls-key.") var tlsCertificate: String?
+    @Option(help: "The private key (PEM) of --tls-certificate; readable by its owner only.") var tlsKey: String?
     @Option(help: "On SIGTERM, how long running attempts may take to finish before they are interrupted.")
     var drainSeconds: Int = 30
     @Option(help: "The most runs executing at once.") var maxRuns: Int = 64
@@ -44,6 +54,10 @@ struct ServeCommand: AsyncParsableCommand {
         if let httpPort, !(0...65_535).contains(httpPort) {
             throw ValidationError("--http-port must be between 0 and 65535.")
         }
+        if (tlsCertificate == nil) != (tlsKey == nil) {
+            throw ValidationError("--tls-certificate and --tls-key go together.")
+        }
+        if users != nil && httpPort == nil { throw ValidationError("--users serves the console: give --http-port too.") }
         if drainSeconds < 0 || maxIdleSeconds < 0 {
             throw ValidationError("--drain-seconds and --max-idle-seconds must not be negative.")
         }
@@ -59,6 +73,11 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Checked here, not in validate(), so the refusal is one line (exit 64) rather than the usage.
+        if httpPort != nil && tlsCertificate == nil && !Self.isLoopback(bind) {
+            throw ValidationFailure(
+                "--bind \(bind) is not a loopback address: serve it with TLS (--tls-certificate and --tls-key), or bind to 127.0.0.1 behind a TLS proxy.")
+        }
         var logger = Logger(label: "onboard.serve", factory: { StreamLogHandler.standardError(label: $0) })
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         // Created when missing: the worker comes first.
@@ -80,14 +99,28 @@ struct ServeCommand: AsyncParsableCommand {
                     DriftMonitor(engine: engine, registry: registry, interval: .seconds(every), logger: logger))
             }
             if let httpPort {
-                let callback = ConsentCallback(engine: engine)
+                let router = Router()
+                router.add(middleware: SecurityHeadersMiddleware())
+                ConsentCallback(engine: engine).addRoutes(to: router)
+                if let users {
+                    var settings = SupportConsole.Configuration()
+                    settings.secureCookies = tlsCertificate != nil
+                    SupportConsole(
+                        engine: engine, host: HostConsole(journal: journal, registry: registry),
+                        users: try UserDirectory.load(path: users), configuration: settings, logger: logger
+                    ).addRoutes(to: router)
+                }
+                let scheme = tlsCertificate == nil ? "http" : "https"
+                let console = users != nil
                 services.append(
                     Application(
-                        router: callback.router(),
+                        router: router,
+                        server: try tlsConfiguration().map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1(),
                         configuration: .init(address: .hostname(bind, port: httpPort), serverName: nil),
                         onServerRunning: { channel in
                             let port = channel.localAddress?.port ?? httpPort
-                            print("Consent callback: http://\(bind):\(port)/consent/callback")
+                            print("Consent callback: \(scheme)://\(bind):\(port)/consent/callback")
+                            if console { print("Support console: \(scheme)://\(bind):\(port)/api/runs") }
                         },
                         logger: logger))
             }
@@ -111,5 +144,25 @@ struct ServeCommand: AsyncParsableCommand {
             await demoTenants.stop()
         }
         print("Stopped: every run was given back to the journal.")
+    }
+
+    /// Whether `address` is a loopback address (or `localhost`).
+    static func isLoopback(_ address: String) -> Bool {
+        address == "localhost" || address == "::1" || address == "[::1]" || address.hasPrefix("127.")
+    }
+
+    /// The TLS settings from `--tls-certificate` and `--tls-key`; `nil` for plain HTTP on loopback.
+    private func tlsConfiguration() throws -> TLSConfiguration? {
+        guard let tlsCertificate, let tlsKey else { return nil }
+        do {
+            let chain = try NIOSSLCertificate.fromPEMFile(tlsCertificate).map { NIOSSLCertificateSource.certificate($0) }
+            let key = try NIOSSLPrivateKey(file: tlsKey, format: .pem)
+            var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+            tls.minimumTLSVersion = .tlsv12
+            return tls
+        } catch {
+            throw ValidationFailure(
+                "Cannot use --tls-certificate \(tlsCertificate) and --tls-key \(tlsKey): they are not a PEM certificate chain and its private key.")
+        }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OnboardingConsole
 import OnboardingEngine
 
 /// `onboard show RUN`: a run's state and lease, its tasks, the last error in plain words, what a
@@ -17,10 +18,12 @@ struct ShowCommand: AsyncParsableCommand {
         let id = RunID(runID)
         let detail = try await journalOption.withJournal(.reading) { journal in
             let engine = journal.engine()
+            let host = HostConsole(journal: journal)
+            let record = try await engine.run(id)
             var detail = RunDetail(
-                run: try await engine.run(id), tasks: try await engine.tasks(of: id),
-                events: try await engine.history(of: id),
-                shared: !journal.isFile)
+                run: record, tasks: try await engine.tasks(of: id), events: try await engine.history(of: id),
+                shared: !journal.isFile, labels: host.labels(workflow: record.workflow, input: record.input),
+                commandLine: host.commandLine(for:))
             detail.servedBy = (try? await engine.liveWorkers())?.first?.id
             return detail
         }
@@ -32,6 +35,9 @@ struct ShowCommand: AsyncParsableCommand {
     static func text(_ detail: RunDetail) -> String {
         var lines: [String] = []
         lines.append("Run \(detail.id) (\(detail.workflow)): \(detail.state)")
+        if let labels = detail.labels, let tenant = labels["tenant"] {
+            lines.append("Tenant \(tenant)" + (labels["org"].map { ", Essentials org \($0)" } ?? ""))
+        }
         lines.append(
             "Started \(detail.createdAt.formatted(.iso8601)), last changed \(detail.updatedAt.formatted(.iso8601))")
         if let lease = detail.lease {
@@ -65,7 +71,7 @@ struct ShowCommand: AsyncParsableCommand {
             for step in detail.nextSteps {
                 let task = step.task.map { "\($0): " } ?? ""
                 lines.append("  - \(task)\(step.instruction)")
-                lines.append("    then: \(step.command)")
+                if let command = step.command { lines.append("    then: \(command)") }
             }
         }
         lines.append("Tasks:")

@@ -11,6 +11,27 @@ extension OnboardingEngine {
         try await backend.fetchRuns(state: state)
     }
 
+    /// One page of the runs that match `filter`, newest first, with how many match in all and per
+    /// state. Served by the journal's indexes: a filter over tens of thousands of runs is one quick read.
+    ///
+    /// ```swift
+    /// let page = try await engine.runs(matching: RunFilter(states: [.failed], task: "import-domains"), limit: 50)
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - filter: which runs; every condition set must hold.
+    ///   - limit: the most runs on the page (1 or more).
+    ///   - offset: how many matching runs to skip (the earlier pages).
+    public func runs(matching filter: RunFilter, limit: Int = 50, offset: Int = 0) async throws -> RunPage {
+        try await backend.fetchRunPage(filter, limit: max(1, limit), offset: max(0, offset), now: clock.now())
+    }
+
+    /// Where unfinished runs stopped, per workflow, task and state: "12 of 40 runs wait at
+    /// enable-outbound-connector, the oldest since …". Sorted by workflow, task, state.
+    public func fleetSummary() async throws -> [FleetEntry] {
+        try await backend.fetchFleet()
+    }
+
     /// Run `id`'s record.
     ///
     /// - Throws: ``EngineError`` `unknownRun`; ``JournalError`` `corrupt` for a damaged record.

@@ -161,6 +161,12 @@ enum PostgresSchema {
             END $$
             """
         ],
+        // v3: listings and filters over many runs (the support console): newest first without a sort,
+        // and an index of only the tasks a run stopped at (failed, waiting, blocked).
+        [
+            "CREATE INDEX runs_listing ON runs (created_at DESC, id)",
+            "CREATE INDEX tasks_attention ON tasks (task_id, run_id) WHERE state IN ('failed', 'waiting', 'blocked')",
+        ],
     ]
 
     /// The SQLSTATE `onboarding_commit` raises when another engine holds the run's lease; the

@@ -48,7 +48,7 @@ struct JournalTests {
         if sqlite3_step(statement) == SQLITE_ROW { version = Int(sqlite3_column_int(statement, 0)) }
         sqlite3_finalize(statement)
         #expect(mode == "wal")
-        #expect(version == 5)
+        #expect(version == 6)
     }
 
     @Test func aFileThatIsNotSQLiteIsRefusedAndLeftUntouched() throws {

@@ -10,7 +10,8 @@ struct ReadCommandTests {
 
         let text = try journal.run(["runs"])
         #expect(text.status == 0)
-        #expect(text.stdout.contains("\(runID)  waiting  m365-essentials-onboarding"), "\(text.output)")
+        let row = try #require(runsTable(text.stdout).first { $0["RUN"] == runID }, "\(text.output)")
+        #expect(row["STATE"] == "waiting" && row["WORKFLOW"] == "m365-essentials-onboarding", "\(text.output)")
 
         let waiting = try jsonObject(try journal.run(["runs", "--state", "waiting", "--json"]).stdout)
         #expect(waiting["schemaVersion"] as? Int == 1)

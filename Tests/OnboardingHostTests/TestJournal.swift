@@ -62,3 +62,29 @@ func expectOneLineError(
     #expect(result.stderr.hasPrefix("onboard: "), "stderr: \(result.stderr)", sourceLocation: sourceLocation)
     #expect(result.stderr.contains(text), "stderr: \(result.stderr)", sourceLocation: sourceLocation)
 }
+
+/// The rows of `onboard runs`' table, by header: each cell is the text under its header, up to the next
+/// column. Expects the header first and every row's cells to start where their header starts.
+func runsTable(_ stdout: String, sourceLocation: SourceLocation = #_sourceLocation) -> [[String: String]] {
+    let headers = ["RUN", "STATE", "WORKFLOW", "TENANT", "ORG", "STOPPED AT", "ERROR", "TASKS"]
+    let lines = stdout.split(separator: "\n").map(String.init)
+    guard let header = lines.first, header.hasPrefix("RUN  ") else {
+        Issue.record("no header: \(stdout)", sourceLocation: sourceLocation)
+        return []
+    }
+    let starts = headers.compactMap { name in header.range(of: name).map { header.distance(from: header.startIndex, to: $0.lowerBound) } }
+    #expect(starts.count == headers.count && starts == starts.sorted(), "\(header)", sourceLocation: sourceLocation)
+    return lines.dropFirst().map { line in
+        let characters = Array(line)
+        var row: [String: String] = [:]
+        for (index, name) in headers.enumerated() {
+            let start = starts[index]
+            let end = index + 1 < starts.count ? min(starts[index + 1], characters.count) : characters.count
+            guard start < characters.count else { row[name] = ""; continue }
+            // Aligned: a cell starts after a space (or at the line's start).
+            #expect(start == 0 || characters[start - 1] == " ", "misaligned: \(line)", sourceLocation: sourceLocation)
+            row[name] = String(characters[start..<end]).trimmingCharacters(in: .whitespaces)
+        }
+        return row
+    }
+}

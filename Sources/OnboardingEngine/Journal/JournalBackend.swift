@@ -98,6 +98,18 @@ package protocol JournalBackend: Sendable {
     /// Runs, newest first, optionally only those in `state`, with their task counts.
     func fetchRuns(state: RunState?) async throws -> [RunSummary]
 
+    /// One page of the runs matching `filter`, newest first (by creation, then id), skipping
+    /// `offset` and returning at most `limit`, with the total that match and the counts per state of
+    /// those matching the filter apart from its states. One read, served by indexes
+    /// (`runs_listing`, `tasks_attention`) so that it stays fast with tens of thousands of runs;
+    /// `now` (or the database's clock) decides which leases have expired.
+    func fetchRunPage(_ filter: RunFilter, limit: Int, offset: Int, now: Date) async throws -> RunPage
+
+    /// Per workflow, task and state: how many unfinished runs (running, waiting, blocked, failed)
+    /// have that task failed, waiting or blocked, and the oldest such task's last change; with the
+    /// workflow's number of runs. One read. Sorted by workflow, task, state.
+    func fetchFleet() async throws -> [FleetEntry]
+
     /// A run's events after `sequence`, oldest first. Throws `unknownRun`.
     func fetchEvents(of id: RunID, after sequence: Int64) async throws -> [JournalEvent]
 

@@ -107,5 +107,13 @@ enum JournalSchema {
         """
         CREATE INDEX runs_lease ON runs (id, lease_owner, cancel_requested);
         """,
+        // v6: listings and filters over many runs (the support console). `runs_listing` covers what a
+        // listing reads of a run, so filtering and paging never read a run's row and its stored graph;
+        // `tasks_attention` holds only the tasks a run stopped at (failed, waiting, blocked).
+        """
+        CREATE INDEX runs_listing ON runs (
+            created_at, id, state, workflow, updated_at, dry_run, lease_owner, lease_expires_at, input_crc, input);
+        CREATE INDEX tasks_attention ON tasks (task_id, run_id) WHERE state IN ('failed', 'waiting', 'blocked');
+        """,
     ]
 }

@@ -115,6 +115,16 @@ struct ForwardedBackend: JournalBackend {
         return try await journal.fetchRuns(state: state)
     }
 
+    func fetchRunPage(_ filter: RunFilter, limit: Int, offset: Int, now: Date) async throws -> RunPage {
+        await note("fetchRunPage")
+        return try await journal.fetchRunPage(filter, limit: limit, offset: offset, now: now)
+    }
+
+    func fetchFleet() async throws -> [FleetEntry] {
+        await note("fetchFleet")
+        return try await journal.fetchFleet()
+    }
+
     func fetchEvents(of id: RunID, after sequence: Int64) async throws -> [JournalEvent] {
         try await note("fetchEvents")
         return try await journal.fetchEvents(of: id, after: sequence)

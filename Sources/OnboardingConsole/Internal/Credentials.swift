@@ -1,0 +1,97 @@
+import Crypto
+import Foundation
+import OnboardingEngine
+import Synchronization
+
+/// Who a request comes from: HTTP Basic credentials (checked against the users file, the slow hash
+/// cached for a few minutes under a keyed digest so the password is never kept), or a session cookie.
+final class Credentials: Sendable {
+    /// A signed-in browser session.
+    struct Session: Sendable {
+        var user: ConsoleUser
+        /// Sent back by the page on every state-changing request (`X-CSRF-Token`).
+        var csrfToken: String
+        var expiresAt: Date
+    }
+
+    static let cookieName = "onboard_console_session"
+    static let csrfHeader = "X-CSRF-Token"
+
+    let users: UserDirectory
+    let clock: any EngineClock
+    let sessionLifetime: Duration
+    /// Keys the cache of verified Basic credentials; random per process, never leaves it.
+    private let cacheKey = SymmetricKey(size: .bits256)
+    private let verified = Mutex<[Data: (user: ConsoleUser, until: Date)]>([:])
+    private let sessions = Mutex<[String: Session]>([:])
+
+    init(users: UserDirectory, clock: any EngineClock, sessionLifetime: Duration) {
+        self.users = users
+        self.clock = clock
+        self.sessionLifetime = sessionLifetime
+    }
+
+    /// The user of `Authorization: Basic …`, or `nil` when the header is absent, malformed or wrong.
+    func basicUser(_ header: String) -> ConsoleUser? {
+        guard header.lowercased().hasPrefix("basic "),
+            let decoded = Data(base64Encoded: String(header.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
+            let text = String(data: decoded, encoding: .utf8), let colon = text.firstIndex(of: ":")
+        else { return nil }
+        let name = String(text[..<colon])
+        let password = String(text[text.index(after: colon)...])
+        let digest = Data(HMAC<SHA256>.authenticationCode(for: Data("\(name)\u{0}\(password)".utf8), using: cacheKey))
+        let now = clock.now()
+        if let hit = verified.withLock({ $0[digest] }), hit.until > now { return hit.user }
+        guard let user = users.authenticate(name: name, password: password) else { return nil }
+        verified.withLock { cache in
+            if cache.count > 1_000 { cache = cache.filter { $0.value.until > now } }
+            cache[digest] = (user, now.addingTimeInterval(300))
+        }
+        return user
+    }
+
+    /// Starts a session for `user`: its id (the cookie's value) and the session.
+    func startSession(for user: ConsoleUser) -> (id: String, session: Session) {
+        let id = Self.randomToken()
+        let session = Session(
+            user: user, csrfToken: Self.randomToken(),
+            expiresAt: clock.now().addingTimeInterval(Double(sessionLifetime.components.seconds)))
+        let now = clock.now()
+        sessions.withLock { all in
+            all = all.filter { $0.value.expiresAt > now }
+            all[id] = session
+        }
+        return (id, session)
+    }
+
+    /// The live session with cookie value `id`.
+    func session(_ id: String) -> Session? {
+        let now = clock.now()
+        return sessions.withLock { all in
+            guard let session = all[id] else { return nil }
+            guard session.expiresAt > now else {
+                all[id] = nil
+                return nil
+            }
+            return session
+        }
+    }
+
+    /// Ends the session with cookie value `id`.
+    func endSession(_ id: String) { _ = sessions.withLock { $0.removeValue(forKey: id) } }
+
+    /// 32 random bytes, base64url without padding.
+    static func randomToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    /// Compares two secrets in time that depends only on their lengths.
+    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let (x, y) = (Array(a.utf8), Array(b.utf8))
+        guard x.count == y.count else { return false }
+        return zip(x, y).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}
