@@ -11,6 +11,8 @@ let package = Package(
         .library(name: "OnboardingEnginePostgres", targets: ["OnboardingEnginePostgres"]),
         .library(name: "TenantSimulator", targets: ["TenantSimulator"]),
         .library(name: "EssentialsOnboarding", targets: ["EssentialsOnboarding"]),
+        // For tests of Microsoft 365 tasks: a simulated tenant, its clients, and the person's steps that finish a run.
+        .library(name: "EssentialsOnboardingTesting", targets: ["EssentialsOnboardingTesting"]),
         .executable(name: "onboard", targets: ["OnboardingHost"]),
         .executable(name: "onboarding-bench", targets: ["OnboardingBench"]),
         .executable(name: "onboarding-profile", targets: ["OnboardingProfile"]),
@@ -116,10 +118,18 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
+        // Test support for task authors: SimulatedTenant (a running simulator, the clients, an engine, the person's steps).
+        .target(
+            name: "EssentialsOnboardingTesting",
+            dependencies: [
+                "EssentialsOnboarding", "OnboardingEngine", "OnboardingEngineTesting", "TenantSimulator",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "EssentialsOnboardingTests",
             dependencies: [
-                "EssentialsOnboarding", "TenantSimulator", "OnboardingEngineTesting", "WorkflowHarness",
+                "EssentialsOnboarding", "EssentialsOnboardingTesting", "TenantSimulator", "OnboardingEngineTesting", "WorkflowHarness",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
