@@ -78,6 +78,15 @@ struct LockdownTests {
         }
     }
 
+    @Test func thePublicTestHelperFinishesALockdownRunPlayingEveryPersonsStep() async throws {
+        try await SimulatedTenant.with(configuration: Self.configuration) { tenant in
+            let result = try await tenant.onboard()  // consent, relay, SPF, MX, the go-ahead: each as the run waits for it
+            #expect(result.state == .succeeded, "\(result.tasks.filter { $0.state != .succeeded }.map { "\($0.id) \($0.park?.message ?? "")" })")
+            #expect(result.task("inbound-lockdown")?.confirmation != nil)
+            #expect(Self.connector(tenant)["RestrictDomainsToIPAddresses"]?.boolValue == true)
+        }
+    }
+
     @Test func theLockdownNeverEnforcesWhileAnyMXPointsElsewhere() async throws {
         try await SimulatedTenant.with(configuration: Self.configuration) { tenant in
             try tenant.simulator.grantConsent(GraphPermission.allGraph)
