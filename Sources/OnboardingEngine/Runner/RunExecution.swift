@@ -286,7 +286,7 @@ final class RunExecution {
                 return .observed(.unknown(error.message))
             } catch {
                 if Task.isCancelled { return .cancelled }
-                return .observed(.unknown("observe failed: \(error)"))
+                return .observed(.unknown("observe failed: \(ErrorWords.describe(error))"))
             }
         }
         do {
@@ -301,7 +301,7 @@ final class RunExecution {
             return .interrupted(.permanent(error.message, code: error.code.name))
         } catch {
             if Task.isCancelled { return .cancelled }
-            return .error(String(describing: error))
+            return .error(ErrorWords.describe(error))
         }
     }
 
