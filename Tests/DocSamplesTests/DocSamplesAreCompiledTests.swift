@@ -102,6 +102,9 @@ struct DocSamplesAreCompiledTests {
                 else { continue }
                 #expect(target == "../../../Docs/\(name)", "\(module).docc/\(name) links \(target), not its copy in Docs/")
                 #expect(guides.contains(name), "\(module).docc/\(name) links no guide")
+                // DocC takes an article's title from its first line, which must be a level-one heading.
+                let text = (try? String(contentsOf: catalog.appendingPathComponent(name), encoding: .utf8)) ?? ""
+                #expect(text.hasPrefix("# "), "\(name) does not start with a title (# …), so DocC would not take it as an article")
                 linked[name, default: []].append(module)
             }
         }
