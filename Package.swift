@@ -13,6 +13,8 @@ let package = Package(
         // The support console's JSON API on Hummingbird; knows no workflow (the host supplies labels and commands).
         .library(name: "OnboardingConsole", targets: ["OnboardingConsole"]),
         .library(name: "EssentialsOnboarding", targets: ["EssentialsOnboarding"]),
+        // For tests of Microsoft 365 tasks: a simulated tenant, its clients, and the person's steps that finish a run.
+        .library(name: "EssentialsOnboardingTesting", targets: ["EssentialsOnboardingTesting"]),
         .executable(name: "onboard", targets: ["OnboardingHost"]),
         .executable(name: "onboarding-bench", targets: ["OnboardingBench"]),
         .executable(name: "onboarding-profile", targets: ["OnboardingProfile"]),
@@ -142,10 +144,18 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
+        // Test support for task authors: SimulatedTenant (a running simulator, the clients, an engine, the person's steps).
+        .target(
+            name: "EssentialsOnboardingTesting",
+            dependencies: [
+                "EssentialsOnboarding", "OnboardingEngine", "OnboardingEngineTesting", "TenantSimulator",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "EssentialsOnboardingTests",
             dependencies: [
-                "EssentialsOnboarding", "TenantSimulator", "OnboardingEngineTesting", "WorkflowHarness",
+                "EssentialsOnboarding", "EssentialsOnboardingTesting", "TenantSimulator", "OnboardingEngineTesting", "WorkflowHarness",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]

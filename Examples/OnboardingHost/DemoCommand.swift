@@ -150,7 +150,7 @@ struct DemoCommand: AsyncParsableCommand {
         } catch {
             throw SimulatorError(
                 .stateFile,
-                "The folder for the demo tenants' state files, \(folder.path), cannot be created: \(error.localizedDescription)"
+                "The folder for the demo tenants' state files, \(folder.path), cannot be created: \(FileProblem.describe(error))."
             )
         }
     }

@@ -98,6 +98,10 @@ enum ExitStatus {
             // A problem with what the user configured (an endpoint, a region) is a usage error.
             let configuration = error.code == .insecureEndpoint || error.service == .configuration
             return (oneLine(error.message), configuration ? usage : failed)
+        case is CocoaError, is POSIXError:
+            // A file the command needed, in the system's words (never "NSCocoaErrorDomain error 256").
+            let path = (error as NSError).userInfo[NSFilePathErrorKey] as? String
+            return (oneLine("The file \(path ?? "the command needed") could not be used: \(FileProblem.describe(error))."), internalError)
         default:
             return (oneLine("unexpected error: \(error)"), internalError)
         }

@@ -146,7 +146,7 @@ struct JournalCopyCommand: AsyncParsableCommand {
                 copied += 1
             } catch {
                 warnings.append(
-                    "the journal was copied, but the demo tenant file \(file.source.path) could not be copied to \(file.destination.path) (\(error.localizedDescription)); copy it by hand to resume that demo run from the copy."
+                    "the journal was copied, but the demo tenant file \(file.source.path) could not be copied to \(file.destination.path) (\(FileProblem.describe(error))); copy it by hand to resume that demo run from the copy."
                 )
             }
         }

@@ -100,7 +100,8 @@ enum M365Host {
         } catch let error as ServiceError {
             throw ValidationFailure("\(error.message) (certificate \(certificateFile), key \(keyFile))")
         } catch {
-            throw ValidationFailure("The client certificate or key could not be read: \(error.localizedDescription)")
+            throw ValidationFailure(
+                "The client certificate or key could not be read (certificate \(certificateFile), key \(keyFile)): \(FileProblem.describe(error)).")
         }
     }
 

@@ -51,7 +51,7 @@ struct SimulatorCommand: AsyncParsableCommand {
                   inspection:  \(endpoints.inspection)/state
                   dns:         127.0.0.1:\(endpoints.dnsPort ?? 0) (udp)
                   client id:   \(application.clientId)
-                The simulated secrets are in Docs/TenantSimulator.md; pass them to hosts through the environment.
+                Its made-up secrets are in Docs/TenantSimulator.md (\"Starting it\"); pass them to hosts through the environment.
                 """)
             fflush(nil)
         })

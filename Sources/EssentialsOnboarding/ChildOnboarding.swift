@@ -14,7 +14,7 @@ import OnboardingEngine
 /// ```
 ///
 /// A child's run id is derived from the parent's (`PARENT/child.example`) and started with
-/// ``OnboardingEngine/startOrResume(_:id:input:options:actor:)``, so calling this again (after
+/// `OnboardingEngine.startOrResume(_:id:input:options:actor:)`, so calling this again (after
 /// the host crashed halfway, or on every resume of the parent) starts the children not started
 /// yet and resumes the others; none is started twice.
 ///
@@ -45,7 +45,7 @@ public enum ChildOnboarding {
     /// The children the parent's `child-organizations` task listed, as runs; empty until that
     /// task has succeeded (and for an org that is not a parent).
     ///
-    /// - Throws: ``EngineError`` when the task's output does not decode.
+    /// - Throws: `EngineError` when the task's output does not decode.
     public static func children(of parent: RunResult, input: OnboardingInput) throws -> [Child] {
         guard let record = parent.task(ChildOrganizations.key.id), record.state == .succeeded,
             let output = try record.decodeOutput(as: ChildOrganizations.Output.self)

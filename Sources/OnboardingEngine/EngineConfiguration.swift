@@ -19,6 +19,15 @@ public struct EngineConfiguration: Sendable {
     /// task transitions it holds. For diagnostics and crash tests (a test host can kill itself
     /// at an exact point); keep it cheap.
     public var commitObserver: (@Sendable (CommitSummary) -> Void)?
+    /// Called at each crash point a run passes: `before-run:TASK` (the attempt's start is
+    /// durable, `run` not yet called), `after-run:TASK` (`run` returned, its success not yet
+    /// journaled) and every ``TaskContext/crashPoint(_:)`` a task passes (`NAME:TASK`).
+    ///
+    /// `nil` (the default) makes every crash point a no-op: production hosts leave it unset. A
+    /// crash test's host sets it to `CrashPoint.handler` (`OnboardingEngineTesting`), which kills
+    /// the process with SIGKILL at the point named by `ONBOARDING_CRASH_POINT`; so a task marks
+    /// where it may be crashed without linking test code.
+    public var crashPointHandler: (@Sendable (_ point: String) -> Void)?
     /// Where the engine's counters and timers go; `nil` means the process's `MetricsSystem`.
     public var metricsFactory: (any MetricsFactory)?
     /// How often a running run looks in the journal for what other processes sent it (a
@@ -33,6 +42,7 @@ public struct EngineConfiguration: Sendable {
         ownerID: String? = nil,
         actor: String = "engine",
         commitObserver: (@Sendable (CommitSummary) -> Void)? = nil,
+        crashPointHandler: (@Sendable (_ point: String) -> Void)? = nil,
         metricsFactory: (any MetricsFactory)? = nil,
         messagePollInterval: Duration = .seconds(1)
     ) {
@@ -43,6 +53,7 @@ public struct EngineConfiguration: Sendable {
         self.ownerID = ownerID ?? EngineConfiguration.defaultOwnerID()
         self.actor = actor
         self.commitObserver = commitObserver
+        self.crashPointHandler = crashPointHandler
         self.metricsFactory = metricsFactory
     }
 

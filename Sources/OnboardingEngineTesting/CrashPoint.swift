@@ -9,15 +9,19 @@ import Darwin
 
 /// Named places where a test process kills itself with SIGKILL, to test crash-then-resume.
 ///
-/// A test starts the host as a child process with `ONBOARDING_CRASH_POINT=<name>`; when the
+/// A test starts its host as a child process with `ONBOARDING_CRASH_POINT=<name>`; when the
 /// host reaches that point, it dies at once, exactly as a `kill -9` would leave it.
 ///
-/// Production tasks need no crash points: the test host wraps them with ``around(_:)``, which
-/// adds `before-run:ID` (started and journaled, nothing done) and `after-run:ID` (the task's
-/// side effects done, its success not yet journaled). Only the test host links this module.
+/// Production code never calls this module. The test host installs ``handler`` as the engine's
+/// ``EngineConfiguration/crashPointHandler``; the engine then passes `before-run:TASK` (started
+/// and journaled, nothing done) and `after-run:TASK` (the task's side effects done, its success
+/// not yet journaled) around every attempt, and a task's own `context.crashPoint("NAME")`
+/// (`NAME:TASK`, anywhere inside `run`). Without the handler, all of them are no-ops.
 ///
 /// ```swift
-/// let tasks = EssentialsWorkflow.tasks(services: services).map { CrashPoint.around($0) }
+/// var configuration = EngineConfiguration()
+/// configuration.crashPointHandler = CrashPoint.handler   // only in the crash test's host
+/// let engine = OnboardingEngine(journal: journal, logger: logger, configuration: configuration)
 /// ```
 public enum CrashPoint {
     /// The environment variable that names the crash point.
@@ -26,13 +30,18 @@ public enum CrashPoint {
     /// The crash point this process was asked to die at, if any.
     public static let armed: String? = ProcessInfo.processInfo.environment[environmentVariable]
 
+    /// The engine's ``EngineConfiguration/crashPointHandler`` for a crash test's host: kills the
+    /// process with SIGKILL at the ``armed`` point, does nothing at any other.
+    public static let handler: @Sendable (String) -> Void = { point in hit(point) }
+
     /// Kills the process with SIGKILL if `name` is the armed crash point.
     public static func hit(_ name: @autoclosure () -> String) {
         guard let armed, armed == name() else { return }
         kill(getpid(), SIGKILL)
     }
 
-    /// `task` with crash points around its `run`: `before-run:ID` and `after-run:ID`.
+    /// `task` with crash points around its `run`: `before-run:ID` and `after-run:ID`. The same
+    /// points the engine passes when ``handler`` is installed; for an engine configured without it.
     public static func around<Task: OnboardingTask>(_ task: Task) -> CrashingTask<Task> { CrashingTask(task) }
 }
 

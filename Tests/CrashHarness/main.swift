@@ -8,8 +8,9 @@
 // kills the process at a named point:
 //   before-commit-starting:<task>   before the commit that journals <task>'s start
 //   after-commit-succeeded:<task>   after <task>'s completion is durable, before dependents run
-//   before-effect:<task>            inside <task>, after its start is durable, before its effect
-//   after-effect:<task>             inside <task>, after its effect, before it returns
+//   before-run:<task>               the engine's point: <task>'s start is durable, `run` not yet called
+//   effect-done:<task>              inside <task>'s `run` (`context.crashPoint`): its effect done
+//   after-run:<task>                the engine's point: `run` returned, its success not yet journaled
 // Exit codes: 0 succeeded, 2 usage, 3 run leased by another engine, 4 other error, 5 not succeeded.
 import Foundation
 import Logging
@@ -38,6 +39,7 @@ struct HarnessTask: OnboardingTask {
         for dependency in dependencies { _ = try context.output(of: dependency, as: Output.self) }
         if milliseconds > 0 { try await Task.sleep(for: .milliseconds(milliseconds)) }
         try ledger.ensure("effect-\(index)")
+        context.crashPoint("effect-done")  // a no-op unless the host installed a crash point handler
         return Output(effect: "effect-\(index)", pid: getpid())
     }
 }
@@ -82,15 +84,18 @@ let ledger = Ledger(path: ledgerPath)
 
 var configuration = EngineConfiguration(
     leaseDuration: .seconds(option("--lease-seconds", in: arguments, default: 30)))
-if CrashPoint.armed != nil { configuration.commitObserver = killAtArmedPoint }
+if CrashPoint.armed != nil {
+    configuration.commitObserver = killAtArmedPoint
+    // The engine's crash points (before-run, after-run) and the task's own (effect-done), as a task author's test host does it.
+    configuration.crashPointHandler = CrashPoint.handler
+}
 
 do {
     let journal = try Journal(path: journalPath)
     let engine = OnboardingEngine(journal: journal, configuration: configuration, logger: Logger(label: "crash-harness"))
     let graph = try TaskGraph(
         workflow: "crash-harness",
-        // The tasks are plain; the crash points come from the wrapper, as a task author's test host does it.
-        tasks: (0..<taskCount).map { CrashPoint.around(HarnessTask(index: $0, ledger: ledger, milliseconds: milliseconds)) })
+        tasks: (0..<taskCount).map { HarnessTask(index: $0, ledger: ledger, milliseconds: milliseconds) })
     let result: RunResult
     if command == "start" {
         result = try await engine.start(graph, id: runID, input: ["tasks": taskCount])

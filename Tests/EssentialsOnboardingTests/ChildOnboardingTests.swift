@@ -1,4 +1,5 @@
 import EssentialsOnboarding
+import EssentialsOnboardingTesting
 import Foundation
 import Logging
 import OnboardingEngine

@@ -1,4 +1,5 @@
 @testable import EssentialsOnboarding
+import EssentialsOnboardingTesting
 import Foundation
 import Logging
 @testable import OnboardingEngine

@@ -1,4 +1,5 @@
 import EssentialsOnboarding
+import EssentialsOnboardingTesting
 import Foundation
 import OnboardingEngine
 import Testing
@@ -74,6 +75,15 @@ struct LockdownTests {
             #expect(Self.connector(tenant)["RestrictDomainsToIPAddresses"]?.boolValue == true)
             #expect(Self.auditRule(tenant) != nil, "the audit rule stays")
             #expect(try await tenant.engine.drift(tenant.graph, run: "r").drifted.isEmpty, "a locked tenant has no drift")
+        }
+    }
+
+    @Test func thePublicTestHelperFinishesALockdownRunPlayingEveryPersonsStep() async throws {
+        try await SimulatedTenant.with(configuration: Self.configuration) { tenant in
+            let result = try await tenant.onboard()  // consent, relay, SPF, MX, the go-ahead: each as the run waits for it
+            #expect(result.state == .succeeded, "\(result.tasks.filter { $0.state != .succeeded }.map { "\($0.id) \($0.park?.message ?? "")" })")
+            #expect(result.task("inbound-lockdown")?.confirmation != nil)
+            #expect(Self.connector(tenant)["RestrictDomainsToIPAddresses"]?.boolValue == true)
         }
     }
 

@@ -91,7 +91,8 @@ struct CrashTests {
     @Test(arguments: [
         "before-commit-starting:task-3",  // before a task's start is durable
         "before-run:task-3",  // started, nothing done yet
-        "after-run:task-3",  // inside a task, after its side effect
+        "effect-done:task-3",  // inside a task's run (context.crashPoint), after its side effect
+        "after-run:task-3",  // the task returned, its success not journaled
         "after-commit-succeeded:task-3",  // between one task's completion and the next start
         "after-run:task-7",  // the last task
     ])

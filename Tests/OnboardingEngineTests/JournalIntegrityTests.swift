@@ -117,6 +117,29 @@ struct JournalIntegrityTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == bytes, "nothing was written")
     }
 
+    @Test func aStoredValueThatCannotBeReadIsNamedInWordsNeverByItsSwiftType() async throws {
+        let harness = try Harness()
+        defer { harness.remove() }
+        let approve = ClosureTask(id: "approve") { context in
+            guard context.confirmation != nil else { throw TaskInterruption.waitingForPerson(action: "Approve.") }
+            return NoOutput()
+        }
+        let graph = try TaskGraph(workflow: "words", tasks: [approve])
+        _ = try await harness.engine.start(graph, id: "r", input: Empty(), options: RunOptions(maxIdleWait: .zero))
+        // Columns without a checksum, edited by hand: each is named as a person would name it.
+        try rawSQL(harness.temporary.path, #"UPDATE tasks SET park = '{"not": "a park"}' WHERE run_id = 'r'"#)
+        let park = #expect(throws: JournalError.self) { _ = try harness.journal.tasks(of: "r") }
+        #expect(park?.message.contains("park reason of task 'approve' of run 'r' could not be read") == true, "\(park?.message ?? "")")
+        try rawSQL(harness.temporary.path, "UPDATE runs SET options = '[]' WHERE id = 'r'")
+        let options = #expect(throws: JournalError.self) { _ = try harness.journal.run("r") }
+        #expect(options?.message.contains("options of run 'r' could not be read") == true, "\(options?.message ?? "")")
+        for message in [park?.message ?? "", options?.message ?? ""] {
+            for swiftName in ["ParkReason", "RunOptions", "Optional<", "Array<", "Swift."] {
+                #expect(!message.contains(swiftName), "\(message)")
+            }
+        }
+    }
+
     @Test func aFlippedByteInAStoredOutputIsReportedNotUsed() async throws {
         let harness = try Harness()
         defer { harness.remove() }

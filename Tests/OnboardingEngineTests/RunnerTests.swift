@@ -46,6 +46,21 @@ struct RunnerTests {
         #expect(try harness.journal.run(result.runID).leaseOwner == nil)
     }
 
+    @Test func aPlainErrorATaskThrowsReachesSupportInWordsNotAsASwiftDump() async throws {
+        let harness = try Harness()
+        defer { harness.remove() }
+        struct Domain: Decodable { var name: String }
+        let read = ClosureTask(id: "read", retryPolicy: RetryPolicy(maxAttempts: 1)) { _ in
+            try JSONDecoder().decode([Domain].self, from: Data(#"[{"id": "contoso.com"}]"#.utf8)).count
+        }
+        let result = try await harness.engine.start(try TaskGraph(workflow: "w", tasks: [read]), input: Empty())
+        let message = try #require(result.task("read")?.lastError?.message)
+        #expect(message.contains("the field '[0].name' is missing"), "\(message)")
+        for swiftWord in ["DecodingError", "CodingKeys", "keyNotFound", "Swift."] {
+            #expect(!message.contains(swiftWord), "\(message)")
+        }
+    }
+
     @Test func readingANonDependencyOutputFailsTheTaskPermanently() async throws {
         let harness = try Harness()
         defer { harness.remove() }

@@ -146,7 +146,7 @@ struct SimulatorCommandTests {
         defer { process.terminate(); process.waitUntilExit() }
 
         var output = ""
-        for _ in 0..<200 where !output.contains("dns:") {
+        for _ in 0..<200 where !output.contains("through the environment") {
             let data = pipe.fileHandleForReading.availableData
             if data.isEmpty { try await Task.sleep(for: .milliseconds(25)) } else { output += String(decoding: data, as: UTF8.self) }
         }
@@ -159,5 +159,14 @@ struct SimulatorCommandTests {
         let tenants = state?["tenants"] as? [[String: Any]]
         #expect(tenants?.first?["userCount"] as? Int == 7)
         #expect(FileManager.default.fileExists(atPath: stateFile.path), "--state keeps the world in the file")
+
+        // The page the banner names for the secrets has them.
+        let page = try #require(output.split(separator: " ").first { $0.hasPrefix("Docs/") && $0.contains(".md") })
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let text = try String(contentsOf: root.appendingPathComponent(String(page.prefix { $0 != " " && $0 != "(" && $0 != ";" })), encoding: .utf8)
+        let application = SimulatedApplication()
+        for secret in [application.clientId, application.clientSecret, "admin@msp.example", "essentials-password"] {
+            #expect(text.contains(secret), "\(page) does not give \(secret)")
+        }
     }
 }

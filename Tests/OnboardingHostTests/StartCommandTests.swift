@@ -137,6 +137,21 @@ struct StartCommandTests {
         #expect(timeline.contains { $0["action"] as? String == "run.resumed" }, "the parent's resume resumed it")
     }
 
+    @Test func aCertificateFileThatCannotBeReadIsSaidInWordsNotAsAFoundationErrorCode() throws {
+        let journal = try TestJournal()
+        defer { journal.remove() }
+        let keyFile = journal.folder.appendingPathComponent("app.key").path
+        _ = FileManager.default.createFile(atPath: keyFile, contents: Data("key".utf8), attributes: [.posixPermissions: 0o600])
+        var environment = Self.environment()
+        environment["ONBOARD_CLIENT_CERTIFICATE_FILE"] = journal.folder.path  // a folder, not a file
+        environment["ONBOARD_CLIENT_KEY_FILE"] = keyFile
+        let result = try journal.run(
+            ["start", "--tenant", "t", "--org", "contoso.com", "--simulator", "http://127.0.0.1:1"], environment: environment)
+        expectOneLineError(result, status: 64, containing: "Is a directory")
+        #expect(result.stderr.contains(journal.folder.path))
+        #expect(!result.stderr.contains("NSCocoaErrorDomain") && !result.stderr.contains("Error Domain"), "\(result.stderr)")
+    }
+
     @Test func theApplicationCanSignInWithACertificateFromOwnerOnlyFiles() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("start-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

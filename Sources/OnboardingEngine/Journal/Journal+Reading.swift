@@ -96,7 +96,7 @@ extension Journal {
             record = RunRecord(
                 id: id, workflow: row.text(0) ?? "", fingerprint: row.text(1) ?? "",
                 input: try verified(row.blob(3), checksum: row.value(12).int, "input", run: id, db) ?? [],
-                options: try decode(RunOptions.self, row.text(4), db),
+                options: try decode(RunOptions.self, row.text(4), "options", run: id, db),
                 state: try decodeState(RunState.self, row.text(5), db),
                 createdAt: Date(timeIntervalSince1970: row.double(6) ?? 0),
                 updatedAt: Date(timeIntervalSince1970: row.double(7) ?? 0),
@@ -125,7 +125,7 @@ extension Journal {
         guard let bytes else {
             throw EngineError(.unknownRun, "There is no run '\(id)' in this journal.", runID: id)
         }
-        return try decode([TaskDescriptor].self, String(decoding: bytes, as: UTF8.self), db)
+        return try decode([TaskDescriptor].self, String(decoding: bytes, as: UTF8.self), "graph", run: id, db)
     }
 
     static func loadTasks(_ db: SQLiteConnection, _ id: RunID) throws -> [TaskRecord] {
@@ -141,10 +141,10 @@ extension Journal {
             task.attempts = row.int(2)
             task.consecutiveCrashes = row.int(3)
             task.output = try verified(row.blob(4), checksum: row.value(11).int, "output of task '\(task.id)'", run: id, db)
-            task.lastError = try decodeOptional(TaskErrorInfo.self, row.text(5), db)
-            task.park = try decodeOptional(ParkReason.self, row.text(6), db)
-            task.confirmation = try decodeOptional(Confirmation.self, row.text(7), db)
-            task.observation = try decodeOptional(Observation.self, row.text(8), db)
+            task.lastError = try decodeOptional(TaskErrorInfo.self, row.text(5), "last error of task '\(task.id)'", run: id, db)
+            task.park = try decodeOptional(ParkReason.self, row.text(6), "park reason of task '\(task.id)'", run: id, db)
+            task.confirmation = try decodeOptional(Confirmation.self, row.text(7), "confirmation of task '\(task.id)'", run: id, db)
+            task.observation = try decodeOptional(Observation.self, row.text(8), "observation of task '\(task.id)'", run: id, db)
             task.nextAttemptAt = row.double(9).map(Date.init(timeIntervalSince1970:))
             tasks.append(task)
         }
@@ -175,19 +175,26 @@ extension Journal {
             path: db.path)
     }
 
-    static func decode<T: Decodable>(_ type: T.Type, _ text: String?, _ db: SQLiteConnection) throws -> T {
+    /// Decodes a stored value; `what` names it for a person ("options", "confirmation of task 'x'"),
+    /// never by its Swift type.
+    static func decode<T: Decodable>(_ type: T.Type, _ text: String?, _ what: String, run: RunID, _ db: SQLiteConnection) throws
+        -> T
+    {
         do {
             return try JSONCoding.decode(type, from: Array((text ?? "").utf8))
         } catch {
             throw JournalError(
-                .encoding, "A stored \(type) could not be read: the journal was edited by hand or is damaged.",
+                .encoding,
+                "The stored \(what) of run '\(run)' could not be read: the journal was edited by hand or is damaged. Nothing was written.",
                 path: db.path, underlying: error)
         }
     }
 
-    static func decodeOptional<T: Decodable>(_ type: T.Type, _ text: String?, _ db: SQLiteConnection) throws -> T? {
+    static func decodeOptional<T: Decodable>(
+        _ type: T.Type, _ text: String?, _ what: String, run: RunID, _ db: SQLiteConnection
+    ) throws -> T? {
         guard let text else { return nil }
-        return try decode(type, text, db)
+        return try decode(type, text, what, run: run, db)
     }
 
     static func decodeState<T: RawRepresentable>(_ type: T.Type, _ text: String?, _ db: SQLiteConnection) throws -> T

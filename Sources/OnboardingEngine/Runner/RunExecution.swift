@@ -237,7 +237,8 @@ final class RunExecution {
             runID: run.id, taskID: task.id, attempt: record.attempts, isDryRun: run.options.dryRun,
             confirmation: record.confirmation, logger: logger, clock: engine.clock,
             dependencies: task.dependencySet, outputs: dependencyOutputs(of: index), input: run.input,
-            store: JournalContextStore(backend: engine.backend, runID: run.id, taskID: task.id, clock: engine.clock))
+            store: JournalContextStore(backend: engine.backend, runID: run.id, taskID: task.id, clock: engine.clock),
+            crashPointHandler: engine.configuration.crashPointHandler)
         let dryRun = run.options.dryRun
         let tracer = engine.tracer
         let (runID, attempt) = (run.id, record.attempts)
@@ -285,11 +286,14 @@ final class RunExecution {
                 return .observed(.unknown(error.message))
             } catch {
                 if Task.isCancelled { return .cancelled }
-                return .observed(.unknown("observe failed: \(error)"))
+                return .observed(.unknown("observe failed: \(ErrorWords.describe(error))"))
             }
         }
         do {
-            return .succeeded(try await task.run(context))
+            context.crashPoint("before-run")
+            let output = try await task.run(context)
+            context.crashPoint("after-run")
+            return .succeeded(output)
         } catch let interruption as TaskInterruption {
             return .interrupted(interruption)
         } catch let error as EngineError where error.code != .invalidValue {
@@ -297,7 +301,7 @@ final class RunExecution {
             return .interrupted(.permanent(error.message, code: error.code.name))
         } catch {
             if Task.isCancelled { return .cancelled }
-            return .error(String(describing: error))
+            return .error(ErrorWords.describe(error))
         }
     }
 

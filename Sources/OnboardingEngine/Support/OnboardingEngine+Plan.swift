@@ -75,7 +75,7 @@ extension OnboardingEngine {
                 } catch let error as EngineError {
                     observation = .unknown(error.message)
                 } catch {
-                    observation = .unknown("observe failed: \(error)")
+                    observation = .unknown("observe failed: \(ErrorWords.describe(error))")
                 }
             }
             entries.append(

@@ -24,12 +24,15 @@ public struct TaskContext: Sendable {
     let outputs: [TaskID: [UInt8]]
     let input: [UInt8]
     let store: JournalContextStore?
+    /// ``EngineConfiguration/crashPointHandler``; `nil` in production, in plans and dry runs.
+    let crashPointHandler: (@Sendable (String) -> Void)?
 
     init(
         runID: RunID, taskID: TaskID, attempt: Int, isDryRun: Bool, confirmation: Confirmation?, logger: Logger,
         clock: any EngineClock, dependencies: Set<TaskID>, outputs: [TaskID: [UInt8]], input: [UInt8],
-        store: JournalContextStore?
+        store: JournalContextStore?, crashPointHandler: (@Sendable (String) -> Void)? = nil
     ) {
+        self.crashPointHandler = crashPointHandler
         self.runID = runID
         self.taskID = taskID
         self.attempt = attempt
@@ -119,6 +122,24 @@ public struct TaskContext: Sendable {
     public func clearCheckpoint() async throws {
         guard !isDryRun else { return }
         try await store?.saveCheckpoint(nil)
+    }
+
+    /// Marks a place inside `run` where a crash test may stop the process: `NAME:TASK`.
+    ///
+    /// A no-op unless the engine's host installed ``EngineConfiguration/crashPointHandler``, which
+    /// only a crash test's host does (with `CrashPoint.handler` of `OnboardingEngineTesting`, armed
+    /// by `ONBOARDING_CRASH_POINT=rule-created:tag-external-mail`). The call costs a nil check, and
+    /// the task links nothing of the test support:
+    ///
+    /// ```swift
+    /// try await createRule()
+    /// context.crashPoint("rule-created")   // a crash test kills the process here: created, not journaled
+    /// ```
+    ///
+    /// The engine itself passes `before-run:TASK` and `after-run:TASK` around every attempt.
+    public func crashPoint(_ name: String) {
+        guard let crashPointHandler, !isDryRun else { return }
+        crashPointHandler("\(name):\(taskID)")
     }
 }
 
