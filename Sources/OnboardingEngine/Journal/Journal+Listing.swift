@@ -101,7 +101,8 @@ extension Journal {
             if listings[index].attention == nil, RunFilter.attentionStates.contains(state) {
                 listings[index].attention = RunListing.Attention(
                     task: TaskID(row.text(1) ?? ""), state: state,
-                    error: try decodeOptional(TaskErrorInfo.self, row.text(3), db),
+                    error: try decodeOptional(
+                        TaskErrorInfo.self, row.text(3), "last error of task '\(row.text(1) ?? "")'", run: RunID(row.text(0) ?? ""), db),
                     since: Date(timeIntervalSince1970: row.double(4) ?? 0))
             }
         }

@@ -116,12 +116,12 @@ struct ForwardedBackend: JournalBackend {
     }
 
     func fetchRunPage(_ filter: RunFilter, limit: Int, offset: Int, now: Date) async throws -> RunPage {
-        await note("fetchRunPage")
+        try await note("fetchRunPage")
         return try await journal.fetchRunPage(filter, limit: limit, offset: offset, now: now)
     }
 
     func fetchFleet() async throws -> [FleetEntry] {
-        await note("fetchFleet")
+        try await note("fetchFleet")
         return try await journal.fetchFleet()
     }
 
