@@ -85,7 +85,7 @@ struct JournalOutageTests {
         backend.outage.set(false)
         let submitter = OnboardingEngine(journal: try temporary.reopen(), logger: quiet)
         _ = try await submitter.submit(graph, id: "r", input: Empty())
-        let deadline = Date().addingTimeInterval(15)
+        let deadline = Date().addingTimeInterval(60)
         while try await submitter.run("r").state != .succeeded, Date() < deadline {
             try await Task.sleep(for: .milliseconds(50))
         }

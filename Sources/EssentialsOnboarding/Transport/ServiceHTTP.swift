@@ -223,7 +223,9 @@ struct ServiceHTTP: Sendable {
     /// A transport failure in words, without the error's type name.
     static func describe(_ error: any Error, limits: ServiceLimits) -> String {
         if error is DeadlineExceeded {
-            return "no complete answer within \(Int(limits.requestDeadline.timeInterval)) s, the limit set by ServiceLimits.requestDeadline"
+            let seconds = limits.requestDeadline.timeInterval
+            let shown = seconds >= 10 ? String(Int(seconds)) : String(format: "%g", (seconds * 10).rounded() / 10)
+            return "no complete answer within \(shown) s, the limit set by ServiceLimits.requestDeadline"
         }
         if let error = error as? HTTPClientError {
             switch error {
