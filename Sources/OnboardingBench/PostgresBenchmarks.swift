@@ -20,21 +20,29 @@ enum PostgresBenchmarks {
 
     /// The figures, in the bench's order.
     static func run(url: String, tasks: Int, rounds: Int, scalingRuns: Int) async throws -> [(String, Double)] {
+        try await withScratchDatabase(url) { scratch in
+            try await measure(scratch, tasks: tasks, rounds: rounds, scalingRuns: scalingRuns)
+        }
+    }
+
+    /// Runs `body` with a new database on the server at `url`, dropped afterwards (also when
+    /// `body` throws).
+    static func withScratchDatabase<T>(_ url: String, _ body: (PostgresJournalConfiguration) async throws -> T) async throws -> T {
         let server = try PostgresJournalConfiguration(url: url)
         let name = "onboarding_bench_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(12))"
         try await administer(server) { try await $0.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: quiet) }
         var scratch = server
         scratch.database = name
         scratch.createIfMissing = true
-        let figures: [(String, Double)]
+        let result: T
         do {
-            figures = try await measure(scratch, tasks: tasks, rounds: rounds, scalingRuns: scalingRuns)
+            result = try await body(scratch)
         } catch {
             try? await drop(name, on: server)
             throw error
         }
         try await drop(name, on: server)
-        return figures
+        return result
     }
 
     private static func drop(_ name: String, on server: PostgresJournalConfiguration) async throws {

@@ -5,6 +5,7 @@ import Foundation
 #endif
 import Logging
 import OnboardingEngine
+import OnboardingEnginePostgres
 import OnboardingEngineTesting
 import Synchronization
 import TenantSimulator
@@ -233,7 +234,20 @@ enum WorkerBenchmarks {
     /// Returns the figures: wall seconds from the first submit to all succeeded (and its phases),
     /// peak RSS, the RSS of the seeded simulator before any run, and the RSS with every run
     /// parked and none in flight (MiB).
+    /// Where the fleet's runs are journaled, and by how many workers they are driven.
+    enum FleetJournal {
+        /// One SQLite file, one worker.
+        case sqlite(URL)
+        /// A PostgreSQL database and `workers` workers, each with its own engine, lease owner and
+        /// connections, as that many hosts would have.
+        case postgres(PostgresJournalConfiguration, workers: Int)
+    }
+
     static func fleet(_ count: Int, latency: Duration, journalDirectory: URL) async throws -> [(String, Double)] {
+        try await fleet(count, latency: latency, journal: .sqlite(journalDirectory.appendingPathComponent("fleet.sqlite")))
+    }
+
+    static func fleet(_ count: Int, latency: Duration, journal location: FleetJournal) async throws -> [(String, Double)] {
         var seed = SimulatorConfiguration()
         seed.tenants = (0..<count).map { TenantSeed(name: "f\($0)", seed: UInt64($0), userCount: 5, groupCount: 1, membersPerGroup: 3) }
         seed.essentials.organizations = [EssentialsOrgSeed(domain: "msp.example", name: "MSP")]
@@ -269,9 +283,25 @@ enum WorkerBenchmarks {
             _ = simulator.inject(Fault(match: FaultMatch(), kind: .latency(latency), trigger: .always))
             let baselineRSS = residentMiB()
 
-            let journal = try Journal(path: journalDirectory.appendingPathComponent("fleet.sqlite").path)
-            let engine = OnboardingEngine(
-                journal: journal, configuration: EngineConfiguration(maxConcurrentTasks: 4_096), logger: WorkflowBenchmarks.quiet)
+            let engineConfiguration = { (host: Int) in
+                EngineConfiguration(maxConcurrentTasks: 4_096, ownerID: "bench-host-\(host):\(getpid()):\(UUID().uuidString.prefix(8))")
+            }
+            var engines: [OnboardingEngine] = []
+            var opened: [PostgresJournal] = []
+            switch location {
+            case .sqlite(let file):
+                engines.append(
+                    OnboardingEngine(
+                        journal: try Journal(path: file.path), configuration: engineConfiguration(0), logger: WorkflowBenchmarks.quiet))
+            case .postgres(let database, let workers):
+                for host in 0..<max(1, workers) {
+                    let journal = try await PostgresJournal.open(database, logger: WorkflowBenchmarks.quiet)
+                    opened.append(journal)
+                    engines.append(OnboardingEngine(journal: journal, configuration: engineConfiguration(host), logger: WorkflowBenchmarks.quiet))
+                }
+            }
+            defer { for journal in opened { Task { await journal.close() } } }
+            let engine = engines[0]
             var registry = WorkflowRegistry()
             registry.register(EssentialsWorkflow.name) { run in
                 let input = try run.decodeInput(as: OnboardingInput.self)
@@ -280,12 +310,15 @@ enum WorkerBenchmarks {
                     exchangePropagationRetry: .milliseconds(200))
                 return try EssentialsWorkflow.graph(services: services, configuration: fleetConfiguration)
             }
-            let worker = OnboardingWorker(
-                engine: engine, registry: registry, configuration: .init(maxConcurrentRuns: 1_000, maxIdleWait: .seconds(1)),
-                logger: WorkflowBenchmarks.quiet)
+            let workers = engines.map { engine in
+                OnboardingWorker(
+                    engine: engine, registry: registry,
+                    configuration: .init(maxConcurrentRuns: 1_000 / engines.count, maxIdleWait: .seconds(1)),
+                    logger: WorkflowBenchmarks.quiet)
+            }
             let start = ContinuousClock.now
-            let serving = Task { try await worker.run() }
-            defer { serving.cancel() }
+            let serving = workers.map { worker in Task { try await worker.run() } }
+            defer { for task in serving { task.cancel() } }
             let template = try OnboardingServices(
                 transport: http, endpoints: serviceEndpoints, credentials: credentials, tenantID: tenants[0])
             let graph = try EssentialsWorkflow.graph(services: template, configuration: fleetConfiguration)
@@ -295,7 +328,7 @@ enum WorkerBenchmarks {
             }
             let submitted = ContinuousClock.now
             // All parked on SPF, none in flight.
-            while try journal.runs(state: .waiting).count < count || !worker.runsInFlight.isEmpty {
+            while try await engine.runs(state: .waiting).count < count || workers.contains(where: { !$0.runsInFlight.isEmpty }) {
                 try await Task.sleep(for: .milliseconds(200))
             }
             let parkedRSS = residentMiB()
@@ -306,7 +339,7 @@ enum WorkerBenchmarks {
                 }
                 try await engine.signal("spf-check", in: RunID("f\(index)"), actor: "bench", note: "SPF updated")
             }
-            while try journal.runs(state: .succeeded).count < count {
+            while try await engine.runs(state: .succeeded).count < count {
                 try await Task.sleep(for: .milliseconds(200))
             }
             let end = ContinuousClock.now

@@ -2,6 +2,7 @@
 //
 //   swift run -c release onboarding-bench [--json] [--tasks N] [--dir PATH]
 //   swift run -c release onboarding-bench --journal postgres://user@host:port/db [--json] [--tasks N] [--runs N]
+//   swift run -c release onboarding-bench --journal postgres://… --only fleet [--runs 10000] [--workers 3]
 //
 // Figures are ratios within one run (machines are shared and noisy); see Docs/Performance.md.
 import CSQLite
@@ -17,6 +18,16 @@ func value(_ name: String) -> String? {
 }
 if let location = value("--pg-worker") { try await PostgresBenchmarks.serveAsWorker(location) }
 let taskCount = value("--tasks").flatMap(Int.init) ?? 2_000
+if let location = value("--journal"), location.hasPrefix("postgres://"), value("--only") == "fleet" {
+    // The worker issue's fleet on PostgreSQL: `--workers N` engines (3 unless given), one database.
+    let runs = value("--runs").flatMap(Int.init) ?? 10_000
+    let workers = value("--workers").flatMap(Int.init) ?? 3
+    let figures = try await PostgresBenchmarks.withScratchDatabase(location) { database in
+        try await WorkerBenchmarks.fleet(runs, latency: .milliseconds(50), journal: .postgres(database, workers: workers))
+    }
+    print("fleet_runs", runs, "workers", workers, figures.map { "\($0.0) \((($0.1 * 10).rounded() / 10))" }.joined(separator: " "))
+    exit(0)
+}
 if let location = value("--journal"), location.hasPrefix("postgres://") {
     let rounds = value("--rounds").flatMap(Int.init) ?? 3
     let runs = value("--runs").flatMap(Int.init) ?? 2_000

@@ -111,7 +111,7 @@ public struct SupportConsole: Sendable {
         }
         router.get("/api/fleet.csv") { request, _ in
             do {
-                _ = try self.authenticate(request, acting: false)
+                _ = try await self.authenticate(request, acting: false)
                 let summary = FleetSummary(try await self.engine.fleetSummary(), now: self.clock.now())
                 var headers = HTTPFields()
                 headers[.contentType] = "text/csv; charset=utf-8"
@@ -123,7 +123,7 @@ public struct SupportConsole: Sendable {
         }
         router.post("/api/session") { request, _ in
             // Sign-in: Basic credentials in, a session cookie and its CSRF token out.
-            guard let header = request.headers[.authorization], let user = self.credentials.basicUser(header) else {
+            guard let header = request.headers[.authorization], let user = await self.credentials.basicUser(header) else {
                 throw APIError.unauthenticated
             }
             let (id, session) = self.credentials.startSession(for: user)
@@ -154,11 +154,11 @@ public struct SupportConsole: Sendable {
     /// - Parameter acting: the request changes a run (an operator's right).
     /// - Throws: ``APIError`` 401 without valid credentials; 403 for a read-only user who acts, or a
     ///   state-changing request that carries a session cookie without its CSRF token.
-    func authenticate(_ request: Request, acting: Bool) throws -> ConsoleUser {
+    func authenticate(_ request: Request, acting: Bool) async throws -> ConsoleUser {
         let changesState = request.method != .get && request.method != .head
         let user: ConsoleUser
         if let header = request.headers[.authorization] {
-            guard let basic = credentials.basicUser(header) else { throw APIError.unauthenticated }
+            guard let basic = await credentials.basicUser(header) else { throw APIError.unauthenticated }
             user = basic
         } else if let id = request.cookies[Credentials.cookieName]?.value, let session = credentials.session(id) {
             if changesState {
@@ -180,7 +180,7 @@ public struct SupportConsole: Sendable {
         _ request: Request, acting: Bool, _ body: (ConsoleUser, [String: Any]) async throws -> Result
     ) async throws -> Response {
         do {
-            let user = try authenticate(request, acting: acting)
+            let user = try await authenticate(request, acting: acting)
             var fields: [String: Any] = [:]
             if request.method == .post {
                 // A cross-site form cannot send JSON without a CORS preflight, which the console never allows.

@@ -303,8 +303,14 @@ struct ServeCommandTests {
                 let failed = try reader.tasks(of: run.id).filter { $0.state == .failed }.map { "\($0.id): \($0.lastError?.message ?? "")" }
                 // What it waits for and its last steps, so a failure here can be read from the log alone.
                 let waiting = try reader.tasks(of: run.id).filter { $0.state != .succeeded }.map { "\($0.id)=\($0.state)" }
+                // Resumes are left out (a run resumed by many killed workers has dozens), so the
+                // person's confirmation and what the task did with it stay in view.
                 let last = try reader.events(of: run.id)
-                    .filter { $0.taskID == "enable-relay" || $0.taskID == nil || $0.action.hasPrefix("message") }.suffix(16)
+                    .filter {
+                        ($0.taskID == "enable-relay" || $0.taskID == "inbound-lockdown" || $0.taskID == nil || $0.action.hasPrefix("message"))
+                            && $0.action != "run.resumed"
+                    }
+                    .suffix(24)
                     .map { "\($0.actor) \($0.action) \($0.taskID?.rawValue ?? "") \($0.reason ?? "")" }
                 return "\(run.id): \(run.state) \(failed) tasks \(waiting) wakeAt \(String(describing: try reader.run(run.id).wakeAt)) last \(last)"
             }

@@ -31,8 +31,13 @@ final class Credentials: Sendable {
         self.sessionLifetime = sessionLifetime
     }
 
+    /// Where passwords are checked: PBKDF2 with hundreds of thousands of rounds takes a core for a
+    /// good part of a second, so it runs off Swift's cooperative pool, one check at a time (a flood
+    /// of wrong passwords queues here instead of stalling every request and run of the process).
+    private static let hashing = DispatchQueue(label: "onboarding-console.password-check")
+
     /// The user of `Authorization: Basic …`, or `nil` when the header is absent, malformed or wrong.
-    func basicUser(_ header: String) -> ConsoleUser? {
+    func basicUser(_ header: String) async -> ConsoleUser? {
         guard header.lowercased().hasPrefix("basic "),
             let decoded = Data(base64Encoded: String(header.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
             let text = String(data: decoded, encoding: .utf8), let colon = text.firstIndex(of: ":")
@@ -42,7 +47,11 @@ final class Credentials: Sendable {
         let digest = Data(HMAC<SHA256>.authenticationCode(for: Data("\(name)\u{0}\(password)".utf8), using: cacheKey))
         let now = clock.now()
         if let hit = verified.withLock({ $0[digest] }), hit.until > now { return hit.user }
-        guard let user = users.authenticate(name: name, password: password) else { return nil }
+        let users = self.users
+        let checked = await withCheckedContinuation { continuation in
+            Self.hashing.async { continuation.resume(returning: users.authenticate(name: name, password: password)) }
+        }
+        guard let user = checked else { return nil }
         verified.withLock { cache in
             if cache.count > 1_000 { cache = cache.filter { $0.value.until > now } }
             cache[digest] = (user, now.addingTimeInterval(300))
