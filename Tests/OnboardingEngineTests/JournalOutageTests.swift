@@ -16,13 +16,16 @@ struct JournalOutageTests {
         let temporary = try TemporaryJournal()
         defer { temporary.remove() }
         let backend = ForwardedBackend(journal: try temporary.reopen())
+        // The engine's time is a manual clock: renewals, the lease's expiry and the decision to
+        // stop are all read from it, so the test holds however loaded the machine is.
+        let clock = ManualClock()
         let engine = OnboardingEngine(
             backend: backend, configuration: EngineConfiguration(leaseDuration: .seconds(6), ownerID: "host-a:1:a"),
-            logger: quiet)
+            clock: clock, logger: quiet)
         let started = Counter()
         let hold = Switch()
         hold.set(true)
-        let stoppedAt = Mutex<Date?>(nil)
+        let stopped = Switch()
         let graph = try TaskGraph(
             workflow: "w",
             tasks: [
@@ -31,7 +34,7 @@ struct JournalOutageTests {
                     do {
                         while hold.isOn { try await Task.sleep(for: .milliseconds(10)) }
                     } catch {
-                        stoppedAt.withLock { $0 = Date() }
+                        stopped.set(true)
                         throw error
                     }
                     return NoOutput()
@@ -40,25 +43,44 @@ struct JournalOutageTests {
         _ = try await engine.submit(graph, id: "r", input: Empty())
         let execution = Task { try await engine.resume("r", graph: graph) }
         while started.value == 0 { try await Task.sleep(for: .milliseconds(5)) }
+        let leaseTaken = clock.now()
 
+        // One renewal succeeds (at 2 s); then the journal stops answering.
+        func advance(to seconds: Double) async {
+            while clock.now() < leaseTaken.addingTimeInterval(seconds) {
+                clock.advance(by: .milliseconds(500))
+                try? await Task.sleep(for: .milliseconds(50))  // the supervisor handles the tick
+            }
+        }
+        let taken = try #require(try await engine.run("r").leaseExpiresAt)
+        await advance(to: 2.5)
+        var renewed = taken
+        while renewed == taken {
+            try await Task.sleep(for: .milliseconds(5))
+            renewed = try #require(try await engine.run("r").leaseExpiresAt)
+        }
         backend.outage.set(true)
+        // Still running more than a second before the journal's expiry…
+        await advance(to: renewed.timeIntervalSince(leaseTaken) - 1.6)
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(!stopped.isOn, "not stopped while more than a sixth of the lease is left")
+        // …and stopped before it: from five sixths of the lease after the renewal, at the next tick.
+        await advance(to: renewed.timeIntervalSince(leaseTaken) - 0.5)
         let refused = await #expect(throws: EngineError.self) { try await execution.value }
+        #expect(stopped.isOn, "the attempt was interrupted")
         #expect(refused?.code == .runLeased)
         #expect(refused?.message.contains("could not renew its lease") == true, "\(refused?.message ?? "")")
+        #expect(clock.now() < renewed, "the run stopped while the lease the journal holds was still this engine's")
         backend.outage.set(false)
-
-        // The attempt was stopped while the lease the journal holds was still this engine's.
         let record = try await engine.run("r")
-        let expiry = try #require(record.leaseExpiresAt)
-        let stopped = try #require(stoppedAt.withLock { $0 }, "the attempt was interrupted")
-        #expect(stopped < expiry, "stopped \(stopped.timeIntervalSince(expiry)) s after the lease lapsed")
         #expect(record.leaseOwner == "host-a:1:a", "nothing was written while the journal was down")
+        #expect(record.leaseExpiresAt == renewed)
 
         // Once the lease lapsed, another engine takes the run and finishes it.
         hold.set(false)
-        while Date() <= expiry { try await Task.sleep(for: .milliseconds(20)) }
+        clock.advance(by: .seconds(10))
         let other = OnboardingEngine(
-            journal: try temporary.reopen(), configuration: EngineConfiguration(ownerID: "host-b:2:b"), logger: quiet)
+            journal: try temporary.reopen(), configuration: EngineConfiguration(ownerID: "host-b:2:b"), clock: clock, logger: quiet)
         #expect(try await other.resume("r", graph: graph).state == .succeeded)
     }
 

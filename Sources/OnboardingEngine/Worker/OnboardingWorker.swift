@@ -248,7 +248,8 @@ public final class OnboardingWorker: Service, Sendable {
     }
 
     /// Runs a journal step of the loop, logging (not throwing) its failure: a busy journal
-    /// delays the worker, it does not stop it. Returns whether the journal answered.
+    /// delays the worker, it does not stop it. Returns whether the journal answered: `false`
+    /// only when it could not be reached (a busy file or a refused statement is an answer).
     @discardableResult
     private func attempt(_ what: String, _ body: () async throws -> Void) async -> Bool {
         do {
@@ -256,7 +257,7 @@ public final class OnboardingWorker: Service, Sendable {
             return true
         } catch {
             logger.warning("worker step failed", metadata: ["step": "\(what)", "error": "\(error)"])
-            return false
+            return (error as? JournalError)?.code != .unreachable
         }
     }
 
