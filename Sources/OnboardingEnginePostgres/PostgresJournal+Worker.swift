@@ -19,7 +19,7 @@ extension PostgresJournal {
                 due AS (
                     SELECT id FROM runs, clock
                     WHERE state NOT IN ('succeeded', 'cancelled')
-                      AND (wake_at <= clock.now OR (state = 'running' AND wake_at IS NULL))
+                      AND (wake_at <= clock.now OR (state = 'running' AND wake_at IS NULL) OR lease_owner IS NOT NULL)
                       AND (lease_owner IS NULL OR lease_expires_at IS NULL OR lease_expires_at <= clock.now)
                       AND workflow = ANY(\(workflows))
                     ORDER BY coalesce(wake_at, 0), created_at
@@ -47,7 +47,8 @@ extension PostgresJournal {
                     WHERE wake_at IS NOT NULL AND state NOT IN ('succeeded', 'cancelled') AND workflow = ANY(\(workflows))
                     UNION ALL
                     SELECT min(lease_expires_at) FROM runs
-                    WHERE state = 'running' AND lease_owner IS DISTINCT FROM \(owner) AND workflow = ANY(\(workflows))) AS due
+                    WHERE lease_owner IS NOT NULL AND lease_owner IS DISTINCT FROM \(owner) AND state NOT IN ('succeeded', 'cancelled')
+                      AND workflow = ANY(\(workflows))) AS due
                 """, logger: logger
             ).decode(Double?.self) { wait = value }
             return wait.map { Date().addingTimeInterval($0) }

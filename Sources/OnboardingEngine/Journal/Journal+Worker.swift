@@ -7,7 +7,9 @@ extension Journal {
 
     /// Takes the lease on up to `limit` runs that need attention, in one statement: runs left
     /// `running` whose owner's lease expired or whose process is gone (crash recovery, and runs
-    /// submitted but never started), and parked runs whose ``RunRecord/wakeAt`` is due. A run
+    /// submitted but never started), parked runs whose ``RunRecord/wakeAt`` is due, and any run
+    /// still leased by an owner that is gone or whose lease expired — a worker that claimed a
+    /// parked run (clearing its timer) and died before resuming it leaves such a run. A run
     /// given back with a future `wake_at` (a worker that could not build its graph, a drained
     /// run whose next retry is later) waits for it.
     ///
@@ -26,7 +28,7 @@ extension Journal {
                     WHERE id IN (
                         SELECT id FROM runs
                         WHERE state NOT IN ('succeeded', 'cancelled')
-                          AND (wake_at <= ?3 OR (state = 'running' AND wake_at IS NULL))
+                          AND (wake_at <= ?3 OR (state = 'running' AND wake_at IS NULL) OR lease_owner IS NOT NULL)
                           AND (lease_owner IS NULL OR lease_expires_at IS NULL OR lease_expires_at <= ?3
                                OR onboarding_owner_gone(lease_owner))
                           AND workflow IN (SELECT value FROM json_each(?4))
@@ -58,7 +60,7 @@ extension Journal {
                       AND workflow IN (SELECT value FROM json_each(?1))
                     UNION ALL
                     SELECT min(lease_expires_at) FROM runs
-                    WHERE state = 'running' AND lease_owner IS NOT ?2
+                    WHERE lease_owner IS NOT NULL AND lease_owner IS NOT ?2 AND state NOT IN ('succeeded', 'cancelled')
                       AND workflow IN (SELECT value FROM json_each(?1)))
                 """,
                 [.text(names), .text(owner)])

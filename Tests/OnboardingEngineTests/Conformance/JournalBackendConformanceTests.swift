@@ -306,6 +306,35 @@ struct JournalBackendConformanceTests {
     }
 
     @Test(arguments: BackendKind.available)
+    func aParkedRunClaimedByAWorkerThatDiedBeforeResumingItIsClaimedAgain(_ kind: BackendKind) async throws {
+        try await BackendFixture.with(kind) { fixture in
+            let engine = try await fixture.engine(owner: "host-a:1:a")
+            let graph = try TaskGraph(
+                workflow: "w",
+                tasks: [
+                    ClosureTask(id: "approve") { context -> NoOutput in
+                        guard context.confirmation != nil else { throw TaskInterruption.waitingForPerson(action: "Approve.") }
+                        return NoOutput()
+                    }
+                ])
+            _ = try await engine.submit(graph, id: "r", input: Empty())
+            #expect(try await engine.resume("r", graph: graph).state == .waiting)
+            // A person confirmed while a worker held the lease; that worker claimed the run (its
+            // timer cleared) and died before resuming it: the run is parked, leased by nobody alive.
+            try await fixture.rawSQL(
+                """
+                INSERT INTO run_messages (run_id, kind, task_id, actor, note, at) VALUES ('r', 'confirm', 'approve', 'pat', NULL, 1)
+                """)
+            try await fixture.rawSQL("UPDATE runs SET lease_owner = 'gone-host:9:x', lease_expires_at = 1, wake_at = NULL WHERE id = 'r'")
+            let worker = fixture.worker(try await fixture.engine(owner: "host-b:2:b"), graph)
+            let serving = Task { try await worker.run() }
+            defer { serving.cancel() }
+            try await within(20) { (try? await engine.run("r").state) == .succeeded }
+            #expect(try await engine.run("r").state == .succeeded, "the run is claimed again and takes the confirmation")
+        }
+    }
+
+    @Test(arguments: BackendKind.available)
     func twoWorkersOnOneJournalRunEveryTaskOfEveryRunOnce(_ kind: BackendKind) async throws {
         try await BackendFixture.with(kind) { fixture in
             let executions = Counter()
