@@ -23,16 +23,16 @@ struct JournalOutageTests {
             backend: backend, configuration: EngineConfiguration(leaseDuration: .seconds(6), ownerID: "host-a:1:a"),
             clock: clock, logger: quiet)
         let started = Counter()
-        let hold = Switch()
+        let hold = Flag()
         hold.set(true)
-        let stopped = Switch()
+        let stopped = Flag()
         let graph = try TaskGraph(
             workflow: "w",
             tasks: [
                 ClosureTask(id: "slow") { _ -> NoOutput in
                     started.increment()
                     do {
-                        while hold.isOn { try await Task.sleep(for: .milliseconds(10)) }
+                        while hold.isSet { try await Task.sleep(for: .milliseconds(10)) }
                     } catch {
                         stopped.set(true)
                         throw error
@@ -63,11 +63,11 @@ struct JournalOutageTests {
         // Still running more than a second before the journal's expiry…
         await advance(to: renewed.timeIntervalSince(leaseTaken) - 1.6)
         try await Task.sleep(for: .milliseconds(100))
-        #expect(!stopped.isOn, "not stopped while more than a sixth of the lease is left")
+        #expect(!stopped.isSet, "not stopped while more than a sixth of the lease is left")
         // …and stopped before it: from five sixths of the lease after the renewal, at the next tick.
         await advance(to: renewed.timeIntervalSince(leaseTaken) - 0.5)
         let refused = await #expect(throws: EngineError.self) { try await execution.value }
-        #expect(stopped.isOn, "the attempt was interrupted")
+        #expect(stopped.isSet, "the attempt was interrupted")
         #expect(refused?.code == .runLeased)
         #expect(refused?.message.contains("could not renew its lease") == true, "\(refused?.message ?? "")")
         #expect(clock.now() < renewed, "the run stopped while the lease the journal holds was still this engine's")

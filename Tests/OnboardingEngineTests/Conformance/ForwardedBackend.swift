@@ -1,6 +1,5 @@
 import Foundation
 import OnboardingEngine
-import Synchronization
 
 /// The SQLite journal seen only through ``JournalBackend``, each intent after a hop to another
 /// task: an engine over it works only if it relies on nothing but the protocol (not the concrete
@@ -9,12 +8,12 @@ struct ForwardedBackend: JournalBackend {
     let journal: Journal
     let calls = Counter()
     /// While on, every intent fails as a journal that cannot be reached does (`unreachable`).
-    let outage = Switch()
+    let outage = Flag()
 
     private func hop() async { await Task.detached { await Task.yield() }.value }
     private func note(_ name: String) async throws {
         calls.record(name)
-        if outage.isOn {
+        if outage.isSet {
             throw JournalError(.unreachable, "The journal cannot be reached (an outage the test made).", path: location)
         }
         await hop()
@@ -173,9 +172,3 @@ struct ForwardedBackend: JournalBackend {
     }
 }
 
-/// An on/off switch shared between a test and the code it drives.
-final class Switch: Sendable {
-    private let state = Mutex(false)
-    var isOn: Bool { state.withLock { $0 } }
-    func set(_ on: Bool) { state.withLock { $0 = on } }
-}
