@@ -23,27 +23,19 @@ struct WorkflowProcess {
     /// The run's id in the journal.
     var runID = "run"
 
-    func launch(_ command: String) throws -> Process {
-        let process = Process()
-        process.executableURL = Self.executable
-        process.arguments = [command, journal, runID, endpoints.base, "\(endpoints.dnsPort!)", tenantID]
+    func launch(_ command: String) async throws -> ChildProcess {
         let application = SimulatedApplication()
-        var environment = ProcessInfo.processInfo.environment
-        environment["ONBOARD_CLIENT_ID"] = application.clientId
-        environment["ONBOARD_CLIENT_SECRET"] = application.clientSecret
-        environment["ONBOARD_ESSENTIALS_USER"] = "admin@msp.example"
-        environment["ONBOARD_ESSENTIALS_PASSWORD"] = "essentials-password"
-        process.environment = environment
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return process
+        return try await ChildProcess.start(
+            Self.executable.path, arguments: [command, journal, runID, endpoints.base, "\(endpoints.dnsPort!)", tenantID],
+            environment: [
+                "ONBOARD_CLIENT_ID": application.clientId, "ONBOARD_CLIENT_SECRET": application.clientSecret,
+                "ONBOARD_ESSENTIALS_USER": "admin@msp.example", "ONBOARD_ESSENTIALS_PASSWORD": "essentials-password",
+            ])
     }
 
-    /// Runs `command` to its end. Waits without blocking a thread: the child talks to the
-    /// simulator in this process, which needs one.
+    /// Runs `command` to its end.
     func status(_ command: String) async throws -> Int32 {
-        await ChildProcess.exitStatus(of: try launch(command))
+        try await launch(command).exitStatus()
     }
 }
 
@@ -60,14 +52,14 @@ struct CrashResumeTests {
                 _ = tenant.simulator.inject(Fault(match: FaultMatch(), kind: .latency(.milliseconds(8)), trigger: .always))
                 let process = WorkflowProcess(
                     journal: tenant.journal.path, endpoints: tenant.endpoints, tenantID: try tenant.simulator.tenantId())
-                let first = try process.launch("start")
+                let first = try await process.launch("start")
                 // Kill at a random point of the run itself, whatever the process's start-up took.
                 for _ in 0..<1000 where (try? tenant.journal.journal.run("run")) == nil {
                     try await Task.sleep(for: .milliseconds(5))
                 }
                 try await Task.sleep(for: .milliseconds(Int.random(in: 0...150, using: &generator)))
-                kill(first.processIdentifier, SIGKILL)
-                if await ChildProcess.exitStatus(of: first) == 128 + SIGKILL { killedMidRun += 1 }
+                first.send(SIGKILL)
+                if try await first.exitStatus() == 128 + SIGKILL { killedMidRun += 1 }
 
                 var status = try await process.status("resume")
                 if status == 4, (try? tenant.journal.journal.run("run")) == nil {

@@ -129,13 +129,13 @@ struct OffboardingTests {
                 var process = WorkflowProcess(
                     journal: tenant.journal.path, endpoints: tenant.endpoints, tenantID: try tenant.simulator.tenantId())
                 process.runID = "off"
-                let first = try process.launch("offboard-start")
+                let first = try await process.launch("offboard-start")
                 for _ in 0..<1000 where (try? tenant.journal.journal.run("off")) == nil {
                     try await Task.sleep(for: .milliseconds(5))
                 }
                 try await Task.sleep(for: .milliseconds(Int.random(in: 0...120, using: &generator)))
-                kill(first.processIdentifier, SIGKILL)
-                if await ChildProcess.exitStatus(of: first) == 128 + SIGKILL { killedMidRun += 1 }
+                first.send(SIGKILL)
+                if try await first.exitStatus() == 128 + SIGKILL { killedMidRun += 1 }
 
                 var status = try await process.status("offboard-resume")
                 if status == 4, (try? tenant.journal.journal.run("off")) == nil {

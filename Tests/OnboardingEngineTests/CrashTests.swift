@@ -28,17 +28,13 @@ struct HarnessProcess {
     func remove() { try? FileManager.default.removeItem(at: directory) }
 
     /// Starts the harness; the caller waits or kills it.
-    func launch(_ command: String, run: String = "run", tasks: Int = 8, taskMilliseconds: Int = 0, crashAt: String? = nil) throws -> Process {
-        let process = Process()
-        process.executableURL = Self.executable
-        process.arguments = [command, journal, ledger, run, "--tasks", "\(tasks)", "--task-ms", "\(taskMilliseconds)"]
-        var environment = ProcessInfo.processInfo.environment
-        environment[CrashPoint.environmentVariable] = crashAt
-        process.environment = environment
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return process
+    func launch(_ command: String, run: String = "run", tasks: Int = 8, taskMilliseconds: Int = 0, crashAt: String? = nil)
+        async throws -> ChildProcess
+    {
+        try await ChildProcess.start(
+            Self.executable.path,
+            arguments: [command, journal, ledger, run, "--tasks", "\(tasks)", "--task-ms", "\(taskMilliseconds)"],
+            environment: crashAt.map { [CrashPoint.environmentVariable: $0] } ?? [:])
     }
 
     /// Runs the harness to its end and returns its exit status (128 + signal when killed).
@@ -46,8 +42,7 @@ struct HarnessProcess {
     func exitStatus(_ command: String, run: String = "run", tasks: Int = 8, taskMilliseconds: Int = 0, crashAt: String? = nil)
         async throws -> Int32
     {
-        await ChildProcess.exitStatus(
-            of: try launch(command, run: run, tasks: tasks, taskMilliseconds: taskMilliseconds, crashAt: crashAt))
+        try await launch(command, run: run, tasks: tasks, taskMilliseconds: taskMilliseconds, crashAt: crashAt).exitStatus()
     }
 
     /// Waits (up to 5 s) until the child process has journaled its run.
@@ -112,18 +107,18 @@ struct CrashTests {
         for trial in 0..<50 {
             let harness = try HarnessProcess()
             defer { harness.remove() }
-            let process = try harness.launch("start", taskMilliseconds: 8)
+            let process = try await harness.launch("start", taskMilliseconds: 8)
             // Kill at a random point of the run itself, whatever the process's start-up took.
             if trial % 10 != 0 { await harness.waitForRun() }
             try await Task.sleep(for: .milliseconds(Int.random(in: 0...40, using: &generator)))
-            kill(process.processIdentifier, SIGKILL)
-            if await ChildProcess.exitStatus(of: process) == Self.killed { interrupted += 1 }
+            process.send(SIGKILL)
+            if try await process.exitStatus() == Self.killed { interrupted += 1 }
             // Every few trials, kill the resuming process too before the final resume.
             if trial % 5 == 4 {
-                let resumer = try harness.launch("resume", taskMilliseconds: 4)
+                let resumer = try await harness.launch("resume", taskMilliseconds: 4)
                 try await Task.sleep(for: .milliseconds(Int.random(in: 5...40, using: &generator)))
-                kill(resumer.processIdentifier, SIGKILL)
-                _ = await ChildProcess.exitStatus(of: resumer)
+                resumer.send(SIGKILL)
+                _ = try await resumer.exitStatus()
             }
             let status = try await harness.exitStatus("resume", taskMilliseconds: 4)
             if status != 0 {
@@ -167,9 +162,9 @@ struct CrashTests {
         defer { harness.remove() }
         #expect(try await harness.exitStatus("start", taskMilliseconds: 40, crashAt: "before-run:task-1") == Self.killed)
 
-        let first = try harness.launch("resume", taskMilliseconds: 40)
-        let second = try harness.launch("resume", taskMilliseconds: 40)
-        let statuses = [await ChildProcess.exitStatus(of: first), await ChildProcess.exitStatus(of: second)].sorted()
+        let first = try await harness.launch("resume", taskMilliseconds: 40)
+        let second = try await harness.launch("resume", taskMilliseconds: 40)
+        let statuses = [try await first.exitStatus(), try await second.exitStatus()].sorted()
         #expect(statuses == [0, 3], "one runs it, the other is told who owns it")
 
         let resumes = try Journal(path: harness.journal).events(of: "run").filter { $0.action == "run.resumed" }

@@ -12,11 +12,11 @@ struct BadInputTests {
     ]
 
     @Test(arguments: runCommands)
-    func anUnknownRunIsExitCode5(_ command: [String]) throws {
+    func anUnknownRunIsExitCode5(_ command: [String]) async throws {
         let journal = try TestJournal()
         defer { journal.remove() }
-        _ = try journal.demo(["--no-admin"], expecting: 3)
-        let result = try journal.run(command.map { $0 == "RUN" ? "no-such-run" : $0 })
+        _ = try await journal.demo(["--no-admin"], expecting: 3)
+        let result = try await journal.run(command.map { $0 == "RUN" ? "no-such-run" : $0 })
         expectOneLineError(result, status: 5, containing: "There is no run 'no-such-run'")
     }
 
@@ -24,32 +24,32 @@ struct BadInputTests {
         ["retry", "RUN", "no-such-task"], ["retry", "RUN", "no-such-task", "--from"],
         ["skip", "RUN", "no-such-task", "--reason", "x"], ["confirm", "RUN", "no-such-task"],
     ])
-    func anUnknownTaskIsExitCode5(_ command: [String]) throws {
+    func anUnknownTaskIsExitCode5(_ command: [String]) async throws {
         let journal = try TestJournal()
         defer { journal.remove() }
-        let runID = try journal.demo(["--no-admin"], expecting: 3)
-        let before = try journal.timeline(runID).count
-        let result = try journal.run(command.map { $0 == "RUN" ? runID : $0 })
+        let runID = try await journal.demo(["--no-admin"], expecting: 3)
+        let before = try await journal.timeline(runID).count
+        let result = try await journal.run(command.map { $0 == "RUN" ? runID : $0 })
         expectOneLineError(result, status: 5, containing: "no task 'no-such-task'")
-        #expect(try journal.timeline(runID).count == before)
+        await #expect(try journal.timeline(runID).count == before)
     }
 
     @Test(arguments: runCommands + [["runs"], ["runs", "--json"]])
-    func aTextFileIsNotAJournalAndIsLeftUntouched(_ command: [String]) throws {
+    func aTextFileIsNotAJournalAndIsLeftUntouched(_ command: [String]) async throws {
         let journal = try TestJournal()
         defer { journal.remove() }
         let text = "not a journal, just notes\n"
         try text.write(toFile: journal.path, atomically: true, encoding: .utf8)
-        let result = try journal.run(command.map { $0 == "RUN" ? "some-run" : $0 })
+        let result = try await journal.run(command.map { $0 == "RUN" ? "some-run" : $0 })
         expectOneLineError(result, status: 4, containing: "not an SQLite database")
         #expect(try String(contentsOfFile: journal.path, encoding: .utf8) == text)
     }
 
     @Test(arguments: runCommands + [["runs"]])
-    func aMissingJournalIsAnErrorAndIsNotCreated(_ command: [String]) throws {
+    func aMissingJournalIsAnErrorAndIsNotCreated(_ command: [String]) async throws {
         let journal = try TestJournal()
         defer { journal.remove() }
-        let result = try journal.run(command.map { $0 == "RUN" ? "some-run" : $0 })
+        let result = try await journal.run(command.map { $0 == "RUN" ? "some-run" : $0 })
         expectOneLineError(result, status: 4, containing: "There is no journal at")
         #expect(result.stderr.contains(journal.path))
         #expect(!FileManager.default.fileExists(atPath: journal.path))
@@ -62,10 +62,10 @@ struct BadInputTests {
         ["start", "--tenant", "t", "--org", "o", "--dns-port", "99999"], ["start", "--tenant", "t", "--org", "o", "--sync-hours=0"],
         ["start", "--tenant", "t", "--org", "o", "--max-idle-seconds=-1"],
     ])
-    func aBadCommandLineIsExitCode64(_ command: [String]) throws {
+    func aBadCommandLineIsExitCode64(_ command: [String]) async throws {
         let journal = try TestJournal()
         defer { journal.remove() }
-        let result = try journal.run(command)
+        let result = try await journal.run(command)
         #expect(result.status == 64, "\(result.output)")
         #expect(result.stdout.isEmpty)
         #expect(result.stderr.contains("Error:"))

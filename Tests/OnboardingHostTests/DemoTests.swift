@@ -54,9 +54,9 @@ struct DemoTests {
         }
     }
 
-    @Test func theDemoOnboardsTheSimulatedTenantPlayingTheAdmin() throws {
+    @Test func theDemoOnboardsTheSimulatedTenantPlayingTheAdmin() async throws {
         defer { try? FileManager.default.removeItem(at: folder) }
-        let (status, output) = try onboard(["demo", "--journal", journal])
+        let (status, output) = try await onboard(["demo", "--journal", journal])
         #expect(status == 0, "\(output)")
         #expect(output.contains("👤 admin: opening the consent link"))
         #expect(output.contains("👤 admin: enabling relay"))
@@ -68,7 +68,7 @@ struct DemoTests {
         let runID = try #require(output.split(separator: "\n").first { $0.hasPrefix("Run demo-") }?
             .split(separator: " ")[1].dropLast())
         #expect(output.contains("Inspect it with: onboard show \(runID) --journal \(journal)"))
-        let runs = try onboard(["runs", "--journal", journal])
+        let runs = try await onboard(["runs", "--journal", journal])
         var row = runsTable(runs.output).first { $0["RUN"] == String(runID) }
         #expect(row?.removeValue(forKey: "TENANT")?.isEmpty == false, "the demo tenant's id: \(runs.output)")
         #expect(
@@ -79,9 +79,9 @@ struct DemoTests {
         try expectOnboarded(try tenant(of: String(runID)))
     }
 
-    @Test func aDemoKilledMidwayIsFinishedByResumeAgainstTheSameTenant() throws {
+    @Test func aDemoKilledMidwayIsFinishedByResumeAgainstTheSameTenant() async throws {
         defer { try? FileManager.default.removeItem(at: folder) }
-        let crashed = try onboard(["demo", "--journal", journal, "--crash-after", "inbound-connector"])
+        let crashed = try await onboard(["demo", "--journal", journal, "--crash-after", "inbound-connector"])
         #expect(crashed.status == 128 + 9, "\(crashed.output)")
         #expect(crashed.output.contains("stopping abruptly after 'inbound-connector'"))
         let runID = try #require(
@@ -91,42 +91,42 @@ struct DemoTests {
         #expect(halfway.tenants.first?.inboundConnectors.count == 1, "the connector was made before the kill")
         #expect(halfway.tenants.first?.outboundConnectors.first?["Enabled"]?.boolValue != true)
 
-        let resumed = try onboard(["resume", runID, "--journal", journal])
+        let resumed = try await onboard(["resume", runID, "--journal", journal])
         #expect(resumed.status == 0, "\(resumed.output)")
         #expect(resumed.output.contains("Demo run: its simulated tenant was started again from"))
         #expect(resumed.output.contains("Run \(runID): succeeded"))
         #expect(!resumed.output.contains("▸ inbound-connector started"), "finished work is not redone")
-        let shown = try onboard(["show", runID, "--journal", journal])
+        let shown = try await onboard(["show", runID, "--journal", journal])
         #expect(shown.output.contains("run.resumed"), "\(shown.output)")
         try expectOnboarded(try tenant(of: runID))
     }
 
-    @Test func aDemoTenantFileThatIsNotOneOrIsGoneStopsResumeAndNothingIsWritten() throws {
+    @Test func aDemoTenantFileThatIsNotOneOrIsGoneStopsResumeAndNothingIsWritten() async throws {
         defer { try? FileManager.default.removeItem(at: folder) }
-        let crashed = try onboard(["demo", "--journal", journal, "--crash-after", "import-domains"])
+        let crashed = try await onboard(["demo", "--journal", journal, "--crash-after", "import-domains"])
         let runID = try #require(
             crashed.output.split(separator: "\n").first { $0.hasPrefix("Onboarding tenant") }?
                 .split(separator: " ").last?.trimmingCharacters(in: CharacterSet(charactersIn: "()")))
         let file = folder.appendingPathComponent("\(runID).tenant.json").path
         try "not a tenant".write(toFile: file, atomically: true, encoding: .utf8)
-        func timeline() throws -> Int {
-            (try jsonObject(try onboard(["show", runID, "--journal", journal, "--json"]).output)["timeline"] as? [Any])?
+        func timeline() async throws -> Int {
+            await (try jsonObject(try onboard(["show", runID, "--journal", journal, "--json"]).output)["timeline"] as? [Any])?
                 .count ?? -1
         }
-        let before = try timeline()
-        let resumed = try runOnboard(["resume", runID, "--journal", journal])
+        let before = try await timeline()
+        let resumed = try await runOnboard(["resume", runID, "--journal", journal])
         expectOneLineError(resumed, status: 4, containing: "is not a TenantSimulator state file")
         #expect(try String(contentsOfFile: file, encoding: .utf8) == "not a tenant")
-        #expect(try timeline() == before, "nothing written to the journal")
+        await #expect(try timeline() == before, "nothing written to the journal")
 
         // A missing tenant file is an error too, never a fresh tenant.
         try FileManager.default.removeItem(atPath: file)
         for command in [["resume", runID], ["confirm", runID, "enable-relay"], ["plan", "--run", runID]] {
-            let result = try runOnboard(command + ["--journal", journal])
+            let result = try await runOnboard(command + ["--journal", journal])
             expectOneLineError(result, status: 4, containing: "There is no simulator state file")
         }
         #expect(!FileManager.default.fileExists(atPath: file))
-        #expect(try timeline() == before, "nothing written to the journal")
+        await #expect(try timeline() == before, "nothing written to the journal")
     }
 }
 
@@ -134,21 +134,16 @@ struct DemoTests {
 struct SimulatorCommandTests {
     @Test func printsItsURLsAndServesTheInspectionEndpoint() async throws {
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("onboard")
-        let process = Process()
-        process.executableURL = binary
         let stateFile = FileManager.default.temporaryDirectory.appendingPathComponent("simulator-\(UUID().uuidString).json")
         defer { try? FileManager.default.removeItem(at: stateFile) }
-        process.arguments = ["simulator", "--users", "7", "--state", stateFile.path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        defer { process.terminate(); process.waitUntilExit() }
+        let process = try await CapturedProcess.start(
+            ["simulator", "--users", "7", "--state", stateFile.path], executable: binary)
+        defer { process.child.send(SIGTERM) }
 
         var output = ""
         for _ in 0..<200 where !output.contains("through the environment") {
-            let data = pipe.fileHandleForReading.availableData
-            if data.isEmpty { try await Task.sleep(for: .milliseconds(25)) } else { output += String(decoding: data, as: UTF8.self) }
+            try await Task.sleep(for: .milliseconds(25))
+            output = process.stdoutSoFar
         }
         let line = try #require(output.split(separator: "\n").first { $0.contains("inspection:") })
         let url = try #require(URL(string: String(line.split(separator: " ").last!)))

@@ -16,21 +16,21 @@ struct ForeignWorkflowTests {
         ["resume", "parked"], ["plan", "--run", "parked"], ["retry", "parked", "approve"], ["retry", "parked", "fetch", "--from"],
         ["skip", "parked", "approve", "--reason", "done by hand"], ["confirm", "parked", "approve"],
     ])
-    func actionsThatNeedItsGraphAreRefusedBeforeWritingAnything(_ arguments: [String]) throws {
+    func actionsThatNeedItsGraphAreRefusedBeforeWritingAnything(_ arguments: [String]) async throws {
         let journal = try Self.journal()
         defer { journal.remove() }
-        let before = try journal.run(["show", "parked", "--json"]).stdout
-        let result = try journal.run(arguments)
+        let before = try await journal.run(["show", "parked", "--json"]).stdout
+        let result = try await journal.run(arguments)
         expectOneLineError(result, status: 64, containing: "follows workflow 'fixture', which")
-        #expect(try journal.run(["show", "parked", "--json"]).stdout == before, "nothing was written")
+        await #expect(try journal.run(["show", "parked", "--json"]).stdout == before, "nothing was written")
     }
 
-    @Test func withNoResumeTheActionIsRecordedForTheHostThatRunsIt() throws {
+    @Test func withNoResumeTheActionIsRecordedForTheHostThatRunsIt() async throws {
         let journal = try Self.journal()
         defer { journal.remove() }
-        let result = try journal.run(["confirm", "parked", "approve", "--no-resume", "--note", "approved"])
+        let result = try await journal.run(["confirm", "parked", "approve", "--no-resume", "--note", "approved"])
         #expect(result.status == 0, "\(result.output)")
-        let tasks = try #require(try journal.show("parked")["tasks"] as? [[String: Any]])
+        let tasks = try await #require(try journal.show("parked")["tasks"] as? [[String: Any]])
         #expect(tasks.first { $0["id"] as? String == "approve" }?["confirmation"] != nil)
     }
 }

@@ -11,24 +11,24 @@ struct JournalCopyCommandTests {
     }
 
     /// The runs `onboard runs --json --journal JOURNAL` lists, by id, with their states.
-    static func runStates(_ journal: String, environment: [String: String] = [:]) throws -> [String: String] {
-        let result = try runOnboard(["runs", "--json", "--journal", journal], environment: environment)
+    static func runStates(_ journal: String, environment: [String: String] = [:]) async throws -> [String: String] {
+        let result = try await runOnboard(["runs", "--json", "--journal", journal], environment: environment)
         #expect(result.status == 0, "\(result.output)")
         let runs = try #require(try jsonObject(result.stdout)["runs"] as? [[String: Any]])
         return Dictionary(uniqueKeysWithValues: runs.map { ($0["id"] as? String ?? "", $0["state"] as? String ?? "") })
     }
 
-    @Test func aFileIsCopiedIntoANewFileAndAParkedDemoRunFinishesFromTheCopy() throws {
+    @Test func aFileIsCopiedIntoANewFileAndAParkedDemoRunFinishesFromTheCopy() async throws {
         let journal = try TestJournal()
         defer { journal.remove() }
-        let done = try journal.demo([], expecting: 0)
-        let parked = try journal.demo(["--admin-skips", "relay"], expecting: 3)
+        let done = try await journal.demo([], expecting: 0)
+        let parked = try await journal.demo(["--admin-skips", "relay"], expecting: 3)
         let copy = Self.newFile(journal, "moved/copy.sqlite")
         try FileManager.default.createDirectory(
             atPath: journal.folder.appendingPathComponent("moved").path, withIntermediateDirectories: true)
         let source = try Data(contentsOf: URL(fileURLWithPath: journal.path))
 
-        let result = try runOnboard(["journal", "copy", "--from", journal.path, "--to", copy, "--json"])
+        let result = try await runOnboard(["journal", "copy", "--from", journal.path, "--to", copy, "--json"])
         #expect(result.status == 0, "\(result.output)")
         let report = try jsonObject(result.stdout)
         #expect(report["runs"] as? [String] == [done, parked], "oldest first")
@@ -39,40 +39,40 @@ struct JournalCopyCommandTests {
         #expect(report["schemaVersion"] as? Int == 1)
         #expect(try Data(contentsOf: URL(fileURLWithPath: journal.path)) == source, "the source is unchanged")
 
-        #expect(try Self.runStates(copy) == [done: "succeeded", parked: "waiting"])
-        let original = try journal.show(parked)
-        let shown = try runOnboard(["show", parked, "--json", "--journal", copy])
+        await #expect(try Self.runStates(copy) == [done: "succeeded", parked: "waiting"])
+        let original = try await journal.show(parked)
+        let shown = try await runOnboard(["show", parked, "--json", "--journal", copy])
         #expect(shown.status == 0, "\(shown.output)")
         let copied = try jsonObject(shown.stdout)
         #expect(
             (copied["timeline"] as? [[String: Any]])?.count == (original["timeline"] as? [[String: Any]])?.count,
             "the whole timeline")
         // The demo tenant came along, so the copy's run meets its tenant as it was.
-        let confirmed = try runOnboard(["confirm", parked, "enable-relay", "--journal", copy])
+        let confirmed = try await runOnboard(["confirm", parked, "enable-relay", "--journal", copy])
         #expect(confirmed.status == 0, "\(confirmed.output)")
-        #expect(try Self.runStates(copy)[parked] == "succeeded")
-        #expect(try journal.taskStates(parked)["enable-relay"] == "waiting", "the source's run is untouched")
+        await #expect(try Self.runStates(copy)[parked] == "succeeded")
+        await #expect(try journal.taskStates(parked)["enable-relay"] == "waiting", "the source's run is untouched")
     }
 
-    @Test func aDestinationHoldingRunsIsRefusedWithExitCode10AndLeftAsItWas() throws {
+    @Test func aDestinationHoldingRunsIsRefusedWithExitCode10AndLeftAsItWas() async throws {
         let journal = try TestJournal()
         defer { journal.remove() }
-        _ = try journal.demo([], expecting: 0)
+        _ = try await journal.demo([], expecting: 0)
         let other = try TestJournal()
         defer { other.remove() }
-        let there = try other.demo(["--no-admin"], expecting: 3)
-        let before = try Self.runStates(other.path)
+        let there = try await other.demo(["--no-admin"], expecting: 3)
+        let before = try await Self.runStates(other.path)
 
-        let result = try runOnboard(["journal", "copy", "--from", journal.path, "--to", other.path])
+        let result = try await runOnboard(["journal", "copy", "--from", journal.path, "--to", other.path])
         expectOneLineError(result, status: 10, containing: "already holds 1 run(s)")
-        #expect(try Self.runStates(other.path) == before)
+        await #expect(try Self.runStates(other.path) == before)
         #expect(before.keys.contains(there))
     }
 
-    @Test func aDamagedSourceStopsTheCopyNamingTheRunAndNoFileIsLeft() throws {
+    @Test func aDamagedSourceStopsTheCopyNamingTheRunAndNoFileIsLeft() async throws {
         let journal = try TestJournal()
         defer { journal.remove() }
-        let run = try journal.demo([], expecting: 0)
+        let run = try await journal.demo([], expecting: 0)
         // Letters of the stored graph change on disk; SQLite itself sees nothing wrong.
         var bytes = try Data(contentsOf: URL(fileURLWithPath: journal.path))
         let start = try #require(bytes.range(of: Data(#"[{"dependencies""#.utf8))).upperBound + 40
@@ -82,18 +82,18 @@ struct JournalCopyCommandTests {
         try bytes.write(to: URL(fileURLWithPath: journal.path))
         let copy = Self.newFile(journal)
 
-        let result = try runOnboard(["journal", "copy", "--from", journal.path, "--to", copy])
+        let result = try await runOnboard(["journal", "copy", "--from", journal.path, "--to", copy])
         expectOneLineError(result, status: 4, containing: "graph of run '\(run)'")
         #expect(result.stderr.contains("nothing was written to \(copy)"), "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: copy), "the file made for the copy is removed again")
         #expect(try Data(contentsOf: URL(fileURLWithPath: journal.path)) == bytes, "the source is unchanged")
     }
 
-    @Test func aMissingSourceAPasswordInAURLAndAnUnreachableServerAreOneLine() throws {
+    @Test func aMissingSourceAPasswordInAURLAndAnUnreachableServerAreOneLine() async throws {
         let journal = try TestJournal()
         defer { journal.remove() }
         let copy = Self.newFile(journal)
-        let missing = try runOnboard(["journal", "copy", "--from", Self.newFile(journal, "none.sqlite"), "--to", copy])
+        let missing = try await runOnboard(["journal", "copy", "--from", Self.newFile(journal, "none.sqlite"), "--to", copy])
         expectOneLineError(missing, status: 4, containing: "There is no journal at")
         #expect(!FileManager.default.fileExists(atPath: copy), "nothing is created for a copy that cannot start")
 
@@ -102,15 +102,15 @@ struct JournalCopyCommandTests {
             ("postgres://onboarding:\(password)@127.0.0.1:5432/onboarding", copy),
             (journal.path, "postgres://onboarding:\(password)@127.0.0.1:5432/onboarding"),
         ] {
-            let result = try runOnboard(["journal", "copy", "--from", from, "--to", to])
+            let result = try await runOnboard(["journal", "copy", "--from", from, "--to", to])
             #expect(result.status == 64, "\(result.output)")
             #expect(result.stderr.contains("carries a password"), "\(result.stderr)")
             #expect(!result.output.contains(password))
         }
 
-        _ = try journal.demo([], expecting: 0)
+        _ = try await journal.demo([], expecting: 0)
         let unreachable = "postgres://onboarding@127.0.0.1:\(try PostgresURLTests.closedPort())/onboarding"
-        let result = try runOnboard(["journal", "copy", "--from", journal.path, "--to", unreachable])
+        let result = try await runOnboard(["journal", "copy", "--from", journal.path, "--to", unreachable])
         expectOneLineError(result, status: 4, containing: "cannot be reached")
         for name in PostgresURLTests.typeNames { #expect(!result.output.contains(name), "\(name): \(result.output)") }
     }
@@ -122,12 +122,12 @@ struct JournalCopyCommandTests {
         try await TestPostgres.withJournal { database in
             let file = try TestJournal()
             defer { file.remove() }
-            let done = try file.demo([], expecting: 0)
-            let parked = try file.demo(["--admin-skips", "relay"], expecting: 3)
+            let done = try await file.demo([], expecting: 0)
+            let parked = try await file.demo(["--admin-skips", "relay"], expecting: 3)
             let password = "pg-password-never-printed"
             let environment = database.environment.merging(["PGPASSWORD": password]) { $1 }
 
-            let copied = try runOnboard(
+            let copied = try await runOnboard(
                 ["journal", "copy", "--from", file.path, "--to", database.journal], environment: environment)
             #expect(copied.status == 0, "\(copied.output)")
             #expect(copied.stdout.contains("Copied 2 run(s)"), "\(copied.stdout)")
@@ -135,33 +135,33 @@ struct JournalCopyCommandTests {
             #expect(copied.stdout.contains("Copied 2 demo tenant file(s)"), "\(copied.stdout)")
             #expect(!copied.output.contains(password))
 
-            #expect(
+            await #expect(
                 try Self.runStates(database.journal, environment: environment) == [
                     done: "succeeded", parked: "waiting",
                 ])
-            let shown = try database.run(["show", done], environment: ["PGPASSWORD": password])
+            let shown = try await database.run(["show", done], environment: ["PGPASSWORD": password])
             #expect(shown.status == 0, "\(shown.output)")
             #expect(shown.stdout.contains("Run \(done) (m365-essentials-onboarding): succeeded"), "\(shown.stdout)")
             #expect(!shown.output.contains(password))
-            #expect(try database.timeline(done).count == (try file.timeline(done)).count)
+            await #expect(try database.timeline(done).count == (try file.timeline(done)).count)
 
             // The parked run continues on PostgreSQL with its tenant, copied into the state folder.
-            let confirmed = try database.run(["confirm", parked, "enable-relay", "--actor", "alice"])
+            let confirmed = try await database.run(["confirm", parked, "enable-relay", "--actor", "alice"])
             #expect(confirmed.status == 0, "\(confirmed.output)")
             #expect(confirmed.stdout.contains("Run \(parked): succeeded"), "\(confirmed.stdout)")
 
             // Copying again is refused: the database holds the runs now.
-            let again = try runOnboard(
+            let again = try await runOnboard(
                 ["journal", "copy", "--from", file.path, "--to", database.journal], environment: environment)
             expectOneLineError(again, status: 10, containing: "already holds 2 run(s)")
             #expect(!again.output.contains(password))
 
             // And back into a new file, which lists the run finished on PostgreSQL.
             let back = Self.newFile(file, "back.sqlite")
-            let returned = try runOnboard(
+            let returned = try await runOnboard(
                 ["journal", "copy", "--from", database.journal, "--to", back], environment: environment)
             #expect(returned.status == 0, "\(returned.output)")
-            #expect(try Self.runStates(back) == [done: "succeeded", parked: "succeeded"])
+            await #expect(try Self.runStates(back) == [done: "succeeded", parked: "succeeded"])
         }
     }
 }

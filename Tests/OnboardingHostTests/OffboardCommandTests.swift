@@ -16,51 +16,51 @@ struct OffboardCommandTests {
         ).snapshot().tenants[0]
     }
 
-    @Test func aDemoRunIsPlannedWithoutChangeThenOffboardedToTheEnd() throws {
+    @Test func aDemoRunIsPlannedWithoutChangeThenOffboardedToTheEnd() async throws {
         let journal = try TestJournal()
         defer { journal.remove() }
-        let run = try journal.demo(expecting: 0)
+        let run = try await journal.demo(expecting: 0)
         let onboarded = try Self.demoTenant(journal, run: run)
         #expect(onboarded.inboundConnectors.first?["RestrictDomainsToIPAddresses"]?.boolValue == true)
 
-        let plan = try journal.run(["offboard", "--run", run])
+        let plan = try await journal.run(["offboard", "--run", run])
         #expect(plan.status == 0, "\(plan.output)")
         #expect(plan.stdout.contains("~ lift-lockdown: would change"), "\(plan.stdout)")
         #expect(plan.stdout.contains("remove TransportRule 'Bypass Spam Filtering for Proofpoint Essentials'"))
         #expect(plan.stdout.contains("Nothing was changed"))
         #expect(try Self.demoTenant(journal, run: run) == onboarded, "a plan changes nothing in the tenant")
-        let runs = try jsonObject(try journal.run(["runs", "--json"]).stdout)["runs"] as? [[String: Any]]
+        let runs = try await jsonObject(try journal.run(["runs", "--json"]).stdout)["runs"] as? [[String: Any]]
         #expect(runs?.count == 1, "and journals no run")
 
-        let applied = try journal.run(["offboard", "--run", run, "--apply", "--remove-domains"])
+        let applied = try await journal.run(["offboard", "--run", run, "--apply", "--remove-domains"])
         #expect(applied.status == 0, "\(applied.output)")
         #expect(applied.stdout.contains("👤 admin: pointing the MX of contoso.com, mail.contoso.com back at Microsoft"))
         #expect(applied.stdout.contains("Run offboard-\(run): succeeded"))
         let tenant = try Self.demoTenant(journal, run: run)
         #expect(tenant.inboundConnectors.isEmpty && tenant.outboundConnectors.isEmpty && tenant.transportRules.isEmpty)
         #expect(tenant.directoryRoleAssignments.isEmpty)
-        let listing = try jsonObject(try journal.run(["runs", "--json"]).stdout)
+        let listing = try await jsonObject(try journal.run(["runs", "--json"]).stdout)
         let states = (listing["runs"] as? [[String: Any]] ?? []).map { "\($0["workflow"] ?? "") \($0["state"] ?? "")" }
         #expect(Set(states) == ["m365-essentials-onboarding succeeded", "m365-essentials-offboarding succeeded"], "\(states)")
 
         // Nothing of the onboarding is left to drift: the check says why instead of listing every object.
-        let drift = try journal.run(["drift", run])
+        let drift = try await journal.run(["drift", run])
         expectOneLineError(drift, status: 64, containing: "was taken off Essentials by run 'offboard-\(run)'")
 
         // Once is enough: a second --apply names the run to resume instead.
-        let again = try journal.run(["offboard", "--run", run, "--apply"])
+        let again = try await journal.run(["offboard", "--run", run, "--apply"])
         #expect(again.status != 0 && again.stderr.contains("already exists"), "\(again.output)")
         #expect(!again.output.contains("EngineError"))
     }
 
-    @Test func applyingEndsAnOnboardingStillUnderWaySoItCannotRecreateWhatIsRemoved() throws {
+    @Test func applyingEndsAnOnboardingStillUnderWaySoItCannotRecreateWhatIsRemoved() async throws {
         let journal = try TestJournal()
         defer { journal.remove() }
-        let run = try journal.demo(["--admin-skips", "relay"], expecting: 3)
-        let applied = try journal.run(["offboard", "--run", run, "--apply"])
+        let run = try await journal.demo(["--admin-skips", "relay"], expecting: 3)
+        let applied = try await journal.run(["offboard", "--run", run, "--apply"])
         #expect(applied.status == 0, "\(applied.output)")
         #expect(applied.stdout.contains("Cancelled the onboarding run \(run) (it was waiting)."), "\(applied.stdout)")
-        #expect(try journal.show(run)["state"] as? String == "cancelled")
+        await #expect(try journal.show(run)["state"] as? String == "cancelled")
     }
 
     @Test func aPlanOfAnOnboardedTenantMakesNoMutatingCall() async throws {

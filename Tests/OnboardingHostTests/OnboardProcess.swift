@@ -19,29 +19,32 @@ let onboardBinary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastP
 
 /// A child process whose stdout and stderr go to files in a temporary folder, read back when it ends.
 struct CapturedProcess {
-    let process = Process()
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("onboard-out-\(UUID().uuidString)")
+    let child: ChildProcess
+    let folder: URL
     var out: URL { folder.appendingPathComponent("stdout") }
     var err: URL { folder.appendingPathComponent("stderr") }
 
-    /// Starts `executable` (the built `onboard` by default) with `environment` added to this process's.
-    init(_ arguments: [String], executable: URL = onboardBinary, environment: [String: String] = [:]) throws {
+    /// Starts `executable` (the built `onboard` by default) with `environment` added to this
+    /// process's and `standardInput` (if any) on its standard input.
+    static func start(
+        _ arguments: [String], executable: URL = onboardBinary, environment: [String: String] = [:],
+        standardInput: [UInt8]? = nil
+    ) async throws -> CapturedProcess {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("onboard-out-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-        process.executableURL = executable
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        process.standardOutput = try FileHandle(forWritingTo: out)
-        process.standardError = try FileHandle(forWritingTo: err)
-        try process.run()
+        let child = try await ChildProcess.start(
+            executable.path, arguments: arguments, environment: environment, standardInput: standardInput,
+            standardOutput: .file(folder.appendingPathComponent("stdout").path),
+            standardError: .file(folder.appendingPathComponent("stderr").path))
+        return CapturedProcess(child: child, folder: folder)
     }
 
     /// What it printed so far.
     var stdoutSoFar: String { String(decoding: (try? Data(contentsOf: out)) ?? Data(), as: UTF8.self) }
 
-    /// Its result, once it exited with `status`; the folder is removed.
-    func result(status: Int32) throws -> OnboardResult {
+    /// Waits until it exits and returns what it left behind; the folder is removed.
+    func result() async throws -> OnboardResult {
+        let status = try await child.exitStatus()
         defer { try? FileManager.default.removeItem(at: folder) }
         return OnboardResult(
             status: status, stdout: String(decoding: try Data(contentsOf: out), as: UTF8.self),
@@ -51,48 +54,42 @@ struct CapturedProcess {
 
 /// Runs the built `onboard` binary to completion, killing it after `timeout` seconds so a hang
 /// fails the test instead of the whole run.
-func runOnboard(_ arguments: [String], environment: [String: String] = [:], timeout: Double = 60) throws
-    -> OnboardResult
-{
-    try runToCompletion(CapturedProcess(arguments, environment: environment), timeout: timeout)
-}
-
-/// Waits for `child` on this thread (no simulator in this process needs the pool), killing it
-/// after `timeout` seconds.
-func runToCompletion(_ child: CapturedProcess, timeout: Double = 60) throws -> OnboardResult {
-    let process = child.process
-    let watchdog = DispatchWorkItem {
-        if process.isRunning {
-            process.interrupt()
-            kill(process.processIdentifier, SIGKILL)
-        }
-    }
-    DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
-    process.waitUntilExit()
-    watchdog.cancel()
-    let status =
-        process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
-    return try child.result(status: status)
-}
-
-/// Runs the built `onboard` binary to its end without blocking a thread (a simulator in the test
-/// process needs one), with `environment` added to this process's; `watch` sees stdout while it runs.
-func onboardInBackground(
-    _ arguments: [String], environment: [String: String] = [:], watch: ((Process, String) -> Void)? = nil
+func runOnboard(
+    _ arguments: [String], environment: [String: String] = [:], standardInput: [UInt8]? = nil, timeout: Double = 60
 ) async throws -> OnboardResult {
-    let child = try CapturedProcess(arguments, environment: environment)
+    try await runToCompletion(
+        CapturedProcess.start(arguments, environment: environment, standardInput: standardInput), timeout: timeout)
+}
+
+/// Waits for `child` to exit, killing it after `timeout` seconds.
+func runToCompletion(_ child: CapturedProcess, timeout: Double = 60) async throws -> OnboardResult {
+    let watchdog = Task {
+        try await Task.sleep(for: .seconds(timeout))
+        child.child.send(SIGKILL)
+    }
+    defer { watchdog.cancel() }
+    return try await child.result()
+}
+
+/// Runs the built `onboard` binary to its end, with `environment` added to this process's;
+/// `watch` sees the child and its stdout so far every 20 ms while it runs.
+func onboardInBackground(
+    _ arguments: [String], environment: [String: String] = [:],
+    watch: ((ChildProcess, String) -> Void)? = nil
+) async throws -> OnboardResult {
+    let child = try await CapturedProcess.start(arguments, environment: environment)
     if let watch {
-        while child.process.isRunning {
-            watch(child.process, child.stdoutSoFar)
+        while child.child.isRunning {
+            watch(child.child, child.stdoutSoFar)
             try await Task.sleep(for: .milliseconds(20))
         }
     }
-    return try child.result(status: await ChildProcess.exitStatus(of: child.process))
+    return try await child.result()
 }
 
 /// Runs the built `onboard` binary as a child process; stdout and stderr together.
-func onboard(_ arguments: [String]) throws -> (status: Int32, output: String) {
-    let result = try runOnboard(arguments)
+func onboard(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+    let result = try await runOnboard(arguments)
     return (result.status, result.output)
 }
 

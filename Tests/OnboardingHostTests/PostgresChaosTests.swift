@@ -84,7 +84,8 @@ struct PostgresChaosTests {
 
                 // Three workers; every second one of them is killed with SIGKILL and started again.
                 let serving = ["--max-idle-seconds", "1", "--max-consecutive-crashes", "1000"]
-                var workers = try (0..<3).map { _ in try ServeCommandTests.serve(journal.journal, serving) }
+                var workers: [CapturedProcess] = []
+                for _ in 0..<3 { workers.append(try await ServeCommandTests.serve(journal.journal, serving)) }
                 var generator = SystemRandomNumberGenerator()
                 var kills = 0
                 var relayDone: Set<String> = []
@@ -102,9 +103,9 @@ struct PostgresChaosTests {
                     if summaries.count == count && summaries.allSatisfy({ $0.state == .succeeded }) { break }
                     if kills < 40, ContinuousClock.now - lastKill > .seconds(1) {
                         let victim = Int.random(in: 0..<workers.count, using: &generator)
-                        kill(workers[victim].process.processIdentifier, SIGKILL)
-                        #expect(await ChildProcess.exitStatus(of: workers[victim].process) == 128 + SIGKILL)
-                        workers[victim] = try ServeCommandTests.serve(journal.journal, serving)
+                        workers[victim].child.send(SIGKILL)
+                        #expect(try await workers[victim].child.exitStatus() == 128 + SIGKILL)
+                        workers[victim] = try await ServeCommandTests.serve(journal.journal, serving)
                         kills += 1
                         lastKill = ContinuousClock.now
                     }
@@ -152,8 +153,8 @@ struct PostgresChaosTests {
                     #expect(successes.count == Set(successes).count, "\(summary.id): a task recorded twice")
                 }
                 for worker in workers {
-                    kill(worker.process.processIdentifier, SIGTERM)
-                    #expect(await ChildProcess.exitStatus(of: worker.process) == 0)
+                    worker.child.send(SIGTERM)
+                    #expect(try await worker.child.exitStatus() == 0)
                 }
                 await postgres.close()
             }

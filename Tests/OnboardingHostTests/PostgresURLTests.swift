@@ -46,13 +46,13 @@ struct PostgresURLTests {
     }
 
     @Test(arguments: commands)
-    func aURLWithAPasswordIsRefusedWithoutRepeatingIt(_ command: [String]) throws {
+    func aURLWithAPasswordIsRefusedWithoutRepeatingIt(_ command: [String]) async throws {
         let journal = try TestJournal()
         defer { journal.remove() }
         let url = "postgres://onboarding:\(Self.password)@127.0.0.1:5432/onboarding"
         let environment = ["XDG_STATE_HOME": journal.folder.path]
         let arguments = command.map { $0 == "RUN" ? "some-run" : $0 }
-        for (how, result) in [
+        for (how, result) in await [
             ("--journal", try runOnboard(arguments + ["--journal", url], environment: environment)),
             (
                 "ONBOARD_JOURNAL",
@@ -67,20 +67,20 @@ struct PostgresURLTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: journal.folder.path).isEmpty, "nothing written")
     }
 
-    @Test func aURLThatIsNotOneIsAUsageError() throws {
-        let result = try runOnboard(["runs", "--journal", "postgres://"])
+    @Test func aURLThatIsNotOneIsAUsageError() async throws {
+        let result = try await runOnboard(["runs", "--journal", "postgres://"])
         #expect(result.status == 64, "\(result.output)")
         #expect(result.stderr.contains("is not a PostgreSQL URL"), "\(result.stderr)")
     }
 
     @Test(arguments: commands)
-    func anUnreachableServerIsOneLineAndExitCode4(_ command: [String]) throws {
+    func anUnreachableServerIsOneLineAndExitCode4(_ command: [String]) async throws {
         let journal = try TestJournal()
         defer { journal.remove() }
         let url = "postgres://onboarding@127.0.0.1:\(try Self.closedPort())/onboarding"
         // `start` reads its credentials before it opens the journal.
         let environment = StartCommandTests.environment().merging(["XDG_STATE_HOME": journal.folder.path]) { $1 }
-        let result = try runOnboard(
+        let result = try await runOnboard(
             command.map { $0 == "RUN" ? "some-run" : $0 } + ["--journal", url], environment: environment, timeout: 30)
         expectOneLineError(result, status: 4, containing: "The PostgreSQL journal at \(url) cannot be reached")
         for name in Self.typeNames {

@@ -3,39 +3,39 @@ import Testing
 
 @Suite("onboard prune", .serialized)
 struct PruneCommandTests {
-    @Test func endedRunsArePrunedWithTheirHistoryExportedAndParkedOnesKept() throws {
+    @Test func endedRunsArePrunedWithTheirHistoryExportedAndParkedOnesKept() async throws {
         let journal = try TestJournal()
         defer { journal.remove() }
-        let done = try journal.demo([], expecting: 0)
-        let parked = try journal.demo(["--admin-skips", "relay"], expecting: 3)
+        let done = try await journal.demo([], expecting: 0)
+        let parked = try await journal.demo(["--admin-skips", "relay"], expecting: 3)
 
-        let preview = try journal.run(["prune", "--older-than", "0m", "--dry-run", "--json"])
+        let preview = try await journal.run(["prune", "--older-than", "0m", "--dry-run", "--json"])
         #expect(preview.status == 0, "\(preview.output)")
         let planned = try jsonObject(preview.stdout)
         #expect(planned["runs"] as? [String] == [done])
         #expect(planned["dryRun"] as? Bool == true)
-        #expect(try journal.run(["show", done]).status == 0, "a dry run removes nothing")
+        await #expect(try journal.run(["show", done]).status == 0, "a dry run removes nothing")
 
         let export = journal.folder.appendingPathComponent("history")
-        let pruned = try journal.run(["prune", "--older-than", "0m", "--export", export.path])
+        let pruned = try await journal.run(["prune", "--older-than", "0m", "--export", export.path])
         #expect(pruned.status == 0, "\(pruned.output)")
         #expect(pruned.stdout.contains("Removed 1 run(s)"), "\(pruned.stdout)")
         let history = try jsonObject(String(decoding: try Data(contentsOf: export.appendingPathComponent("\(done).json")), as: UTF8.self))
         #expect(history["id"] as? String == done)
         #expect((history["timeline"] as? [[String: Any]])?.isEmpty == false, "the exported history has the timeline")
 
-        let gone = try journal.run(["show", done])
+        let gone = try await journal.run(["show", done])
         #expect(gone.status == 5, "the pruned run is gone: \(gone.output)")
-        #expect(try journal.run(["show", parked]).status == 0, "the parked run is kept")
-        #expect(try journal.run(["prune", "--older-than", "30d"]).stdout.contains("Removed 0 run(s)"))
+        await #expect(try journal.run(["show", parked]).status == 0, "the parked run is kept")
+        await #expect(try journal.run(["prune", "--older-than", "30d"]).stdout.contains("Removed 0 run(s)"))
     }
 
-    @Test func aBadAgeIsAUsageError() throws {
+    @Test func aBadAgeIsAUsageError() async throws {
         let journal = try TestJournal()
         defer { journal.remove() }
-        _ = try journal.demo(["--admin-skips", "relay"], expecting: 3)
+        _ = try await journal.demo(["--admin-skips", "relay"], expecting: 3)
         for age in ["90", "d", "-1d", "1w", "nand"] {
-            let result = try journal.run(["prune", "--older-than", age])
+            let result = try await journal.run(["prune", "--older-than", age])
             #expect(result.status == 64, "\(age): \(result.output)")
         }
     }

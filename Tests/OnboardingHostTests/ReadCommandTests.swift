@@ -3,17 +3,17 @@ import Testing
 
 @Suite("onboard runs, show, plan, permissions and graph, run as a process", .serialized)
 struct ReadCommandTests {
-    @Test func runsListsAndFiltersByStateAsTextAndJSON() throws {
+    @Test func runsListsAndFiltersByStateAsTextAndJSON() async throws {
         let journal = try TestJournal()
         defer { journal.remove() }
-        let runID = try journal.demo(["--no-admin"], expecting: 3)
+        let runID = try await journal.demo(["--no-admin"], expecting: 3)
 
-        let text = try journal.run(["runs"])
+        let text = try await journal.run(["runs"])
         #expect(text.status == 0)
         let row = try #require(runsTable(text.stdout).first { $0["RUN"] == runID }, "\(text.output)")
         #expect(row["STATE"] == "waiting" && row["WORKFLOW"] == "m365-essentials-onboarding", "\(text.output)")
 
-        let waiting = try jsonObject(try journal.run(["runs", "--state", "waiting", "--json"]).stdout)
+        let waiting = try await jsonObject(try journal.run(["runs", "--state", "waiting", "--json"]).stdout)
         #expect(waiting["schemaVersion"] as? Int == 1)
         let runs = try #require(waiting["runs"] as? [[String: Any]])
         #expect(runs.count == 1)
@@ -24,11 +24,11 @@ struct ReadCommandTests {
         let createdAt = try #require(runs.first?["createdAt"] as? String)
         #expect(ISO8601DateFormatter().date(from: createdAt) != nil, "\(createdAt)")
 
-        let succeeded = try jsonObject(try journal.run(["runs", "--state", "succeeded", "--json"]).stdout)
+        let succeeded = try await jsonObject(try journal.run(["runs", "--state", "succeeded", "--json"]).stdout)
         #expect((succeeded["runs"] as? [Any])?.isEmpty == true)
     }
 
-    @Test func runsJSONDecodesWithJSONDecoderAndHasSortedKeys() throws {
+    @Test func runsJSONDecodesWithJSONDecoderAndHasSortedKeys() async throws {
         struct Listing: Decodable {
             struct Run: Decodable {
                 var id: String
@@ -42,8 +42,8 @@ struct ReadCommandTests {
         }
         let journal = try TestJournal()
         defer { journal.remove() }
-        let runID = try journal.demo([], expecting: 0)
-        let output = try journal.run(["runs", "--json"]).stdout
+        let runID = try await journal.demo([], expecting: 0)
+        let output = try await journal.run(["runs", "--json"]).stdout
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         let listing = try decoder.decode(Listing.self, from: Data(output.utf8))
@@ -55,12 +55,12 @@ struct ReadCommandTests {
         #expect(positions.count == keys.count && positions == positions.sorted(), "\(output)")
     }
 
-    @Test func showNamesTheActionAPersonMustTakeForAParkedRun() throws {
+    @Test func showNamesTheActionAPersonMustTakeForAParkedRun() async throws {
         let journal = try TestJournal()
         defer { journal.remove() }
-        let runID = try journal.demo(["--admin-skips", "relay"], expecting: 3)
+        let runID = try await journal.demo(["--admin-skips", "relay"], expecting: 3)
 
-        let text = try journal.run(["show", runID])
+        let text = try await journal.run(["show", runID])
         #expect(text.status == 0)
         #expect(text.stdout.contains("Run \(runID) (m365-essentials-onboarding): waiting"))
         #expect(text.stdout.contains("enable-relay: The Essentials admin must enable relay"), "\(text.stdout)")
@@ -68,7 +68,7 @@ struct ReadCommandTests {
         #expect(text.stdout.contains("Lease: none"))
         #expect(text.stdout.contains("engine run.parked: waiting"))
 
-        let detail = try journal.show(runID)
+        let detail = try await journal.show(runID)
         #expect(detail["state"] as? String == "waiting")
         #expect(detail["stalled"] as? Bool == false)
         #expect(detail["lease"] == nil)
@@ -79,22 +79,22 @@ struct ReadCommandTests {
         let tasks = try #require(detail["tasks"] as? [[String: Any]])
         let relay = try #require(tasks.first { $0["id"] as? String == "enable-relay" })
         #expect((relay["park"] as? [String: Any])?["kind"] as? String == "person")
-        let actions = try journal.timeline(runID).compactMap { $0["action"] as? String }
+        let actions = try await journal.timeline(runID).compactMap { $0["action"] as? String }
         #expect(actions.first == "run.started")
         #expect(actions.last == "run.parked")
     }
 
-    @Test func showGivesTheLastErrorOfAFailedRunInWords() throws {
+    @Test func showGivesTheLastErrorOfAFailedRunInWords() async throws {
         let journal = try TestJournal()
         defer { journal.remove() }
-        let runID = try journal.demo(["--fail", "import-domains"], expecting: 1)
+        let runID = try await journal.demo(["--fail", "import-domains"], expecting: 1)
 
-        let text = try journal.run(["show", runID])
+        let text = try await journal.run(["show", runID])
         #expect(text.stdout.contains("Last error: 'import-domains'"), "\(text.stdout)")
         #expect(text.stdout.contains("The demo was told to fail this step"))
         #expect(text.stdout.contains("then: onboard retry \(runID) import-domains"))
 
-        let detail = try journal.show(runID)
+        let detail = try await journal.show(runID)
         #expect(detail["state"] as? String == "failed")
         let lastError = try #require(detail["lastError"] as? [String: Any])
         #expect(lastError["task"] as? String == "import-domains")
@@ -104,30 +104,30 @@ struct ReadCommandTests {
         #expect(steps.map { $0["kind"] as? String } == ["fix"])
     }
 
-    @Test func showNamesTheLeaseOfARunWhoseProcessDied() throws {
+    @Test func showNamesTheLeaseOfARunWhoseProcessDied() async throws {
         let journal = try TestJournal()
         defer { journal.remove() }
-        let runID = try journal.demo(["--crash-after", "feature-entitlement"], expecting: 128 + 9)
-        let detail = try journal.show(runID)
+        let runID = try await journal.demo(["--crash-after", "feature-entitlement"], expecting: 128 + 9)
+        let detail = try await journal.show(runID)
         #expect(detail["state"] as? String == "running")
         let lease = try #require(detail["lease"] as? [String: Any])
         #expect((lease["owner"] as? String)?.contains(":") == true)
         #expect(detail["stalled"] as? Bool == true)
-        let text = try journal.run(["show", runID])
+        let text = try await journal.run(["show", runID])
         #expect(text.stdout.contains("(its process is gone; resume takes it over)"), "\(text.stdout)")
     }
 
-    @Test func planForANewRunChangesNothingAndListsPermissions() throws {
+    @Test func planForANewRunChangesNothingAndListsPermissions() async throws {
         let journal = try TestJournal()
         defer { journal.remove() }
-        let text = try journal.run(["plan"])
+        let text = try await journal.run(["plan"])
         #expect(text.status == 0, "\(text.output)")
         #expect(text.stdout.contains("Plan for a new run of m365-essentials-onboarding"))
         #expect(text.stdout.contains("set directory sync every 12 h"), "\(text.stdout)")
         #expect(!FileManager.default.fileExists(atPath: journal.path), "plan created the journal")
         #expect(try FileManager.default.contentsOfDirectory(atPath: journal.folder.path).isEmpty)
 
-        let plan = try jsonObject(try journal.run(["plan", "--json"]).stdout)
+        let plan = try await jsonObject(try journal.run(["plan", "--json"]).stdout)
         #expect(plan["run"] == nil)
         let tasks = try #require(plan["tasks"] as? [[String: Any]])
         #expect(tasks.count == 20)
@@ -141,28 +141,28 @@ struct ReadCommandTests {
         #expect((plan["requiredPermissions"] as? [String])?.contains("Exchange.ManageAsApp") == true)
     }
 
-    @Test func planForARunSkipsWhatIsDone() throws {
+    @Test func planForARunSkipsWhatIsDone() async throws {
         let journal = try TestJournal()
         defer { journal.remove() }
-        let runID = try journal.demo(["--no-admin"], expecting: 3)
-        let before = try journal.timeline(runID).count
-        let plan = try jsonObject(try journal.run(["plan", "--run", runID, "--json"]).stdout)
+        let runID = try await journal.demo(["--no-admin"], expecting: 3)
+        let before = try await journal.timeline(runID).count
+        let plan = try await jsonObject(try journal.run(["plan", "--run", runID, "--json"]).stdout)
         #expect(plan["run"] as? String == runID)
         let tasks = try #require(plan["tasks"] as? [[String: Any]])
         let entitlement = try #require(tasks.first { $0["id"] as? String == "feature-entitlement" })
         #expect(entitlement["wouldRun"] as? Bool == false)
         #expect(entitlement["state"] as? String == "succeeded")
         #expect(tasks.filter { $0["wouldRun"] as? Bool == true }.count == 18)
-        #expect(try journal.timeline(runID).count == before, "plan wrote to the journal")
+        await #expect(try journal.timeline(runID).count == before, "plan wrote to the journal")
     }
 
-    @Test func permissionsMapsEachPermissionToItsTasks() throws {
+    @Test func permissionsMapsEachPermissionToItsTasks() async throws {
         let journal = try TestJournal()
         defer { journal.remove() }
-        let text = try journal.run(["permissions"])
+        let text = try await journal.run(["permissions"])
         #expect(text.status == 0)
         #expect(text.stdout.contains("Domain.Read.All"), "\(text.stdout)")
-        let table = try jsonObject(try journal.run(["permissions", "--json"]).stdout)
+        let table = try await jsonObject(try journal.run(["permissions", "--json"]).stdout)
         let rows = try #require(table["permissions"] as? [[String: Any]])
         #expect(
             rows.map { $0["permission"] as? String ?? "" } == rows.map { $0["permission"] as? String ?? "" }.sorted())
@@ -175,28 +175,28 @@ struct ReadCommandTests {
                 ])
     }
 
-    @Test func graphRendersMermaidAndDot() throws {
+    @Test func graphRendersMermaidAndDot() async throws {
         let journal = try TestJournal()
         defer { journal.remove() }
-        let mermaid = try journal.run(["graph"])
+        let mermaid = try await journal.run(["graph"])
         #expect(mermaid.status == 0)
         #expect(mermaid.stdout.hasPrefix("flowchart TD\n"))
         #expect(mermaid.stdout.contains("t_import_domains --> t_spf_check"), "\(mermaid.stdout)")
-        let dot = try journal.run(["graph", "--format", "dot"])
+        let dot = try await journal.run(["graph", "--format", "dot"])
         #expect(dot.stdout.hasPrefix("digraph \"m365-essentials-onboarding\" {"))
         #expect(dot.stdout.contains("\"import-domains\" -> \"spf-check\";"), "\(dot.stdout)")
         #expect(dot.stdout.hasSuffix("}\n"))
-        let runID = try journal.demo(["--no-admin"], expecting: 3)
-        let states = try journal.run(["graph", "--run", runID])
+        let runID = try await journal.demo(["--no-admin"], expecting: 3)
+        let states = try await journal.run(["graph", "--run", runID])
         #expect(states.stdout.contains("admin-consent (waiting)"), "\(states.stdout)")
     }
 
-    @Test func helpDocumentsTheExitCodes() throws {
-        let help = try runOnboard(["--help"])
+    @Test func helpDocumentsTheExitCodes() async throws {
+        let help = try await runOnboard(["--help"])
         #expect(help.status == 0)
         #expect(help.stdout.contains("Exit codes:"))
         #expect(help.stdout.contains("5   unknown run or task"))
-        let retryHelp = try runOnboard(["retry", "--help"])
+        let retryHelp = try await runOnboard(["retry", "--help"])
         #expect(retryHelp.stdout.contains("--no-resume"))
         #expect(retryHelp.stdout.contains("6   the run is held by another process"))
     }

@@ -20,8 +20,8 @@ struct ServeCommandTests {
     static let quiet = Logger(label: "sim", factory: { _ in SwiftLogNoOpLogHandler() })
 
     /// A serving worker, started in the background, whose stdout the test can read.
-    static func serve(_ journal: String, _ extra: [String] = []) throws -> CapturedProcess {
-        try CapturedProcess(
+    static func serve(_ journal: String, _ extra: [String] = []) async throws -> CapturedProcess {
+        try await CapturedProcess.start(
             ["serve", "--journal", journal, "--log-level", "warning"] + extra, environment: StartCommandTests.environment())
     }
 
@@ -37,10 +37,10 @@ struct ServeCommandTests {
     }
 
     /// Waits (without blocking a thread) until `condition` holds or `seconds` pass.
-    static func waitUntil(_ seconds: Double, _ condition: () throws -> Bool) async throws {
+    static func waitUntil(_ seconds: Double, _ condition: () async throws -> Bool) async throws {
         let deadline = ContinuousClock.now + .seconds(seconds)
         while ContinuousClock.now < deadline {
-            if (try? condition()) == true { return }
+            if (try? await condition()) == true { return }
             try await Task.sleep(for: .milliseconds(50))
         }
     }
@@ -91,8 +91,8 @@ struct ServeCommandTests {
         let journal = folder.journal
 
         try await TenantSimulator.withRunning(logger: Self.quiet) { simulator, endpoints in
-            let server = try Self.serve(journal, ["--http-port", "0"])
-            defer { kill(server.process.processIdentifier, SIGKILL) }
+            let server = try await Self.serve(journal, ["--http-port", "0"])
+            defer { server.child.send(SIGKILL) }
             var callback: String?
             try await Self.waitUntil(30) {
                 callback = server.stdoutSoFar.split(separator: "\n")
@@ -128,7 +128,7 @@ struct ServeCommandTests {
             try await Self.waitUntil(60) { task("enable-relay")?.state == .waiting }
             #expect(task("admin-consent")?.state == .succeeded)
             try await Self.enableRelay(org: "contoso.com", domains: ["contoso.com", "mail.contoso.com"], endpoints: endpoints)
-            let relay = try runOnboard(["confirm", "r1", "enable-relay", "--no-resume", "--journal", journal, "--note", "relay on"])
+            let relay = try await runOnboard(["confirm", "r1", "enable-relay", "--no-resume", "--journal", journal, "--note", "relay on"])
             #expect(relay.status == 0)
             // Parked, the worker is told; still running other tasks, the confirmation is sent to it.
             #expect(relay.stdout.contains("serves this journal") || relay.stdout.contains("which is running it"), "\(relay.stdout)")
@@ -138,7 +138,7 @@ struct ServeCommandTests {
             for domain in ["contoso.com", "mail.contoso.com"] {
                 simulator.setTXTRecords(["v=spf1 include:spf.protection.outlook.com include:_spf-us.ppe-hosted.com -all"], for: domain)
             }
-            let spf = try runOnboard(["confirm", "r1", "spf-check", "--no-resume", "--journal", journal, "--note", "SPF updated"])
+            let spf = try await runOnboard(["confirm", "r1", "spf-check", "--no-resume", "--journal", journal, "--note", "SPF updated"])
             #expect(spf.status == 0)
 
             // 4. MX: the customer points it at Essentials and says so; after the audit period, the go-ahead.
@@ -146,10 +146,10 @@ struct ServeCommandTests {
                 simulator.setMXRecords(["mx1-us1.ppe-hosted.com", "mx2-us1.ppe-hosted.com"], for: domain)
             }
             try await Self.waitUntil(60) { task("mx-check")?.state == .waiting || task("mx-check")?.state == .succeeded }
-            _ = try runOnboard(["confirm", "r1", "mx-check", "--no-resume", "--journal", journal, "--note", "MX moved"])
+            _ = try await runOnboard(["confirm", "r1", "mx-check", "--no-resume", "--journal", journal, "--note", "MX moved"])
             try await Self.waitUntil(60) { task("inbound-lockdown")?.state == .waiting }
             #expect(simulator.snapshot().tenants[0].inboundConnectors.first?["RestrictDomainsToIPAddresses"]?.boolValue == false)
-            let lockdown = try runOnboard(["confirm", "r1", "inbound-lockdown", "--no-resume", "--journal", journal, "--note", "audit clean"])
+            let lockdown = try await runOnboard(["confirm", "r1", "inbound-lockdown", "--no-resume", "--journal", journal, "--note", "audit clean"])
             #expect(lockdown.status == 0)
             try await Self.waitUntil(20) { try reader.run("r1").state == .succeeded }
             #expect(simulator.snapshot().tenants[0].inboundConnectors.first?["RestrictDomainsToIPAddresses"]?.boolValue == true)
@@ -158,8 +158,8 @@ struct ServeCommandTests {
             #expect(actors.isSuperset(of: ["worker", "consent-callback"]))
 
             // 5. SIGTERM: drained, exit 0.
-            kill(server.process.processIdentifier, SIGTERM)
-            #expect(await ChildProcess.exitStatus(of: server.process) == 0)
+            server.child.send(SIGTERM)
+            #expect(try await server.child.exitStatus() == 0)
         }
     }
 
@@ -175,8 +175,8 @@ struct ServeCommandTests {
             try simulator.grantConsent(GraphPermission.allGraph)
             #expect(try await Self.submit(journal, run: "r1", tenant: try simulator.tenantId(), org: "contoso.com", endpoints: endpoints) == 0)
             // A worker that parks a run as soon as nothing can run: the retry is a durable timer.
-            let server = try Self.serve(journal, ["--max-idle-seconds", "0"])
-            defer { kill(server.process.processIdentifier, SIGKILL) }
+            let server = try await Self.serve(journal, ["--max-idle-seconds", "0"])
+            defer { server.child.send(SIGKILL) }
             let reader = try Journal(path: journal, options: .reading)
             try await Self.waitUntil(90) { try reader.tasks(of: "r1").first { $0.id == "service-principals" }?.state == .succeeded }
             let events = try reader.events(of: "r1")
@@ -186,8 +186,8 @@ struct ServeCommandTests {
             #expect(resumed.actor == "worker")
             #expect(resumed.at.timeIntervalSince(events[parked].at) >= 10, "not before its retry is due")
             #expect(!events.contains { ["task.confirmed", "task.signalled", "task.retry-requested"].contains($0.action) })
-            kill(server.process.processIdentifier, SIGTERM)
-            #expect(await ChildProcess.exitStatus(of: server.process) == 0)
+            server.child.send(SIGTERM)
+            #expect(try await server.child.exitStatus() == 0)
         }
     }
 
@@ -202,11 +202,11 @@ struct ServeCommandTests {
             _ = simulator.inject(Fault(match: FaultMatch(), kind: .latency(.milliseconds(400)), trigger: .always))
             #expect(try await Self.submit(journal, run: "r1", tenant: try simulator.tenantId(), org: "contoso.com", endpoints: endpoints) == 0)
             let reader = try Journal(path: journal, options: .reading)
-            let first = try Self.serve(journal, ["--drain-seconds", "20"])
+            let first = try await Self.serve(journal, ["--drain-seconds", "20"])
             try await Self.waitUntil(60) { try reader.tasks(of: "r1").contains { $0.state == .running } }
             let signalled = ContinuousClock.now
-            kill(first.process.processIdentifier, SIGTERM)
-            #expect(await ChildProcess.exitStatus(of: first.process) == 0)
+            first.child.send(SIGTERM)
+            #expect(try await first.child.exitStatus() == 0)
             #expect(ContinuousClock.now - signalled < .seconds(20), "within the drain deadline")
             let run = try reader.run("r1")
             #expect(run.leaseOwner == nil, "the run was given back")
@@ -218,14 +218,14 @@ struct ServeCommandTests {
             // The next worker takes it at once, with no lease to wait out.
             simulator.removeAllFaults()
             let before = try reader.events(of: "r1").count
-            let second = try Self.serve(journal)
-            defer { kill(second.process.processIdentifier, SIGKILL) }
+            let second = try await Self.serve(journal)
+            defer { second.child.send(SIGKILL) }
             try await Self.waitUntil(10) { try reader.events(of: "r1").count > before + 2 }
             #expect(try reader.events(of: "r1").dropFirst(before).first?.action == "run.resumed")
             try await Self.waitUntil(60) { try reader.run("r1").state == .waiting }
             #expect(try reader.tasks(of: "r1").first { $0.id == "enable-relay" }?.state == .waiting)
-            kill(second.process.processIdentifier, SIGTERM)
-            #expect(await ChildProcess.exitStatus(of: second.process) == 0)
+            second.child.send(SIGTERM)
+            #expect(try await second.child.exitStatus() == 0)
         }
     }
 
@@ -263,19 +263,19 @@ struct ServeCommandTests {
                 try reader.runs().contains { $0.state == .running && $0.taskCounts[.running, default: 0] > 0 }
             }
             for _ in 0..<50 {
-                let worker = try Self.serve(journal, serving)
+                let worker = try await Self.serve(journal, serving)
                 // Kill at a random point once it works (or once nothing is left to do).
                 try await Self.waitUntil(5) { try tasksRunning() || reader.runs().allSatisfy { $0.state != .running } }
                 try await Task.sleep(for: .milliseconds(Int.random(in: 0...300, using: &generator)))
                 if try tasksRunning() { killedWhileRunning += 1 }
-                kill(worker.process.processIdentifier, SIGKILL)
-                #expect(await ChildProcess.exitStatus(of: worker.process) == 128 + SIGKILL)
+                worker.child.send(SIGKILL)
+                #expect(try await worker.child.exitStatus() == 128 + SIGKILL)
             }
             #expect(killedWhileRunning >= 10, "most kills land while tasks run")
 
             // A fresh worker finishes what the kills interrupted; the admins enable relay and confirm.
-            let last = try Self.serve(journal, serving)
-            defer { kill(last.process.processIdentifier, SIGKILL) }
+            let last = try await Self.serve(journal, serving)
+            defer { last.child.send(SIGKILL) }
             let confirmer = OnboardingEngine(
                 journal: try Journal(path: journal), logger: Logger(label: "c", factory: { _ in SwiftLogNoOpLogHandler() }))
             var confirmed: Set<String> = []
@@ -326,8 +326,8 @@ struct ServeCommandTests {
                 #expect(microsoft.directoryRoleAssignments.count == 1, "tenant \(index)")
             }
             #expect(try reader.integrityCheck() == ["ok"])
-            kill(last.process.processIdentifier, SIGTERM)
-            #expect(await ChildProcess.exitStatus(of: last.process) == 0)
+            last.child.send(SIGTERM)
+            #expect(try await last.child.exitStatus() == 0)
         }
     }
 }
@@ -337,9 +337,9 @@ struct ServeDriftTests {
     @Test func succeededRunsAreCheckedForDriftAndTheFindingsJournaled() async throws {
         let journal = try TestJournal()
         defer { journal.remove() }
-        let run = try journal.demo([], expecting: 0)
-        let server = try ServeCommandTests.serve(journal.path, ["--drift-every", "1h"])
-        defer { kill(server.process.processIdentifier, SIGKILL) }
+        let run = try await journal.demo([], expecting: 0)
+        let server = try await ServeCommandTests.serve(journal.path, ["--drift-every", "1h"])
+        defer { server.child.send(SIGKILL) }
         let reader = try Journal(path: journal.path, options: .reading)
         try await ServeCommandTests.waitUntil(60) {
             try reader.events(of: RunID(run)).contains { $0.action.hasPrefix("run.drift-") }
@@ -350,8 +350,8 @@ struct ServeDriftTests {
         #expect(try reader.run(RunID(run)).state == .succeeded)
         // Its hour-long wait ends at once on SIGTERM.
         let signalled = ContinuousClock.now
-        kill(server.process.processIdentifier, SIGTERM)
-        #expect(await ChildProcess.exitStatus(of: server.process) == 0)
+        server.child.send(SIGTERM)
+        #expect(try await server.child.exitStatus() == 0)
         #expect(ContinuousClock.now - signalled < .seconds(20))
     }
 }
@@ -361,19 +361,19 @@ struct ServeDemoTests {
     @Test func aDemoStepFromTheCommandLineIsRefusedWhileAWorkerKeepsTheTenant() async throws {
         let journal = try TestJournal()
         defer { journal.remove() }
-        let run = try journal.demo(["--admin-skips", "relay"], expecting: 3)
+        let run = try await journal.demo(["--admin-skips", "relay"], expecting: 3)
         let tenantFile = journal.folder.appendingPathComponent("\(run).tenant.json")
         let before = try Data(contentsOf: tenantFile)
-        let server = try ServeCommandTests.serve(journal.path)
-        defer { kill(server.process.processIdentifier, SIGKILL) }
+        let server = try await ServeCommandTests.serve(journal.path)
+        defer { server.child.send(SIGKILL) }
         let reader = try Journal(path: journal.path, options: .reading)
         try await ServeCommandTests.waitUntil(30) { try !reader.liveWorkers().isEmpty }
 
-        let refused = try journal.run(["confirm", run, "enable-relay"])
+        let refused = try await journal.run(["confirm", run, "enable-relay"])
         expectOneLineError(refused, status: 6, containing: "keeps its demo tenants")
         #expect(try Data(contentsOf: tenantFile) == before, "no second copy of the tenant wrote its file")
         #expect(try reader.tasks(of: RunID(run)).first { $0.id == "enable-relay" }?.confirmation == nil)
-        kill(server.process.processIdentifier, SIGTERM)
-        #expect(await ChildProcess.exitStatus(of: server.process) == 0)
+        server.child.send(SIGTERM)
+        #expect(try await server.child.exitStatus() == 0)
     }
 }

@@ -28,21 +28,13 @@ struct StartCommandTests {
         return environment
     }
 
-    static func launch(_ arguments: [String], environment: [String: String] = environment()) throws -> Process {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        process.environment = environment
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return process
+    static func launch(_ arguments: [String], environment: [String: String] = environment()) async throws -> ChildProcess {
+        try await ChildProcess.start(binary.path, arguments: arguments, environment: environment)
     }
 
-    /// Runs `onboard` to its end. Waits without blocking a thread: the child talks to the
-    /// simulator in this process, which needs one.
+    /// Runs `onboard` to its end.
     static func status(_ arguments: [String], environment: [String: String] = environment()) async throws -> Int32 {
-        await ChildProcess.exitStatus(of: try launch(arguments, environment: environment))
+        try await launch(arguments, environment: environment).exitStatus()
     }
 
     @Test func startKilledMidRunThenResumeAndConfirmFinishTheOnboarding() async throws {
@@ -64,12 +56,12 @@ struct StartCommandTests {
                 "start", "--journal", journal, "--tenant", try simulator.tenantId(), "--org", "contoso.com", "--run", "r1",
                 "--simulator", endpoints.base, "--dns-port", "\(endpoints.dnsPort!)", "--max-idle-seconds", "60",
             ]
-            let first = try Self.launch(start)
+            let first = try await Self.launch(start)
             for _ in 0..<400 where simulator.requestCount(.exchange, "POST", "Get-InboundConnector") == 0 {
                 try await Task.sleep(for: .milliseconds(10))
             }
-            kill(first.processIdentifier, SIGKILL)
-            #expect(await ChildProcess.exitStatus(of: first) == 128 + SIGKILL, "killed mid-run")
+            first.send(SIGKILL)
+            #expect(try await first.exitStatus() == 128 + SIGKILL, "killed mid-run")
 
             // A fresh process resumes; the run parks on the relay confirmation.
             #expect(try await Self.status(["resume", "r1", "--journal", journal]) == 3)
@@ -88,9 +80,9 @@ struct StartCommandTests {
         }
     }
 
-    @Test func anUnknownRegionIsAUsageErrorNotACrash() throws {
+    @Test func anUnknownRegionIsAUsageErrorNotACrash() async throws {
         let journal = FileManager.default.temporaryDirectory.appendingPathComponent("\(UUID().uuidString).sqlite").path
-        let result = try runOnboard(
+        let result = try await runOnboard(
             ["start", "--journal", journal, "--tenant", "t", "--org", "o", "--region", "us 1/x"], environment: Self.environment())
         expectOneLineError(result, status: 64, containing: "is not an Essentials region")
         #expect(!FileManager.default.fileExists(atPath: journal))
@@ -127,17 +119,17 @@ struct StartCommandTests {
             #expect(try await Self.status(start) == 3, "the partner's run waits for its admin's consent")
             #expect(try await Self.status(["resume", "msp", "--journal", journal]) == 3)
         }
-        let listing = try jsonObject(try runOnboard(["runs", "--journal", journal, "--json"]).stdout)
+        let listing = try await jsonObject(try runOnboard(["runs", "--journal", journal, "--json"]).stdout)
         let runs = try #require(listing["runs"] as? [[String: Any]])
         #expect(Set(runs.compactMap { $0["id"] as? String }) == ["msp", "msp/contoso.com", "msp/fabrikam.com"])
         #expect(runs.allSatisfy { $0["state"] as? String == "waiting" })
-        let child = try jsonObject(try runOnboard(["show", "msp/fabrikam.com", "--journal", journal, "--json"]).stdout)
+        let child = try await jsonObject(try runOnboard(["show", "msp/fabrikam.com", "--journal", journal, "--json"]).stdout)
         let timeline = try #require(child["timeline"] as? [[String: Any]])
         #expect(timeline.filter { $0["action"] as? String == "run.started" }.count == 1)
         #expect(timeline.contains { $0["action"] as? String == "run.resumed" }, "the parent's resume resumed it")
     }
 
-    @Test func aCertificateFileThatCannotBeReadIsSaidInWordsNotAsAFoundationErrorCode() throws {
+    @Test func aCertificateFileThatCannotBeReadIsSaidInWordsNotAsAFoundationErrorCode() async throws {
         let journal = try TestJournal()
         defer { journal.remove() }
         let keyFile = journal.folder.appendingPathComponent("app.key").path
@@ -145,7 +137,7 @@ struct StartCommandTests {
         var environment = Self.environment()
         environment["ONBOARD_CLIENT_CERTIFICATE_FILE"] = journal.folder.path  // a folder, not a file
         environment["ONBOARD_CLIENT_KEY_FILE"] = keyFile
-        let result = try journal.run(
+        let result = try await journal.run(
             ["start", "--tenant", "t", "--org", "contoso.com", "--simulator", "http://127.0.0.1:1"], environment: environment)
         expectOneLineError(result, status: 64, containing: "Is a directory")
         #expect(result.stderr.contains(journal.folder.path))
@@ -192,7 +184,7 @@ struct StartCommandTests {
             #expect(try await Self.status(start, environment: environment) == 3, "it runs until the manual steps")
             #expect(simulator.snapshot().tenants[0].inboundConnectors.count == 1, "tokens for Graph and Exchange worked")
         }
-        let shown = try jsonObject(try runOnboard(["show", "c1", "--journal", journal, "--json"]).stdout)
+        let shown = try await jsonObject(try runOnboard(["show", "c1", "--journal", journal, "--json"]).stdout)
         let tasks = try #require(shown["tasks"] as? [[String: Any]])
         #expect(tasks.first { $0["id"] as? String == "admin-consent" }?["state"] as? String == "succeeded")
         let text = try ["", "-wal"].filter { FileManager.default.fileExists(atPath: journal + $0) }
@@ -225,7 +217,7 @@ struct StartOutputTests {
             let result = try await onboardInBackground(start, environment: StartCommandTests.environment()) { process, stdout in
                 if stdout.contains("admin-consent waiting") {
                     seen.withLock { $0 = stdout }
-                    kill(process.processIdentifier, SIGKILL)
+                    process.send(SIGKILL)
                 }
             }
             let stdout = try #require(seen.withLock { $0 }, "the waiting line never reached the file while the process ran: \(result.output)")

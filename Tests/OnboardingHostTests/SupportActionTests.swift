@@ -1,74 +1,75 @@
 import Foundation
+import OnboardingEngineTesting
 import Testing
 
 @Suite("onboard resume, retry, skip, confirm and cancel, run as a process", .serialized)
 struct SupportActionTests {
-    @Test func confirmRecordsTheActorAndNoteThenResumesToSuccess() throws {
+    @Test func confirmRecordsTheActorAndNoteThenResumesToSuccess() async throws {
         let journal = try TestJournal()
         defer { journal.remove() }
-        let runID = try journal.demo(["--admin-skips", "relay"], expecting: 3)
-        let confirmed = try journal.run([
+        let runID = try await journal.demo(["--admin-skips", "relay"], expecting: 3)
+        let confirmed = try await journal.run([
             "confirm", runID, "enable-relay", "--actor", "alice", "--note", "relay on, says J. Doe",
         ])
         #expect(confirmed.status == 0, "\(confirmed.output)")
         #expect(confirmed.stdout.contains("Run \(runID): succeeded"))
-        let event = try #require(
+        let event = try await #require(
             try journal.timeline(runID).first { $0["action"] as? String == "task.confirmed" && $0["task"] as? String == "enable-relay" })
         #expect(event["actor"] as? String == "alice")
         #expect(event["task"] as? String == "enable-relay")
         #expect(event["reason"] as? String == "relay on, says J. Doe")
-        #expect(try journal.show(runID)["state"] as? String == "succeeded")
+        await #expect(try journal.show(runID)["state"] as? String == "succeeded")
     }
 
-    @Test func withNoResumeTheActionIsOnlyRecordedAndTheActorDefaultsToTheUser() throws {
+    @Test func withNoResumeTheActionIsOnlyRecordedAndTheActorDefaultsToTheUser() async throws {
         let journal = try TestJournal()
         defer { journal.remove() }
-        let runID = try journal.demo(["--admin-skips", "relay"], expecting: 3)
-        let confirmed = try journal.run(
+        let runID = try await journal.demo(["--admin-skips", "relay"], expecting: 3)
+        let confirmed = try await journal.run(
             ["confirm", runID, "enable-relay", "--no-resume"], environment: ["USER": "support-bob"])
         #expect(confirmed.status == 0, "\(confirmed.output)")
         #expect(confirmed.stdout.contains("Resume with: onboard resume \(runID)"))
-        #expect(try journal.taskStates(runID)["enable-relay"] == "waiting")
-        let event = try #require(
+        await #expect(try journal.taskStates(runID)["enable-relay"] == "waiting")
+        let event = try await #require(
             try journal.timeline(runID).first { $0["action"] as? String == "task.confirmed" && $0["task"] as? String == "enable-relay" })
         #expect(event["actor"] as? String == "support-bob")
 
-        let resumed = try journal.run(["resume", runID], environment: ["USER": "support-bob"])
+        let resumed = try await journal.run(["resume", runID], environment: ["USER": "support-bob"])
         #expect(resumed.status == 0, "\(resumed.output)")
-        let resume = try #require(try journal.timeline(runID).last { $0["action"] as? String == "run.resumed" })
+        let resume = try await #require(try journal.timeline(runID).last { $0["action"] as? String == "run.resumed" })
         #expect(resume["actor"] as? String == "support-bob")
     }
 
-    @Test func resumeOfAParkedRunWithoutActionStaysParked() throws {
+    @Test func resumeOfAParkedRunWithoutActionStaysParked() async throws {
         let journal = try TestJournal()
         defer { journal.remove() }
-        let runID = try journal.demo(["--no-admin"], expecting: 3)
-        let resumed = try journal.run(["resume", runID])
+        let runID = try await journal.demo(["--no-admin"], expecting: 3)
+        let resumed = try await journal.run(["resume", runID])
         #expect(resumed.status == 3, "\(resumed.output)")
         #expect(resumed.stdout.contains("Run \(runID): waiting"))
     }
 
-    @Test func retryGivesAFailedTaskAnotherGoAndResumes() throws {
+    @Test func retryGivesAFailedTaskAnotherGoAndResumes() async throws {
         let journal = try TestJournal()
         defer { journal.remove() }
-        let runID = try journal.demo(["--fail", "import-domains"], expecting: 1)
-        #expect(try journal.taskStates(runID)["import-domains"] == "failed")
-        let retried = try journal.run(["retry", runID, "import-domains", "--reason", "Graph is back"])
+        let runID = try await journal.demo(["--fail", "import-domains"], expecting: 1)
+        await #expect(try journal.taskStates(runID)["import-domains"] == "failed")
+        let retried = try await journal.run(["retry", runID, "import-domains", "--reason", "Graph is back"])
         #expect(retried.status == 0, "\(retried.output)")
         #expect(retried.stdout.contains("Run \(runID): succeeded"))
-        let event = try #require(
+        let event = try await #require(
             try journal.timeline(runID).first { $0["action"] as? String == "task.retry-requested" })
         #expect(event["reason"] as? String == "Graph is back")
-        #expect(Set(try journal.taskStates(runID).values) == ["succeeded"])
+        await #expect(Set(try journal.taskStates(runID).values) == ["succeeded"])
     }
 
-    @Test func retryFromRerunsTheTaskAndEverythingAfterIt() throws {
+    @Test func retryFromRerunsTheTaskAndEverythingAfterIt() async throws {
         let journal = try TestJournal()
         defer { journal.remove() }
-        let runID = try journal.demo([], expecting: 0)
-        let retried = try journal.run(["retry", runID, "inbound-connector", "--from"])
+        let runID = try await journal.demo([], expecting: 0)
+        let retried = try await journal.run(["retry", runID, "inbound-connector", "--from"])
         #expect(retried.status == 0, "\(retried.output)")
-        let timeline = try journal.timeline(runID)
+        let timeline = try await journal.timeline(runID)
         let event = try #require(timeline.first { $0["action"] as? String == "task.retry-from-requested" })
         #expect((event["reason"] as? String)?.contains("bypass-spam-rule") == true)
         func starts(_ task: String) -> Int {
@@ -80,44 +81,44 @@ struct SupportActionTests {
         #expect(starts("import-domains") == 1)
     }
 
-    @Test func retryOfASucceededTaskIsRefusedAndWritesNothing() throws {
+    @Test func retryOfASucceededTaskIsRefusedAndWritesNothing() async throws {
         let journal = try TestJournal()
         defer { journal.remove() }
-        let runID = try journal.demo([], expecting: 0)
-        let before = try journal.timeline(runID).count
-        let retried = try journal.run(["retry", runID, "import-domains"])
+        let runID = try await journal.demo([], expecting: 0)
+        let before = try await journal.timeline(runID).count
+        let retried = try await journal.run(["retry", runID, "import-domains"])
         expectOneLineError(
             retried, status: 7, containing: "only a failed, blocked, waiting or pending task can be retried")
-        #expect(try journal.timeline(runID).count == before)
+        await #expect(try journal.timeline(runID).count == before)
     }
 
-    @Test func aPlaceholderNotePastedFromASuggestedCommandIsRefused() throws {
+    @Test func aPlaceholderNotePastedFromASuggestedCommandIsRefused() async throws {
         let journal = try TestJournal()
         defer { journal.remove() }
-        let runID = try journal.demo(["--admin-skips", "relay"], expecting: 3)
-        let suggested = try #require(
+        let runID = try await journal.demo(["--admin-skips", "relay"], expecting: 3)
+        let suggested = try await #require(
             (try journal.show(runID)["nextSteps"] as? [[String: Any]])?.compactMap { $0["command"] as? String }
                 .first { $0.hasPrefix("onboard confirm") })
         let pasted = Array(suggested.split(separator: " ").dropFirst().map(String.init).prefix(3)) + ["--note", "<what was done>"]
         for note in ["<what was done>", "…", "   "] {
-            let result = try journal.run(Array(pasted.dropLast()) + [note])
+            let result = try await journal.run(Array(pasted.dropLast()) + [note])
             #expect(result.status == 64, "\(note): \(result.output)")
         }
-        let tasks = try #require(try journal.show(runID)["tasks"] as? [[String: Any]])
+        let tasks = try await #require(try journal.show(runID)["tasks"] as? [[String: Any]])
         #expect(tasks.first { $0["id"] as? String == "enable-relay" }?["confirmation"] == nil, "nothing was journaled")
     }
 
-    @Test func skipWithoutTheOutputADependentNeedsIsRefusedAndWritesNothing() throws {
+    @Test func skipWithoutTheOutputADependentNeedsIsRefusedAndWritesNothing() async throws {
         let journal = try TestJournal()
         defer { journal.remove() }
-        let runID = try journal.demo(["--fail", "import-domains"], expecting: 1)
-        let before = try journal.timeline(runID).count
-        let refused = try journal.run(["skip", runID, "import-domains", "--reason", "imported by hand"])
+        let runID = try await journal.demo(["--fail", "import-domains"], expecting: 1)
+        let before = try await journal.timeline(runID).count
+        let refused = try await journal.run(["skip", runID, "import-domains", "--reason", "imported by hand"])
         expectOneLineError(refused, status: 7, containing: "cannot be skipped without an output")
-        let badOutput = try journal.run(
+        let badOutput = try await journal.run(
             ["skip", runID, "import-domains", "--reason", "imported by hand", "--output", "{\"domains\": 1}"])
         expectOneLineError(badOutput, status: 7, containing: "the field 'domains' has the wrong type")
-        let missing = try journal.run(
+        let missing = try await journal.run(
             ["skip", runID, "import-domains", "--reason", "imported by hand", "--output", "{\"domain\": []}"])
         expectOneLineError(missing, status: 7, containing: "the field 'domains' is missing")
         for refusal in [badOutput, missing] {
@@ -125,15 +126,15 @@ struct SupportActionTests {
                 #expect(!refusal.stderr.contains(swiftWord), "no Swift names for a person: \(refusal.stderr)")
             }
         }
-        #expect(try journal.timeline(runID).count == before)
-        #expect(try journal.taskStates(runID)["import-domains"] == "failed")
+        await #expect(try journal.timeline(runID).count == before)
+        await #expect(try journal.taskStates(runID)["import-domains"] == "failed")
     }
 
-    @Test func skipWithAnOutputLetsTheRunFinish() throws {
+    @Test func skipWithAnOutputLetsTheRunFinish() async throws {
         let journal = try TestJournal()
         defer { journal.remove() }
-        let runID = try journal.demo(["--fail", "import-domains"], expecting: 1)
-        let skipped = try journal.run(
+        let runID = try await journal.demo(["--fail", "import-domains"], expecting: 1)
+        let skipped = try await journal.run(
             [
                 "skip", runID, "import-domains", "--reason", "imported by hand", "--output",
                 #"{"domains": ["contoso.com"]}"#,
@@ -141,62 +142,55 @@ struct SupportActionTests {
             ])
         #expect(skipped.status == 0, "\(skipped.output)")
         #expect(skipped.stdout.contains("Run \(runID): succeeded"))
-        let states = try journal.taskStates(runID)
+        let states = try await journal.taskStates(runID)
         #expect(states["import-domains"] == "skipped")
         #expect(states["spf-check"] == "succeeded")
-        let event = try #require(try journal.timeline(runID).first { $0["action"] as? String == "task.skipped" })
+        let event = try await #require(try journal.timeline(runID).first { $0["action"] as? String == "task.skipped" })
         #expect(event["actor"] as? String == "carol")
         #expect(event["reason"] as? String == "imported by hand")
     }
 
-    @Test func cancelStopsAParkedRunForGood() throws {
+    @Test func cancelStopsAParkedRunForGood() async throws {
         let journal = try TestJournal()
         defer { journal.remove() }
-        let runID = try journal.demo(["--no-admin"], expecting: 3)
-        let cancelled = try journal.run(["cancel", runID, "--reason", "customer left", "--actor", "dave"])
+        let runID = try await journal.demo(["--no-admin"], expecting: 3)
+        let cancelled = try await journal.run(["cancel", runID, "--reason", "customer left", "--actor", "dave"])
         #expect(cancelled.status == 0, "\(cancelled.output)")
         #expect(cancelled.stdout.contains("Run \(runID): cancelled"))
-        let listing = try jsonObject(try journal.run(["runs", "--state", "cancelled", "--json"]).stdout)
+        let listing = try await jsonObject(try journal.run(["runs", "--state", "cancelled", "--json"]).stdout)
         #expect((listing["runs"] as? [[String: Any]])?.first?["id"] as? String == runID)
-        let event = try #require(try journal.timeline(runID).first { $0["action"] as? String == "run.cancelled" })
+        let event = try await #require(try journal.timeline(runID).first { $0["action"] as? String == "run.cancelled" })
         #expect(event["actor"] as? String == "dave")
         #expect(event["reason"] as? String == "customer left")
 
-        expectOneLineError(try journal.run(["resume", runID]), status: 7, containing: "cancelled")
-        expectOneLineError(try journal.run(["confirm", runID, "admin-consent"]), status: 7, containing: "cancelled")
-        expectOneLineError(try journal.run(["cancel", runID]), status: 7, containing: "nothing to cancel")
+        await expectOneLineError(try journal.run(["resume", runID]), status: 7, containing: "cancelled")
+        await expectOneLineError(try journal.run(["confirm", runID, "admin-consent"]), status: 7, containing: "cancelled")
+        await expectOneLineError(try journal.run(["cancel", runID]), status: 7, containing: "nothing to cancel")
     }
 
-    @Test func anActionOnARunAnotherProcessRunsIsRefusedNamingIt() throws {
+    @Test func anActionOnARunAnotherProcessRunsIsRefusedNamingIt() async throws {
         let journal = try TestJournal()
         defer { journal.remove() }
-        let process = Process()
-        process.executableURL = onboardBinary
-        process.arguments = ["demo", "--journal", journal.path, "--latency", "5000"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        defer {
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            process.waitUntilExit()
-        }
+        let process = try await ChildProcess.start(
+            onboardBinary.path, arguments: ["demo", "--journal", journal.path, "--latency", "5000"])
+        defer { process.send(SIGKILL) }
         var runID: String?
         for _ in 0..<100 where runID == nil {
             if FileManager.default.fileExists(atPath: journal.path),
-                let listing = try? jsonObject(try journal.run(["runs", "--state", "running", "--json"]).stdout),
+                let listing = await try? jsonObject(try journal.run(["runs", "--state", "running", "--json"]).stdout),
                 let id = (listing["runs"] as? [[String: Any]])?.first?["id"] as? String
             {
                 runID = id
             } else {
-                Thread.sleep(forTimeInterval: 0.1)
+                try await Task.sleep(for: .milliseconds(100))
             }
         }
         let id = try #require(runID)
-        let before = try journal.timeline(id).count
-        let refused = try journal.run(["retry", id, "feature-entitlement"])
+        let before = try await journal.timeline(id).count
+        let refused = try await journal.run(["retry", id, "feature-entitlement"])
         expectOneLineError(refused, status: 6, containing: "is being run by")
         #expect(refused.stderr.contains(":\(process.processIdentifier):"), "\(refused.stderr)")
-        expectOneLineError(try journal.run(["resume", id]), status: 6, containing: "\(process.processIdentifier)")
-        #expect(try journal.timeline(id).count == before)
+        await expectOneLineError(try journal.run(["resume", id]), status: 6, containing: "\(process.processIdentifier)")
+        await #expect(try journal.timeline(id).count == before)
     }
 }

@@ -20,34 +20,34 @@ struct TestJournal {
     func remove() { try? FileManager.default.removeItem(at: folder) }
 
     /// Runs `onboard ARGUMENTS --journal JOURNAL`.
-    func run(_ arguments: [String], environment: [String: String] = [:]) throws -> OnboardResult {
-        try runOnboard(arguments + ["--journal", journal], environment: self.environment.merging(environment) { $1 })
+    func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> OnboardResult {
+        try await runOnboard(arguments + ["--journal", journal], environment: self.environment.merging(environment) { $1 })
     }
 
     /// Runs the demo (grants taking effect at once) with `options`, expects `status`, and returns the run's id.
-    func demo(_ options: [String] = [], expecting status: Int32) throws -> String {
-        let result = try run(["demo", "--propagation", "0"] + options)
+    func demo(_ options: [String] = [], expecting status: Int32) async throws -> String {
+        let result = try await run(["demo", "--propagation", "0"] + options)
         #expect(result.status == status, "\(result.output)")
         let line = try #require(result.stdout.split(separator: "\n").first { $0.hasPrefix("Onboarding tenant") })
         return try #require(line.split(separator: " ").last?.trimmingCharacters(in: CharacterSet(charactersIn: "()")))
     }
 
     /// `onboard show RUN --json`, parsed.
-    func show(_ runID: String) throws -> [String: Any] {
-        let result = try run(["show", runID, "--json"])
+    func show(_ runID: String) async throws -> [String: Any] {
+        let result = try await run(["show", runID, "--json"])
         #expect(result.status == 0, "\(result.output)")
         return try jsonObject(result.stdout)
     }
 
     /// The run's tasks' states by id.
-    func taskStates(_ runID: String) throws -> [String: String] {
-        let tasks = try #require(try show(runID)["tasks"] as? [[String: Any]])
+    func taskStates(_ runID: String) async throws -> [String: String] {
+        let tasks = try #require(try await show(runID)["tasks"] as? [[String: Any]])
         return Dictionary(uniqueKeysWithValues: tasks.map { ($0["id"] as? String ?? "", $0["state"] as? String ?? "") })
     }
 
     /// The run's timeline events.
-    func timeline(_ runID: String) throws -> [[String: Any]] {
-        try #require(try show(runID)["timeline"] as? [[String: Any]])
+    func timeline(_ runID: String) async throws -> [[String: Any]] {
+        try #require(try await show(runID)["timeline"] as? [[String: Any]])
     }
 }
 

@@ -49,21 +49,17 @@ struct PrivateCluster {
 
     private func shell(_ command: String) async throws {
         let log = "/tmp/onboarding-pg-restart-\(port).log"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [
-            "-c",
+        let process = try await ChildProcess.start(
+            "/bin/bash",
+            arguments: [
+                "-c",
             """
             exec </dev/null >>'\(log)' 2>&1
             for fd in /proc/$$/fd/*; do n=${fd##*/}; [ "$n" -gt 2 ] 2>/dev/null && eval "exec $n>&-"; done
             source '\(Self.script)' && ONBOARDING_PG_USER=onboarding-ci && \(command)
             """,
-        ]
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let status = await ChildProcess.exitStatus(of: process)
+            ])
+        let status = try await process.exitStatus()
         guard status == 0 else {
             let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
             throw JournalError(.cannotOpen, "`\(command)` exited \(status): \(output.suffix(2_000))")

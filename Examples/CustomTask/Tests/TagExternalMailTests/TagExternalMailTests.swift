@@ -71,18 +71,14 @@ struct Host {
 
     /// Runs `CustomTaskHost COMMAND` on run `r` and returns its exit status (128 + signal when killed).
     func run(_ command: String, crashAt point: String? = nil) async throws -> Int32 {
-        let process = Process()
-        process.executableURL = Self.executable
-        process.arguments = [
-            command, tenant.journal.path, "r", tenant.endpoints.base, "\(tenant.endpoints.dnsPort ?? 0)",
-            tenant.input.tenantID,
-        ]
-        var environment = ProcessInfo.processInfo.environment
-        environment[CrashPoint.environmentVariable] = point
-        process.environment = environment
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        // Not waitUntilExit(): the simulator the child talks to runs on this process's cooperative pool.
-        return await ChildProcess.exitStatus(of: process)
+        let host = try await ChildProcess.start(
+            Self.executable.path,
+            arguments: [
+                command, tenant.journal.path, "r", tenant.endpoints.base, "\(tenant.endpoints.dnsPort ?? 0)",
+                tenant.input.tenantID,
+            ],
+            environment: point.map { [CrashPoint.environmentVariable: $0] } ?? [:])
+        // Awaited, not waited for on a thread: the simulator the child talks to runs on this process's cooperative pool.
+        return try await host.exitStatus()
     }
 }
