@@ -11,7 +11,7 @@ import OnboardingEngine
 /// `admin-consent` re-checks now instead of at its next re-check. Anything else gets a plain page
 /// that says what went wrong, and nothing is written.
 struct ConsentCallback: Sendable {
-    let engine: OnboardingEngine
+    let engine: Engine
 
     /// Adds the callback's route to `router`.
     func addRoutes(to router: Router<BasicRequestContext>) {

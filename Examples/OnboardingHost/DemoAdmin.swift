@@ -134,7 +134,7 @@ struct DemoAdmin: Sendable {
     /// the relay step, which waits for a person) and resume the run, whose re-checks then see it.
     /// Returns when the run ends or waits on nothing the admin does.
     func drive(
-        _ engine: OnboardingEngine, run: RunID, graph: TaskGraph, done: Set<TaskID> = [],
+        _ engine: Engine, run: RunID, graph: TaskGraph, done: Set<TaskID> = [],
         _ body: () async throws -> RunResult
     ) async throws -> RunResult {
         var result = try await withProgress(engine, graph: graph, done: done, body)

@@ -101,7 +101,7 @@ struct DemoCommand: AsyncParsableCommand {
 
     /// Runs the demo against its tenant, created from `settings`, playing the admin.
     private func demo(
-        settings: DemoTenant.Settings, journaled stateFile: String, runID: RunID, engine: OnboardingEngine
+        settings: DemoTenant.Settings, journaled stateFile: String, runID: RunID, engine: Engine
     ) async throws -> RunResult {
         try await DemoTenant.run(settings, creating: true) { tenant in
             let graph = try tenant.graph(failing: Set(fail.map { TaskID($0) }))
@@ -156,7 +156,7 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     /// `demo-` and the time, unique in the journal of `engine`.
-    static func newRunID(in engine: OnboardingEngine) async throws -> RunID {
+    static func newRunID(in engine: Engine) async throws -> RunID {
         let base = "demo-\(Int(Date().timeIntervalSince1970))"
         let taken = Set(try await engine.runs().map(\.id.rawValue))
         let id = taken.contains(base) ? (2...).lazy.map { "\(base)-\($0)" }.first { !taken.contains($0) }! : base

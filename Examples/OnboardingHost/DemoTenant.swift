@@ -5,7 +5,7 @@ import Logging
 import OnboardingEngine
 import TenantSimulator
 
-/// The demo's Microsoft 365 tenant and Essentials organization: a ``TenantSimulator`` in this
+/// The demo's Microsoft 365 tenant and Essentials organization: a ``Simulator`` in this
 /// process whose world is kept in a file next to the journal (for a PostgreSQL journal, in the
 /// user's state folder: ``JournalLocation/demoFolder``), so the tenant outlives a crash and
 /// any later `onboard` command on the run (resume, retry, confirm, plan) meets it as it was.
@@ -59,7 +59,7 @@ struct DemoTenant: Sendable {
     static let maxIdleWait: Duration = .seconds(8)
 
     let settings: Settings
-    let simulator: TenantSimulator
+    let simulator: Simulator
     let endpoints: ServiceEndpoints
     let services: OnboardingServices
 
@@ -120,7 +120,7 @@ struct DemoTenant: Sendable {
         _ settings: Settings, creating: Bool = false, _ body: (DemoTenant) async throws -> Result
     ) async throws -> Result {
         let configuration = simulatorConfiguration(settings)
-        let simulator = try TenantSimulator(
+        let simulator = try Simulator(
             configuration: configuration, stateFile: settings.stateFile, createIfMissing: creating,
             logger: Logger(label: "demo-tenant", factory: { _ in SwiftLogNoOpLogHandler() }))
         return try await simulator.withRunning { bound in

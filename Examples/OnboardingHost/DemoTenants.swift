@@ -36,7 +36,7 @@ actor DemoTenants {
     private func start(_ settings: DemoTenant.Settings) async throws -> DemoTenant {
         try settings.requireStateFile()
         let configuration = DemoTenant.simulatorConfiguration(settings)
-        let simulator = try TenantSimulator(
+        let simulator = try Simulator(
             configuration: configuration, stateFile: settings.stateFile, createIfMissing: false,
             logger: Logger(label: "demo-tenant", factory: { _ in SwiftLogNoOpLogHandler() }))
         let (ready, continuation) = AsyncStream<SimulatorEndpoints>.makeStream()
@@ -54,7 +54,7 @@ actor DemoTenants {
 
     /// When a demo run parks on a step its admin does, does it (once per step and process) and
     /// tells the run: a confirmation for a person's step, a re-check for a condition.
-    func playAdmin(run: RunID, engine: OnboardingEngine) async {
+    func playAdmin(run: RunID, engine: Engine) async {
         guard let record = try? await engine.run(run), record.workflow == EssentialsWorkflow.name,
             let settings = (try? HostRegistry.input(of: record, demoFolder: demoFolder))?.demo,
             let tasks = try? await engine.tasks(of: run)

@@ -10,7 +10,7 @@ import ServiceLifecycle
 /// `run.drift-clean`), as CIPP's standards and Microsoft365DSC's monitor mode report it. It only
 /// looks: `onboard drift RUN --fix` corrects.
 struct DriftMonitor: Service {
-    let engine: OnboardingEngine
+    let engine: Engine
     let registry: WorkflowRegistry
     let interval: Duration
     let logger: Logger

@@ -8,7 +8,7 @@ import OnboardingEnginePostgres
 /// its demo runs keep their tenants, and retention (`onboard prune`).
 ///
 /// Commands read runs, tasks, events, graphs and workers through the engine
-/// (``OnboardingEngine/runs(state:)`` and the rest), the same on both backends.
+/// (``Engine/runs(state:)`` and the rest), the same on both backends.
 struct HostJournal: Sendable {
     /// The backend behind the journal.
     enum Store: Sendable {
@@ -85,10 +85,10 @@ struct HostJournal: Sendable {
     /// An engine on this journal.
     func engine(
         configuration: EngineConfiguration = EngineConfiguration(), logger: Logger = quiet
-    ) -> OnboardingEngine {
+    ) -> Engine {
         switch store {
-        case .sqlite(let journal): OnboardingEngine(journal: journal, configuration: configuration, logger: logger)
-        case .postgres(let journal): OnboardingEngine(journal: journal, configuration: configuration, logger: logger)
+        case .sqlite(let journal): Engine(journal: journal, configuration: configuration, logger: logger)
+        case .postgres(let journal): Engine(journal: journal, configuration: configuration, logger: logger)
         }
     }
 

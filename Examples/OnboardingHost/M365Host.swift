@@ -180,7 +180,7 @@ extension M365Host {
     /// ``ChildOnboarding``), and prints each child's run and state. Idempotent: `onboard start`
     /// and every `onboard resume` of the parent call it, and no child is started twice.
     static func onboardChildren(
-        of parent: RunResult, input: RunInput, engine: OnboardingEngine, options: RunOptions, actor: String,
+        of parent: RunResult, input: RunInput, engine: Engine, options: RunOptions, actor: String,
         credentialsFile: String?
     ) async throws {
         guard input.isParentOrg, input.demo == nil else { return }

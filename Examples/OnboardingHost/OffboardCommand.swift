@@ -125,7 +125,7 @@ struct OffboardCommand: AsyncParsableCommand {
     /// Each offboarded tenant (by tenant id) and the offboarding run (not cancelled) that took
     /// it off: their onboardings are no longer checked for drift. One read of the runs, then one
     /// per offboarding run, however many onboardings the caller checks.
-    static func offboardings(_ engine: OnboardingEngine) async throws -> [String: RunID] {
+    static func offboardings(_ engine: Engine) async throws -> [String: RunID] {
         struct Tenant: Decodable { var tenantID: String }
         var offboarded: [String: RunID] = [:]
         for summary in try await engine.runs() where summary.workflow == EssentialsOffboarding.name && summary.state != .cancelled {

@@ -51,7 +51,7 @@ struct PlanCommand: AsyncParsableCommand {
             "onboard-plan-\(UUID().uuidString).sqlite"
         ).path
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
-        let engine = OnboardingEngine(
+        let engine = Engine(
             journal: try Journal(path: path),
             logger: Logger(label: "onboard", factory: { _ in SwiftLogNoOpLogHandler() }))
         return try await engine.plan(graph, input: input)

@@ -9,7 +9,7 @@ import OnboardingEngine
 ///   - alreadyDone: tasks that finished before this call, so the bar starts where the run is.
 ///   - body: starts or resumes the run.
 func withProgress(
-    _ engine: OnboardingEngine, graph: TaskGraph, done alreadyDone: Set<TaskID> = [],
+    _ engine: Engine, graph: TaskGraph, done alreadyDone: Set<TaskID> = [],
     _ body: () async throws -> RunResult
 ) async throws -> RunResult {
     let events = engine.events()

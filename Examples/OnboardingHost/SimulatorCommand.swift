@@ -37,8 +37,8 @@ struct SimulatorCommand: AsyncParsableCommand {
         configuration.application.certificates = try certificate.map { try String(contentsOfFile: $0, encoding: .utf8) }
         let logger = Logger(label: "simulator")
         let simulator =
-            try state.map { try TenantSimulator(configuration: configuration, stateFile: $0, logger: logger) }
-            ?? TenantSimulator(configuration: configuration, logger: logger)
+            try state.map { try Simulator(configuration: configuration, stateFile: $0, logger: logger) }
+            ?? Simulator(configuration: configuration, logger: logger)
         let application = configuration.application
         try await simulator.run(onReady: { endpoints in
             print("""

@@ -8,7 +8,7 @@ import OnboardingEngine
 /// the engine, the same on both backends.
 struct SupportSession {
     let journal: HostJournal
-    let engine: OnboardingEngine
+    let engine: Engine
 
     /// Opens the journal `option` names for `access` (an existing one unless told otherwise: a
     /// missing file is a journal error, not a new journal), runs `body` with a session on it, and

@@ -14,7 +14,7 @@ import OnboardingEngine
 /// ```
 ///
 /// A child's run id is derived from the parent's (`PARENT/child.example`) and started with
-/// `OnboardingEngine.startOrResume(_:id:input:options:actor:)`, so calling this again (after
+/// `Engine.startOrResume(_:id:input:options:actor:)`, so calling this again (after
 /// the host crashed halfway, or on every resume of the parent) starts the children not started
 /// yet and resumes the others; none is started twice.
 ///
@@ -75,7 +75,7 @@ public enum ChildOnboarding {
     ///     journal for it (the child's ``Child/input``, or a host's richer type around it).
     /// - Returns: one outcome per child, in the parent's order.
     public static func onboardChildren<JournaledInput: Encodable & Sendable>(
-        of parent: RunResult, input: OnboardingInput, engine: OnboardingEngine, options: RunOptions = RunOptions(),
+        of parent: RunResult, input: OnboardingInput, engine: Engine, options: RunOptions = RunOptions(),
         maxConcurrent: Int = 4,
         actor: String = "engine",
         prepare: @escaping @Sendable (Child) throws -> (graph: TaskGraph, input: JournaledInput)

@@ -5,7 +5,7 @@ import OnboardingEngine
 import OnboardingEngineTesting
 import TenantSimulator
 
-/// A running ``TenantSimulator``, the workflow's real clients pointed at it over loopback HTTP and
+/// A running ``Simulator``, the workflow's real clients pointed at it over loopback HTTP and
 /// DNS, and an engine with a temporary journal: everything a test of a Microsoft 365 task needs.
 ///
 /// ```swift
@@ -21,7 +21,7 @@ import TenantSimulator
 /// ``enableRelay(run:)``, ``addEssentialsToSPF()``, ``pointMXAtEssentials()``, ``allowLockdown(run:)``).
 public struct SimulatedTenant: Sendable {
     /// The simulator: inspect it (`snapshot()`), script faults, or change DNS as an admin would.
-    public let simulator: TenantSimulator
+    public let simulator: Simulator
     /// Where the simulator listens.
     public let endpoints: SimulatorEndpoints
     /// The clients' view of ``endpoints``.
@@ -31,7 +31,7 @@ public struct SimulatedTenant: Sendable {
     /// The temporary journal ``engine`` writes; removed when ``with(_:credentials:limits:configuration:logger:_:)`` returns.
     public let journal: TemporaryJournal
     /// An engine on ``journal``.
-    public let engine: OnboardingEngine
+    public let engine: Engine
     /// The workflow's configuration this tenant's ``graph`` was built with.
     public let configuration: OnboardingConfiguration
     /// The Microsoft 365 workflow's graph for this tenant (``configuration``).
@@ -84,7 +84,7 @@ public struct SimulatedTenant: Sendable {
         logger: Logger = Logger(label: "engine", factory: { _ in SwiftLogNoOpLogHandler() }),
         _ body: (SimulatedTenant) async throws -> T
     ) async throws -> T {
-        try await TenantSimulator.withRunning(
+        try await Simulator.withRunning(
             configuration: seed, logger: Logger(label: "simulator", factory: { _ in SwiftLogNoOpLogHandler() })
         ) { simulator, endpoints in
             let journal = try TemporaryJournal()
@@ -93,7 +93,7 @@ public struct SimulatedTenant: Sendable {
             let tenantID = try simulator.tenantId()
             let services = try Self.services(
                 serviceEndpoints, tenantID: tenantID, credentials: credentials, limits: limits, logger: logger)
-            let engine = OnboardingEngine(journal: journal.journal, logger: logger)
+            let engine = Engine(journal: journal.journal, logger: logger)
             let tenant = SimulatedTenant(
                 simulator: simulator, endpoints: endpoints, serviceEndpoints: serviceEndpoints, services: services,
                 journal: journal, engine: engine, configuration: configuration,

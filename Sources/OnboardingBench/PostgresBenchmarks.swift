@@ -95,7 +95,7 @@ enum PostgresBenchmarks {
     }
 
     static func chain(_ journal: PostgresJournal, count: Int, round: Int) async throws -> Double {
-        let engine = OnboardingEngine(journal: journal, logger: quiet)
+        let engine = Engine(journal: journal, logger: quiet)
         let graph = try TaskGraph(
             workflow: "chain", tasks: (0..<count).map { noop("t\($0)", $0 == 0 ? [] : [TaskID("t\($0 - 1)")]) })
         let start = ContinuousClock.now
@@ -105,7 +105,7 @@ enum PostgresBenchmarks {
     }
 
     static func fanOut(_ journal: PostgresJournal, count: Int, concurrency: Int, round: Int) async throws -> Double {
-        let engine = OnboardingEngine(journal: journal, configuration: EngineConfiguration(maxConcurrentTasks: concurrency), logger: quiet)
+        let engine = Engine(journal: journal, configuration: EngineConfiguration(maxConcurrentTasks: concurrency), logger: quiet)
         let graph = try TaskGraph(workflow: "fanout", tasks: (0..<count).map { noop("t\($0)") })
         let start = ContinuousClock.now
         let result = try await engine.start(
@@ -124,7 +124,7 @@ enum PostgresBenchmarks {
     static func scaling(
         _ journal: PostgresJournal, _ database: PostgresJournalConfiguration, runs: Int, workers: Int
     ) async throws -> Double {
-        let engine = OnboardingEngine(journal: journal, configuration: EngineConfiguration(ownerID: "bench-submitter:1:x"), logger: quiet)
+        let engine = Engine(journal: journal, configuration: EngineConfiguration(ownerID: "bench-submitter:1:x"), logger: quiet)
         let prefix = "s\(workers)-"
         for index in 0..<runs {
             try await engine.submit(shortGraph, id: RunID("\(prefix)\(index)"), input: NoOutput())
@@ -161,7 +161,7 @@ enum PostgresBenchmarks {
     /// until killed.
     static func serveAsWorker(_ location: String) async throws -> Never {
         let journal = try await PostgresJournal.open(try PostgresJournalConfiguration(url: location), logger: quiet)
-        let engine = OnboardingEngine(journal: journal, configuration: EngineConfiguration(maxConcurrentTasks: 256), logger: quiet)
+        let engine = Engine(journal: journal, configuration: EngineConfiguration(maxConcurrentTasks: 256), logger: quiet)
         var registry = WorkflowRegistry()
         registry.register("short") { _ in shortGraph }
         let worker = OnboardingWorker(

@@ -34,13 +34,13 @@ enum WorkflowBenchmarks {
     static func directorySync(users: Int, groups: Int, journalDirectory: URL) async throws -> (Double, Double) {
         var seed = SimulatorConfiguration()
         seed.tenants = [TenantSeed(name: "contoso", seed: 7, userCount: users, groupCount: groups, membersPerGroup: 20)]
-        return try await TenantSimulator.withRunning(configuration: seed, logger: quiet) { simulator, endpoints in
+        return try await Simulator.withRunning(configuration: seed, logger: quiet) { simulator, endpoints in
             try simulator.grantConsent(GraphPermission.allGraph)
             let services = try OnboardingServices(
                 endpoints: Self.endpoints(endpoints), credentials: credentials(),
                 tenantID: try simulator.tenantId())
             let journal = try Journal(path: journalDirectory.appendingPathComponent("sync.sqlite").path)
-            let engine = OnboardingEngine(journal: journal, logger: quiet)
+            let engine = Engine(journal: journal, logger: quiet)
             let sync = EssentialsWorkflow.tasks(services: services, configuration: configuration)
                 .first { $0.id == "first-directory-sync" }!
             // Its dependencies, as a finished run would have recorded them.
@@ -71,7 +71,7 @@ enum WorkflowBenchmarks {
             + (0..<tenants).map {
                 EssentialsOrgSeed(domain: "t\($0).com", name: "T\($0)", parentDomain: "msp.example", features: ["m365_integration"])
             }
-        return try await TenantSimulator.withRunning(configuration: seed, logger: quiet) { simulator, endpoints in
+        return try await Simulator.withRunning(configuration: seed, logger: quiet) { simulator, endpoints in
             _ = simulator.inject(Fault(match: FaultMatch(), kind: .latency(latency), trigger: .always))
             let http = ServiceTransport(maximumConnectionsPerHost: 1024)
             do {
@@ -86,10 +86,10 @@ enum WorkflowBenchmarks {
     }
 
     private static func onboard(
-        _ tenants: Int, simulator: TenantSimulator, endpoints: SimulatorEndpoints, http: ServiceTransport, journalDirectory: URL
+        _ tenants: Int, simulator: Simulator, endpoints: SimulatorEndpoints, http: ServiceTransport, journalDirectory: URL
     ) async throws -> Double {
             let journal = try Journal(path: journalDirectory.appendingPathComponent("tenants.sqlite").path, options: JournalOptions(durability: durability))
-            let engine = OnboardingEngine(
+            let engine = Engine(
                 journal: journal, configuration: EngineConfiguration(maxConcurrentTasks: tenants * 4), logger: quiet)
             var prepared: [(RunID, TaskGraph, OnboardingInput, OnboardingServices)] = []
             for index in 0..<tenants {
@@ -142,7 +142,7 @@ enum WorkerBenchmarks {
     /// (system clock) wakes them. Returns the median, in milliseconds, from each run's durable
     /// timer falling due to its task starting again.
     static func wakeLatency(runs: Int, journal: Journal) async throws -> Double {
-        let engine = OnboardingEngine(journal: journal, logger: WorkflowBenchmarks.quiet)
+        let engine = Engine(journal: journal, logger: WorkflowBenchmarks.quiet)
         let starts = Mutex<[RunID: [Date]]>([:])
         let probe = ClosureTask(id: "probe", output: NoOutput.self) { context in
             let attempts = starts.withLock { starts in
@@ -192,8 +192,8 @@ enum WorkerBenchmarks {
     /// (its own connection and owner id) confirms. Returns the median milliseconds from the
     /// send to the owner journaling the confirmation.
     static func messageLatency(runs: Int, journalPath: String) async throws -> Double {
-        let engine = OnboardingEngine(journal: try Journal(path: journalPath), logger: WorkflowBenchmarks.quiet)
-        let other = OnboardingEngine(
+        let engine = Engine(journal: try Journal(path: journalPath), logger: WorkflowBenchmarks.quiet)
+        let other = Engine(
             journal: try Journal(path: journalPath), configuration: EngineConfiguration(ownerID: "bench-other:1:x"),
             logger: WorkflowBenchmarks.quiet)
         let release = Mutex(Set<RunID>())
@@ -254,7 +254,7 @@ enum WorkerBenchmarks {
             + (0..<count).map {
                 EssentialsOrgSeed(domain: "f\($0).com", name: "F\($0)", parentDomain: "msp.example", features: ["m365_integration"])
             }
-        return try await TenantSimulator.withRunning(configuration: seed, logger: WorkflowBenchmarks.quiet) { simulator, endpoints in
+        return try await Simulator.withRunning(configuration: seed, logger: WorkflowBenchmarks.quiet) { simulator, endpoints in
             let http = ServiceTransport(maximumConnectionsPerHost: 1024)
             defer { Task { try? await http.shutdown() } }
             let serviceEndpoints = WorkflowBenchmarks.endpoints(endpoints)
@@ -286,18 +286,18 @@ enum WorkerBenchmarks {
             let engineConfiguration = { (host: Int) in
                 EngineConfiguration(maxConcurrentTasks: 4_096, ownerID: "bench-host-\(host):\(getpid()):\(UUID().uuidString.prefix(8))")
             }
-            var engines: [OnboardingEngine] = []
+            var engines: [Engine] = []
             var opened: [PostgresJournal] = []
             switch location {
             case .sqlite(let file):
                 engines.append(
-                    OnboardingEngine(
+                    Engine(
                         journal: try Journal(path: file.path), configuration: engineConfiguration(0), logger: WorkflowBenchmarks.quiet))
             case .postgres(let database, let workers):
                 for host in 0..<max(1, workers) {
                     let journal = try await PostgresJournal.open(database, logger: WorkflowBenchmarks.quiet)
                     opened.append(journal)
-                    engines.append(OnboardingEngine(journal: journal, configuration: engineConfiguration(host), logger: WorkflowBenchmarks.quiet))
+                    engines.append(Engine(journal: journal, configuration: engineConfiguration(host), logger: WorkflowBenchmarks.quiet))
                 }
             }
             defer { for journal in opened { Task { await journal.close() } } }
@@ -356,7 +356,7 @@ enum WorkerBenchmarks {
     /// condition that never holds) submitted to one worker, executed, and parked. Returns (RSS MiB
     /// before the first submit, RSS MiB with every run parked and none in flight).
     static func parkedMemory(_ count: Int, journal: Journal) async throws -> (Double, Double) {
-        let engine = OnboardingEngine(journal: journal, logger: WorkflowBenchmarks.quiet)
+        let engine = Engine(journal: journal, logger: WorkflowBenchmarks.quiet)
         let steps = (0..<16).map { index in
             ClosureTask(id: TaskID("step-\(index)"), dependencies: index == 0 ? [] : [TaskID("step-\(index - 1)")]) { _ in
                 NoOutput()

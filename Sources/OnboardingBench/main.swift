@@ -86,7 +86,7 @@ func noop(_ id: String, _ dependencies: [TaskID] = []) -> ClosureTask<NoOutput> 
 }
 
 func chain(count: Int, durability: JournalOptions.Durability = durability) async throws -> Double {
-    let engine = OnboardingEngine(journal: try freshJournal("chain-\(UUID().uuidString)", durability: durability), logger: logger)
+    let engine = Engine(journal: try freshJournal("chain-\(UUID().uuidString)", durability: durability), logger: logger)
     let graph = try TaskGraph(
         workflow: "chain", tasks: (0..<count).map { noop("t\($0)", $0 == 0 ? [] : [TaskID("t\($0 - 1)")]) })
     let start = clock.now
@@ -96,7 +96,7 @@ func chain(count: Int, durability: JournalOptions.Durability = durability) async
 }
 
 func fanOut(count: Int, concurrency: Int) async throws -> Double {
-    let engine = OnboardingEngine(
+    let engine = Engine(
         journal: try freshJournal("fanout-\(UUID().uuidString)"), configuration: EngineConfiguration(maxConcurrentTasks: concurrency),
         logger: logger)
     let graph = try TaskGraph(workflow: "fanout", tasks: (0..<count).map { noop("t\($0)") })
@@ -110,7 +110,7 @@ func fanOut(count: Int, concurrency: Int) async throws -> Double {
 /// time `resume` takes to load it, find nothing runnable, and park it again.
 func resume(finished: Int) async throws -> Double {
     let journal = try freshJournal("resume-\(finished)")
-    let engine = OnboardingEngine(journal: journal, configuration: EngineConfiguration(maxConcurrentTasks: 64), logger: logger)
+    let engine = Engine(journal: journal, configuration: EngineConfiguration(maxConcurrentTasks: 64), logger: logger)
     let gate = ClosureTask(id: "approval", dependencies: []) { _ -> NoOutput in
         throw TaskInterruption.waitingForPerson(action: "approve")
     }
@@ -118,7 +118,7 @@ func resume(finished: Int) async throws -> Double {
     let first = try await engine.start(graph, id: "r", input: NoOutput(), options: RunOptions(maxConcurrentTasks: 64))
     precondition(first.state == .waiting)
     // A fresh engine and connection, as a new process would have.
-    let fresh = OnboardingEngine(journal: try freshJournal("resume-\(finished)"), logger: logger)
+    let fresh = Engine(journal: try freshJournal("resume-\(finished)"), logger: logger)
     var best = Double.infinity
     for _ in 0..<3 {
         let start = clock.now

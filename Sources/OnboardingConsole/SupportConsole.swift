@@ -34,7 +34,7 @@ public struct SupportConsole: Sendable {
         public init() {}
     }
 
-    let engine: OnboardingEngine
+    let engine: Engine
     let host: any ConsoleHost
     let configuration: Configuration
     let credentials: Credentials
@@ -49,7 +49,7 @@ public struct SupportConsole: Sendable {
     ///   - users: who may sign in.
     ///   - clock: the time for sessions and ages.
     public init(
-        engine: OnboardingEngine, host: any ConsoleHost, users: UserDirectory, configuration: Configuration = .init(),
+        engine: Engine, host: any ConsoleHost, users: UserDirectory, configuration: Configuration = .init(),
         clock: any EngineClock = SystemClock(), logger: Logger
     ) {
         self.engine = engine

@@ -65,7 +65,7 @@ public struct EngineConfiguration: Sendable {
     }
 }
 
-/// How ``OnboardingEngine/resume(_:graph:options:)`` treats a run.
+/// How ``Engine/resume(_:graph:options:)`` treats a run.
 public struct ResumeOptions: Sendable {
     /// Who resumes, for the journal (a person's name, or `"engine"`).
     public var actor: String
@@ -92,7 +92,7 @@ public struct ResumeOptions: Sendable {
     }
 }
 
-/// How a call to ``OnboardingEngine/start(_:id:input:options:)`` or ``OnboardingEngine/resume(_:graph:options:)`` ended.
+/// How a call to ``Engine/start(_:id:input:options:)`` or ``Engine/resume(_:graph:options:)`` ended.
 public struct RunResult: Sendable {
     /// The run.
     public var runID: RunID

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Something the engine did, for progress displays. Subscribe with ``OnboardingEngine/events()``.
+/// Something the engine did, for progress displays. Subscribe with ``Engine/events()``.
 ///
 /// Events mirror the journal's timeline but are not durable: a display that starts late reads
 /// the journal (``Journal/events(of:after:)``) for what came before.

@@ -17,7 +17,7 @@ import PostgresNIO
 /// ```swift
 /// let journal = try await PostgresJournal.open(
 ///     try PostgresJournalConfiguration(url: "postgres://onboarding@db.internal:5432/onboarding"), logger: logger)
-/// let engine = OnboardingEngine(journal: journal, logger: logger)
+/// let engine = Engine(journal: journal, logger: logger)
 /// // …
 /// await journal.close()
 /// ```
@@ -169,10 +169,10 @@ public final class PostgresJournal: Sendable {
     }
 }
 
-extension OnboardingEngine {
+extension Engine {
     /// Creates an engine that journals its runs in PostgreSQL, so several worker hosts share them.
     ///
-    /// - Parameters: as ``OnboardingEngine/init(journal:configuration:clock:logger:tracer:unitRandom:)``.
+    /// - Parameters: as ``Engine/init(journal:configuration:clock:logger:tracer:unitRandom:)``.
     public convenience init(
         journal: PostgresJournal,
         configuration: EngineConfiguration = EngineConfiguration(),

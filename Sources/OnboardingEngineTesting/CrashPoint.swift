@@ -21,7 +21,7 @@ import Darwin
 /// ```swift
 /// var configuration = EngineConfiguration()
 /// configuration.crashPointHandler = CrashPoint.handler   // only in the crash test's host
-/// let engine = OnboardingEngine(journal: journal, logger: logger, configuration: configuration)
+/// let engine = Engine(journal: journal, logger: logger, configuration: configuration)
 /// ```
 public enum CrashPoint {
     /// The environment variable that names the crash point.

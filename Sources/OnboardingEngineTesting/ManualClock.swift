@@ -7,7 +7,7 @@ import Synchronization
 ///
 /// ```swift
 /// let clock = ManualClock()
-/// let engine = OnboardingEngine(journal: journal, clock: clock, logger: logger)
+/// let engine = Engine(journal: journal, clock: clock, logger: logger)
 /// async let result = engine.start(graph, input: NoOutput())
 /// await clock.waitForSleepers(atLeast: 2)  // the lease renewal and a backoff timer
 /// clock.advance(by: .seconds(30))

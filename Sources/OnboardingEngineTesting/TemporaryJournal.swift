@@ -6,7 +6,7 @@ import OnboardingEngine
 /// ```swift
 /// let temporary = try TemporaryJournal()
 /// defer { temporary.remove() }
-/// let engine = OnboardingEngine(journal: temporary.journal, logger: logger)
+/// let engine = Engine(journal: temporary.journal, logger: logger)
 /// ```
 public struct TemporaryJournal: Sendable {
     /// The folder holding the journal file.

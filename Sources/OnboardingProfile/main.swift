@@ -25,7 +25,7 @@ defer { try? FileManager.default.removeItem(at: root) }
 
 let journal = try Journal(
     path: root.appendingPathComponent("chain.sqlite").path, options: JournalOptions(durability: durability))
-let engine = OnboardingEngine(journal: journal, logger: Logger(label: "profile", factory: { _ in SwiftLogNoOpLogHandler() }))
+let engine = Engine(journal: journal, logger: Logger(label: "profile", factory: { _ in SwiftLogNoOpLogHandler() }))
 let tasks = (0..<taskCount).map { index in
     ClosureTask(id: TaskID("t\(index)"), dependencies: index == 0 ? [] : [TaskID("t\(index - 1)")]) { _ in NoOutput() }
 }

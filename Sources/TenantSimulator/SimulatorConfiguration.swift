@@ -1,6 +1,6 @@
 import Foundation
 
-/// Everything a ``TenantSimulator`` starts from: where it listens, what it seeds and how it behaves.
+/// Everything a ``Simulator`` starts from: where it listens, what it seeds and how it behaves.
 ///
 /// ```swift
 /// var configuration = SimulatorConfiguration()
@@ -24,9 +24,9 @@ public struct SimulatorConfiguration: Sendable {
     public var application: SimulatedApplication = SimulatedApplication()
     /// The Proofpoint Essentials organizations and admin accounts.
     public var essentials: EssentialsSeed = EssentialsSeed()
-    /// Propagation delays and lifetimes; can be changed while running with ``TenantSimulator/updateTimings(_:)``.
+    /// Propagation delays and lifetimes; can be changed while running with ``Simulator/updateTimings(_:)``.
     public var timings: SimulatorTimings = SimulatorTimings()
-    /// The wall clock; tests may replace it or move simulated time with ``TenantSimulator/advanceTime(by:)``.
+    /// The wall clock; tests may replace it or move simulated time with ``Simulator/advanceTime(by:)``.
     public var now: @Sendable () -> Date = { Date() }
     /// How many requests the request log keeps (the per-route counts are never trimmed).
     public var maximumLoggedRequests: Int = 10_000

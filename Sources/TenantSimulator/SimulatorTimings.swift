@@ -1,6 +1,6 @@
 /// Propagation delays and lifetimes that make the simulated services eventually consistent.
 ///
-/// All are measured on the simulator's clock (``SimulatorConfiguration/now`` plus ``TenantSimulator/advanceTime(by:)``).
+/// All are measured on the simulator's clock (``SimulatorConfiguration/now`` plus ``Simulator/advanceTime(by:)``).
 public struct SimulatorTimings: Sendable, Hashable {
     /// How long after consent the application's service principal stays invisible to
     /// `GET servicePrincipals?$filter=appId eq '…'` (replication lag).

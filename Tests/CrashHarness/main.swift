@@ -92,7 +92,7 @@ if CrashPoint.armed != nil {
 
 do {
     let journal = try Journal(path: journalPath)
-    let engine = OnboardingEngine(journal: journal, configuration: configuration, logger: Logger(label: "crash-harness"))
+    let engine = Engine(journal: journal, configuration: configuration, logger: Logger(label: "crash-harness"))
     let graph = try TaskGraph(
         workflow: "crash-harness",
         tasks: (0..<taskCount).map { HarnessTask(index: $0, ledger: ledger, milliseconds: milliseconds) })

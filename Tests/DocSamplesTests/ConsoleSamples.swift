@@ -24,7 +24,7 @@ struct MyConsoleHost: ConsoleHost {
     func graph(for run: RunRecord) async throws -> TaskGraph { try await registry.graph(for: run) }
 }
 
-func consoleApplication(engine: OnboardingEngine, usersFile: String, logger: Logger) throws -> some ApplicationProtocol {
+func consoleApplication(engine: Engine, usersFile: String, logger: Logger) throws -> some ApplicationProtocol {
     let router = Router()
     router.add(middleware: SecurityHeadersMiddleware())  // on every answer, the host's own routes too
     let users = try UserDirectory.load(path: usersFile)
@@ -43,7 +43,7 @@ struct ConsoleSampleTests {
         let hash = try PasswordHash(hashing: "a long password", rounds: PasswordHash.minimumRounds)
         try UserDirectory(entries: [.init(user: ConsoleUser(name: "ops", role: .operator), hash: hash)]).write(to: usersFile)
         let logger = Logger(label: "sample", factory: { _ in SwiftLogNoOpLogHandler() })
-        let engine = OnboardingEngine(journal: try Journal(path: folder.appendingPathComponent("j.sqlite").path), logger: logger)
+        let engine = Engine(journal: try Journal(path: folder.appendingPathComponent("j.sqlite").path), logger: logger)
         _ = try consoleApplication(engine: engine, usersFile: usersFile, logger: logger)
         #expect(MyConsoleHost(registry: makeRegistry()).labels(workflow: "w", input: Array(#"{"tenantID":"contoso"}"#.utf8)) == ["tenant": "contoso"])
     }

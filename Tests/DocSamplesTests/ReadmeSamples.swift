@@ -19,7 +19,7 @@ func embeddingTheEngine(services: OnboardingServices) async throws {
         }
     }
 
-    let engine = OnboardingEngine(journal: try Journal(path: "onboarding.sqlite"), logger: Logger(label: "onboarding"))
+    let engine = Engine(journal: try Journal(path: "onboarding.sqlite"), logger: Logger(label: "onboarding"))
     let graph = try TaskGraph(workflow: "mail-domains", tasks: [CountMailDomains(graph: services.graph)])
     let result = try await engine.start(graph, input: ["tenant": "contoso"])   // or engine.resume(runID, graph: graph)
     _ = result
@@ -27,7 +27,7 @@ func embeddingTheEngine(services: OnboardingServices) async throws {
 
 /// README.md, "The Microsoft 365 workflow".
 func theMicrosoft365Workflow(
-    engine: OnboardingEngine, clientID: String, certificate: String, key: String, essentialsUser: String,
+    engine: Engine, clientID: String, certificate: String, key: String, essentialsUser: String,
     essentialsPassword: String, tenant: String
 ) async throws {
     let credentials = OnboardingCredentials(

@@ -11,7 +11,7 @@ import Testing
 
 func serveFromPostgres(url: String, logger: Logger) async throws {
     let journal = try await PostgresJournal.open(try PostgresJournalConfiguration(url: url), logger: logger)
-    let engine = OnboardingEngine(journal: journal, logger: logger)
+    let engine = Engine(journal: journal, logger: logger)
     let worker = OnboardingWorker(engine: engine, registry: makeRegistry(), logger: logger)
     let group = ServiceGroup(
         configuration: .init(
@@ -47,7 +47,7 @@ struct ScalingSamplesTests {
         database.database = name
         let file = try TemporaryJournal()
         do {
-            let engine = OnboardingEngine(journal: file.journal, logger: logger)
+            let engine = Engine(journal: file.journal, logger: logger)
             let graph = try TaskGraph(workflow: "docs-copy", tasks: [ClosureTask(id: "a", output: String.self) { _ in "done" }])
             _ = try await engine.start(graph, id: "moved", input: ["tenant": "contoso"])
 
@@ -55,7 +55,7 @@ struct ScalingSamplesTests {
             #expect(report.runs == ["moved"])
             #expect(report.tasks == 1)
             let copy = try await PostgresJournal.open(database, logger: logger)
-            let onCopy = OnboardingEngine(journal: copy, logger: logger)
+            let onCopy = Engine(journal: copy, logger: logger)
             #expect(try await onCopy.run("moved").state == .succeeded)
             #expect(try await onCopy.history(of: "moved") == engine.history(of: "moved"))
             await copy.close()
@@ -93,7 +93,7 @@ struct ScalingSamplesTests {
 
         // Another host submits to the same database and waits for the result.
         let journal = try await PostgresJournal.open(try PostgresJournalConfiguration(url: url), logger: logger)
-        let engine = OnboardingEngine(journal: journal, logger: logger)
+        let engine = Engine(journal: journal, logger: logger)
         let tenant = "scaling-\(UUID().uuidString.prefix(8))"
         let result = try await submitOnboarding(engine: engine, tenantID: tenant)
         #expect(result.state == .succeeded)

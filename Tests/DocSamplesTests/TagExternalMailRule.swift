@@ -33,7 +33,7 @@ struct TagExternalMailRule: OnboardingTask {
 }
 
 @Test func anExchangeObjectIsCreatedOnceAndItsDriftCorrected() async throws {
-    try await TenantSimulator.withRunning(logger: Logger(label: "sim", factory: { _ in SwiftLogNoOpLogHandler() })) {
+    try await Simulator.withRunning(logger: Logger(label: "sim", factory: { _ in SwiftLogNoOpLogHandler() })) {
         simulator, endpoints in
         try simulator.grantConsent(GraphPermission.allGraph)
         let application = SimulatedApplication()
@@ -47,7 +47,7 @@ struct TagExternalMailRule: OnboardingTask {
         let graph = try TaskGraph(workflow: EssentialsWorkflow.name, tasks: EssentialsWorkflow.tasks(services: services) + [task])
         let temporary = try TemporaryJournal()
         defer { temporary.remove() }
-        let engine = OnboardingEngine(journal: temporary.journal, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let engine = Engine(journal: temporary.journal, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         let input = OnboardingInput(tenantID: try simulator.tenantId(), essentialsOrg: "contoso.com")
         let first = try await engine.start(graph, id: "r", input: input, options: RunOptions(maxIdleWait: .zero))
         #expect(first.task(task.id)?.state == .succeeded)

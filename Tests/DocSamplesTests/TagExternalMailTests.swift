@@ -8,7 +8,7 @@ import Testing
 import TenantSimulator
 
 @Test func tagExternalMailCreatesItsRuleOnce() async throws {
-    try await TenantSimulator.withRunning { simulator, endpoints in
+    try await Simulator.withRunning { simulator, endpoints in
         try simulator.grantConsent(GraphPermission.allGraph)          // the admin has consented
         let application = SimulatedApplication()                       // the simulator's made-up credentials
         let services = try OnboardingServices(
@@ -21,7 +21,7 @@ import TenantSimulator
         let graph = try TaskGraph(workflow: EssentialsWorkflow.name, tasks: tasks)
         let temporary = try TemporaryJournal()
         defer { temporary.remove() }
-        let engine = OnboardingEngine(journal: temporary.journal, logger: Logger(label: "test"))
+        let engine = Engine(journal: temporary.journal, logger: Logger(label: "test"))
         let input = OnboardingInput(tenantID: try simulator.tenantId(), essentialsOrg: "contoso.com")
 
         let first = try await engine.start(graph, id: "r", input: input, options: RunOptions(maxIdleWait: .zero))

@@ -28,7 +28,7 @@ func makeRegistry() -> WorkflowRegistry {
 
 func serveForever(journalPath: String, logger: Logger) async throws {
     let journal = try Journal(path: journalPath)
-    let engine = OnboardingEngine(journal: journal, logger: logger)
+    let engine = Engine(journal: journal, logger: logger)
     let worker = OnboardingWorker(
         engine: engine, registry: makeRegistry(),
         configuration: .init(maxConcurrentRuns: 64, drainDeadline: .seconds(30)),
@@ -41,14 +41,14 @@ func serveForever(journalPath: String, logger: Logger) async throws {
     try await group.run()
 }
 
-func submitOnboarding(engine: OnboardingEngine, tenantID: String) async throws -> RunResult {
+func submitOnboarding(engine: Engine, tenantID: String) async throws -> RunResult {
     let input = TenantRun(tenantID: tenantID)
     let graph = try TaskGraph(workflow: "tenant-onboarding", tasks: onboardingTasks(for: input))
     try await engine.submit(graph, id: RunID("onboard-\(tenantID)"), input: input)
     return try await engine.result(of: RunID("onboard-\(tenantID)"))
 }
 
-func followOnboarding(engine: OnboardingEngine, run: RunID) async throws {
+func followOnboarding(engine: Engine, run: RunID) async throws {
     for try await event in engine.events(of: run) {
         print(event.sequence, event.action, event.taskID?.rawValue ?? "")
     }
@@ -60,7 +60,7 @@ struct WorkerSamplesTests {
         let temporary = try TemporaryJournal()
         defer { temporary.remove() }
         let logger = Logger(label: "docs", factory: { _ in SwiftLogNoOpLogHandler() })
-        let engine = OnboardingEngine(journal: temporary.journal, logger: logger)
+        let engine = Engine(journal: temporary.journal, logger: logger)
         let worker = OnboardingWorker(engine: engine, registry: makeRegistry(), logger: logger)
         let serving = Task { try await worker.run() }
         defer { serving.cancel() }

@@ -28,8 +28,8 @@ struct HostileNetworkTests {
         essentialsPassword: essentialsPassword)
 
     /// A second server on another port that records whatever reaches it.
-    static func withElsewhere<T: Sendable>(_ body: (TenantSimulator, String) async throws -> T) async throws -> T {
-        try await TenantSimulator.withRunning(
+    static func withElsewhere<T: Sendable>(_ body: (Simulator, String) async throws -> T) async throws -> T {
+        try await Simulator.withRunning(
             logger: Logger(label: "elsewhere", factory: { _ in SwiftLogNoOpLogHandler() })
         ) { elsewhere, endpoints in try await body(elsewhere, endpoints.base) }
     }

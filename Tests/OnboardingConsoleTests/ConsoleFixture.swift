@@ -32,7 +32,7 @@ final class ConsoleFixture: Sendable {
     }()
 
     let temporary: TemporaryJournal
-    let engine: OnboardingEngine
+    let engine: Engine
     let graph: TaskGraph
     /// Runs whose `import` already failed once.
     final class FailedOnce: Sendable {
@@ -41,7 +41,7 @@ final class ConsoleFixture: Sendable {
 
     init() throws {
         temporary = try TemporaryJournal()
-        engine = OnboardingEngine(journal: temporary.journal, logger: Self.quiet)
+        engine = Engine(journal: temporary.journal, logger: Self.quiet)
         let failedOnce = FailedOnce()
         @Sendable func mode(_ context: TaskContext) throws -> String {
             let input: [String: String] = try context.input()

@@ -151,7 +151,7 @@ struct CrashTests {
         #expect(task.lastError?.message.contains("stopped 3 times in a row") == true)
 
         // Support fixes the cause and retries; a fresh process completes the run.
-        let engine = OnboardingEngine(journal: journal, logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let engine = Engine(journal: journal, logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }))
         try await engine.retry("task-2", in: "run", actor: "support", reason: "fixed the crash")
         #expect(try await harness.exitStatus("resume") == 0)
         try harness.expectCompletedExactlyOnce(tasks: 8)

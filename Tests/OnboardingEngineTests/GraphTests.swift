@@ -72,7 +72,7 @@ struct GraphJSONTests {
         let graph = try TaskGraph(workflow: "w", tasks: [step("a"), tricky, step("b", ["a", tricky.id], effect: .readOnly)])
         let temporary = try TemporaryJournal()
         defer { temporary.remove() }
-        let engine = OnboardingEngine(journal: temporary.journal, clock: ManualClock(), logger: .init(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let engine = Engine(journal: temporary.journal, clock: ManualClock(), logger: .init(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }))
         // Starting journals the graph; reading it back goes through the standard decoder.
         _ = try await engine.start(graph, id: "r", input: Empty())
         #expect(try temporary.journal.graph(of: "r") == graph.descriptors)

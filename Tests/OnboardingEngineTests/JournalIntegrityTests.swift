@@ -94,7 +94,7 @@ struct JournalIntegrityTests {
         }
         let graph = try TaskGraph(workflow: "flip", tasks: tasks)
         do {
-            let engine = OnboardingEngine(journal: try Journal(path: path), logger: quiet)
+            let engine = Engine(journal: try Journal(path: path), logger: quiet)
             _ = try await engine.start(graph, id: "r", input: Empty(), options: RunOptions(maxIdleWait: .zero))
         }  // the engine and its journal are gone: the WAL is folded into the file
         var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -106,7 +106,7 @@ struct JournalIntegrityTests {
         do {
             let journal = try Journal(path: path)
             #expect(try journal.integrityCheck() == ["ok"], "SQLite itself sees nothing wrong")
-            let engine = OnboardingEngine(journal: journal, logger: quiet)
+            let engine = Engine(journal: journal, logger: quiet)
             let error = await #expect(throws: JournalError.self) {
                 _ = try await engine.resume("r", graph: graph)
             }
@@ -164,7 +164,7 @@ struct JournalIntegrityTests {
         }
         let journal = try Journal(path: path)
         #expect(Set(try journal.runs().map(\.id)) == ["parked", "finished"])
-        let engine = OnboardingEngine(journal: journal, logger: quiet)
+        let engine = Engine(journal: journal, logger: quiet)
         try await engine.confirm("approve", in: "parked", actor: "admin", note: "approved")
         let result = try await engine.resume("parked", graph: try fixtureGraph())
         #expect(result.state == .succeeded)
@@ -184,7 +184,7 @@ struct JournalIntegrityTests {
         let reader = try Journal(path: harness.temporary.path, options: .reading)
         #expect(try reader.runs().map(\.id) == ["r"])
         #expect(try reader.tasks(of: "r").first?.state == .waiting)
-        let engine = OnboardingEngine(journal: reader, logger: quiet)
+        let engine = Engine(journal: reader, logger: quiet)
         await #expect(throws: (any Error).self) { try await engine.confirm("wait", in: "r", actor: "support") }
         #expect(try harness.journal.tasks(of: "r").first?.confirmation == nil, "the refused write changed nothing")
     }

@@ -19,7 +19,7 @@ struct JournalOutageTests {
         // The engine's time is a manual clock: renewals, the lease's expiry and the decision to
         // stop are all read from it, so the test holds however loaded the machine is.
         let clock = ManualClock()
-        let engine = OnboardingEngine(
+        let engine = Engine(
             backend: backend, configuration: EngineConfiguration(leaseDuration: .seconds(6), ownerID: "host-a:1:a"),
             clock: clock, logger: quiet)
         let started = Counter()
@@ -79,7 +79,7 @@ struct JournalOutageTests {
         // Once the lease lapsed, another engine takes the run and finishes it.
         hold.set(false)
         clock.advance(by: .seconds(10))
-        let other = OnboardingEngine(
+        let other = Engine(
             journal: try temporary.reopen(), configuration: EngineConfiguration(ownerID: "host-b:2:b"), clock: clock, logger: quiet)
         #expect(try await other.resume("r", graph: graph).state == .succeeded)
     }
@@ -88,7 +88,7 @@ struct JournalOutageTests {
         let temporary = try TemporaryJournal()
         defer { temporary.remove() }
         let backend = ForwardedBackend(journal: try temporary.reopen())
-        let engine = OnboardingEngine(backend: backend, configuration: EngineConfiguration(ownerID: "host-a:1:a"), logger: quiet)
+        let engine = Engine(backend: backend, configuration: EngineConfiguration(ownerID: "host-a:1:a"), logger: quiet)
         let graph = try TaskGraph(workflow: "w", tasks: [step("a"), step("b", ["a"])])
         var registry = WorkflowRegistry()
         registry.register(graph.workflow) { _ in graph }
@@ -105,7 +105,7 @@ struct JournalOutageTests {
 
         // It answers again: the worker notices within its backoff and runs what is due.
         backend.outage.set(false)
-        let submitter = OnboardingEngine(journal: try temporary.reopen(), logger: quiet)
+        let submitter = Engine(journal: try temporary.reopen(), logger: quiet)
         _ = try await submitter.submit(graph, id: "r", input: Empty())
         let deadline = Date().addingTimeInterval(60)
         while try await submitter.run("r").state != .succeeded, Date() < deadline {

@@ -89,7 +89,7 @@ struct JournalTests {
     @Test func aDamagedJournalIsReportedAsCorruptAndNotRecreated() async throws {
         let temporary = try TemporaryJournal()
         defer { temporary.remove() }
-        let engine = OnboardingEngine(
+        let engine = Engine(
             journal: temporary.journal, clock: ManualClock(), logger: .init(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }))
         let graph = try TaskGraph(workflow: "w", tasks: (0..<300).map { step(TaskID("task-\($0)")) })
         _ = try await engine.start(graph, id: "r", input: ["note": String(repeating: "x", count: 5000)])

@@ -25,7 +25,7 @@ struct NormalDurabilityTests {
         let options = JournalOptions(durability: .normal)
         // Two connections, as two processes have: each one's commits meet the other's write lock.
         let engines = try ["host-a:1:a", "host-b:2:b"].map { owner in
-            OnboardingEngine(
+            Engine(
                 journal: try temporary.reopen(options: options), configuration: EngineConfiguration(ownerID: owner),
                 logger: Self.quiet)
         }
@@ -47,7 +47,7 @@ struct NormalDurabilityTests {
         let options = JournalOptions(durability: .normal)
         let temporary = try TemporaryJournal(options: options)
         defer { temporary.remove() }
-        let engine = OnboardingEngine(journal: temporary.journal, logger: Self.quiet)
+        let engine = Engine(journal: temporary.journal, logger: Self.quiet)
         let mainFile = { (try? FileManager.default.attributesOfItem(atPath: temporary.path)[.size] as? Int) ?? 0 }
         let before = mainFile()
         // More commits than the checkpoint interval (2,048).

@@ -8,12 +8,12 @@ import Synchronization
 struct Harness {
     let temporary: TemporaryJournal
     let clock: ManualClock
-    let engine: OnboardingEngine
+    let engine: Engine
 
     init(configuration: EngineConfiguration = EngineConfiguration(), clock: ManualClock = ManualClock()) throws {
         temporary = try TemporaryJournal()
         self.clock = clock
-        engine = OnboardingEngine(
+        engine = Engine(
             journal: temporary.journal, configuration: configuration, clock: clock, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
             unitRandom: { 0.5 })
     }
@@ -21,8 +21,8 @@ struct Harness {
     var journal: Journal { temporary.journal }
 
     /// A second engine on its own connection to the same file, as another process would have.
-    func secondEngine(ownerID: String = "other-host:1:abc", clock: (any EngineClock)? = nil) throws -> OnboardingEngine {
-        OnboardingEngine(
+    func secondEngine(ownerID: String = "other-host:1:abc", clock: (any EngineClock)? = nil) throws -> Engine {
+        Engine(
             journal: try temporary.reopen(), configuration: EngineConfiguration(ownerID: ownerID),
             clock: clock ?? self.clock, logger: Logger(label: "test-2", factory: { _ in SwiftLogNoOpLogHandler() }), unitRandom: { 0.5 })
     }

@@ -13,7 +13,7 @@ struct TracingTests {
         let temporary = try TemporaryJournal()
         defer { temporary.remove() }
         let tracer = InMemoryTracer()
-        let engine = OnboardingEngine(
+        let engine = Engine(
             journal: temporary.journal, clock: ManualClock(), logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }),
             tracer: tracer)
         let fetch = ClosureTask(id: "fetch", output: Int.self) { _ in
@@ -50,7 +50,7 @@ struct TracingTests {
         let temporary = try TemporaryJournal()
         defer { temporary.remove() }
         let tracer = InMemoryTracer()
-        let engine = OnboardingEngine(
+        let engine = Engine(
             journal: temporary.journal, logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }), tracer: tracer)
         let broken = ClosureTask(id: "broken", output: NoOutput.self) { _ in
             throw TaskInterruption.permanent("The tenant does not exist.", code: "AADSTS90002")
@@ -66,7 +66,7 @@ struct TracingTests {
         let metrics = TestMetrics()
         let temporary = try TemporaryJournal()
         defer { temporary.remove() }
-        let engine = OnboardingEngine(
+        let engine = Engine(
             journal: temporary.journal, configuration: EngineConfiguration(metricsFactory: metrics),
             logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }))
         _ = try await engine.start(try TaskGraph(workflow: "m", tasks: [step("a"), step("b", ["a"])]), id: "r", input: Empty())
@@ -82,7 +82,7 @@ struct EventStreamTests {
     @Test func aSubscriberThatDoesNotReadKeepsOnlyTheNewestEventsAndItsStreamEndsWithTheEngine() async throws {
         let temporary = try TemporaryJournal()
         defer { temporary.remove() }
-        var engine: OnboardingEngine? = OnboardingEngine(
+        var engine: Engine? = Engine(
             journal: temporary.journal, logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }))
         let events = engine!.events()
         // 3,000 tasks: about 6,000 events (started, succeeded) while nobody reads.

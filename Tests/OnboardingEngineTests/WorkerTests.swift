@@ -221,7 +221,7 @@ struct WorkerTests {
         // The system clock, so the journal's event times measure the delivery itself.
         let temporary = try TemporaryJournal()
         defer { temporary.remove() }
-        let engine = OnboardingEngine(journal: temporary.journal, logger: quiet)
+        let engine = Engine(journal: temporary.journal, logger: quiet)
         let release = Flag()
         let slow = ClosureTask(id: "slow") { _ in
             while !release.isSet { try await Task.sleep(for: .milliseconds(5)) }
@@ -236,7 +236,7 @@ struct WorkerTests {
         await eventually { (try? temporary.journal.tasks(of: "r").first { $0.id == "approve" }?.state) == .waiting }
 
         // Another process: its own connection and owner id.
-        let other = OnboardingEngine(
+        let other = Engine(
             journal: try temporary.reopen(), configuration: EngineConfiguration(ownerID: "other-host:1:abc"), logger: quiet)
         let sent = Date()
         await #expect(try other.confirm("approve", in: "r", actor: "pat") == .sent(owner: engine.configuration.ownerID))

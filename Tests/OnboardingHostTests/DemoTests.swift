@@ -22,7 +22,7 @@ struct DemoTests {
         var configuration = SimulatorConfiguration()
         configuration.tenants = [TenantSeed(name: "contoso", seed: 1, userCount: 25, groupCount: 4)]
         let path = folder.appendingPathComponent("\(runID).tenant.json").path
-        return try TenantSimulator(
+        return try Simulator(
             configuration: configuration, stateFile: path,
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         ).snapshot()

@@ -28,7 +28,7 @@ struct HostileServerTests {
         seed.essentials.credentials = [EssentialsCredential(user: "admin@msp.example", password: Self.essentialsPassword)]
 
         var outputs: [String] = []
-        try await TenantSimulator.withRunning(configuration: seed, logger: Logger(label: "sim", factory: { _ in SwiftLogNoOpLogHandler() })) {
+        try await Simulator.withRunning(configuration: seed, logger: Logger(label: "sim", factory: { _ in SwiftLogNoOpLogHandler() })) {
             simulator, endpoints in
             try simulator.grantConsent(GraphPermission.allGraph)
             // The Essentials call and the token request are answered with pages that echo them.

@@ -11,7 +11,7 @@ struct OffboardCommandTests {
         var configuration = SimulatorConfiguration()
         configuration.tenants = [TenantSeed(name: "contoso", seed: 1, userCount: 25, groupCount: 4)]
         let path = journal.folder.appendingPathComponent("\(run).tenant.json").path
-        return try TenantSimulator(
+        return try Simulator(
             configuration: configuration, stateFile: path, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         ).snapshot().tenants[0]
     }
@@ -69,7 +69,7 @@ struct OffboardCommandTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let journal = folder.appendingPathComponent("journal.sqlite").path
 
-        try await TenantSimulator.withRunning(logger: Logger(label: "sim", factory: { _ in SwiftLogNoOpLogHandler() })) { simulator, endpoints in
+        try await Simulator.withRunning(logger: Logger(label: "sim", factory: { _ in SwiftLogNoOpLogHandler() })) { simulator, endpoints in
             try simulator.grantConsent(GraphPermission.allGraph)
             for domain in ["contoso.com", "mail.contoso.com"] {
                 simulator.setTXTRecords(["v=spf1 include:_spf-us.ppe-hosted.com -all"], for: domain)

@@ -58,10 +58,10 @@ struct PostgresChaosTests {
                 EssentialsOrgSeed(domain: "t\($0).com", name: "T\($0)", parentDomain: "msp.example", features: ["m365_integration"])
             }
         try await TestPostgres.withJournal { journal in
-            try await TenantSimulator.withRunning(configuration: seed, logger: Self.quiet) { simulator, endpoints in
+            try await Simulator.withRunning(configuration: seed, logger: Self.quiet) { simulator, endpoints in
                 let serviceEndpoints = ServiceEndpoints.simulator(at: URL(string: endpoints.base)!, dnsPort: endpoints.dnsPort)
                 let postgres = try await PostgresJournal.open(try PostgresJournalConfiguration(url: journal.journal), logger: Self.quiet)
-                let driver = OnboardingEngine(
+                let driver = Engine(
                     journal: postgres, configuration: EngineConfiguration(ownerID: "chaos-driver:1:x"), logger: Self.quiet)
                 let application = SimulatedApplication()
                 let credentials = OnboardingCredentials(

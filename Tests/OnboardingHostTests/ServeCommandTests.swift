@@ -90,7 +90,7 @@ struct ServeCommandTests {
         defer { folder.remove() }
         let journal = folder.journal
 
-        try await TenantSimulator.withRunning(logger: Self.quiet) { simulator, endpoints in
+        try await Simulator.withRunning(logger: Self.quiet) { simulator, endpoints in
             let server = try await Self.serve(journal, ["--http-port", "0"])
             defer { server.child.send(SIGKILL) }
             var callback: String?
@@ -168,7 +168,7 @@ struct ServeCommandTests {
         defer { folder.remove() }
         let journal = folder.journal
 
-        try await TenantSimulator.withRunning(logger: Self.quiet) { simulator, endpoints in
+        try await Simulator.withRunning(logger: Self.quiet) { simulator, endpoints in
             // The application's service principal shows in Graph a few seconds after consent: the
             // service-principals task retries after the workflow's replication retry (15 s).
             simulator.updateTimings { $0.servicePrincipalReplicationLag = .seconds(3) }
@@ -196,7 +196,7 @@ struct ServeCommandTests {
         defer { folder.remove() }
         let journal = folder.journal
 
-        try await TenantSimulator.withRunning(logger: Self.quiet) { simulator, endpoints in
+        try await Simulator.withRunning(logger: Self.quiet) { simulator, endpoints in
             try simulator.grantConsent(GraphPermission.allGraph)
             // Slow calls: tasks are running when SIGTERM arrives.
             _ = simulator.inject(Fault(match: FaultMatch(), kind: .latency(.milliseconds(400)), trigger: .always))
@@ -241,7 +241,7 @@ struct ServeCommandTests {
                 EssentialsOrgSeed(domain: "t\($0).com", name: "T\($0)", parentDomain: "msp.example", features: ["m365_integration"])
             }
 
-        try await TenantSimulator.withRunning(configuration: seed, logger: Self.quiet) { simulator, endpoints in
+        try await Simulator.withRunning(configuration: seed, logger: Self.quiet) { simulator, endpoints in
             _ = simulator.inject(Fault(match: FaultMatch(), kind: .latency(.milliseconds(10)), trigger: .always))
             for index in 0..<tenants {
                 try simulator.grantConsent(GraphPermission.allGraph, tenantId: try simulator.tenantId("t\(index)"))
@@ -276,7 +276,7 @@ struct ServeCommandTests {
             // A fresh worker finishes what the kills interrupted; the admins enable relay and confirm.
             let last = try await Self.serve(journal, serving)
             defer { last.child.send(SIGKILL) }
-            let confirmer = OnboardingEngine(
+            let confirmer = Engine(
                 journal: try Journal(path: journal), logger: Logger(label: "c", factory: { _ in SwiftLogNoOpLogHandler() }))
             var confirmed: Set<String> = []
             var lockdownConfirmed: Set<String> = []

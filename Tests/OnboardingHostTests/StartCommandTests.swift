@@ -43,7 +43,7 @@ struct StartCommandTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let journal = folder.appendingPathComponent("journal.sqlite").path
 
-        try await TenantSimulator.withRunning(logger: Logger(label: "sim", factory: { _ in SwiftLogNoOpLogHandler() })) { simulator, endpoints in
+        try await Simulator.withRunning(logger: Logger(label: "sim", factory: { _ in SwiftLogNoOpLogHandler() })) { simulator, endpoints in
             try simulator.grantConsent(GraphPermission.allGraph)
             for domain in ["contoso.com", "mail.contoso.com", "contoso.onmicrosoft.com"] {
                 simulator.setTXTRecords(["v=spf1 include:_spf-us.ppe-hosted.com -all"], for: domain)
@@ -107,7 +107,7 @@ struct StartCommandTests {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let journal = folder.appendingPathComponent("journal.sqlite").path
-        try await TenantSimulator.withRunning(
+        try await Simulator.withRunning(
             configuration: .partner(customers: ["contoso", "fabrikam"], users: 5),
             logger: Logger(label: "sim", factory: { _ in SwiftLogNoOpLogHandler() })
         ) { simulator, endpoints in
@@ -169,7 +169,7 @@ struct StartCommandTests {
 
         var configuration = SimulatorConfiguration()
         configuration.application.certificates = [certificatePEM]
-        try await TenantSimulator.withRunning(
+        try await Simulator.withRunning(
             configuration: configuration, logger: Logger(label: "sim", factory: { _ in SwiftLogNoOpLogHandler() })
         ) { simulator, endpoints in
             try simulator.grantConsent(GraphPermission.allGraph)
@@ -202,7 +202,7 @@ struct StartOutputTests {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let journal = folder.appendingPathComponent("journal.sqlite").path
-        try await TenantSimulator.withRunning(logger: Logger(label: "sim", factory: { _ in SwiftLogNoOpLogHandler() })) { simulator, endpoints in
+        try await Simulator.withRunning(logger: Logger(label: "sim", factory: { _ in SwiftLogNoOpLogHandler() })) { simulator, endpoints in
             try await body([
                 "start", "--journal", journal, "--tenant", try simulator.tenantId(), "--org", "contoso.com", "--run", "r1",
                 "--simulator", endpoints.base, "--dns-port", "\(endpoints.dnsPort!)", "--max-idle-seconds", "\(maxIdleSeconds)",

@@ -15,7 +15,7 @@ struct Harness {
         var json: SimulatorJSON? { SimulatorJSON.parse(Array(text.utf8)) }
     }
 
-    let simulator: TenantSimulator
+    let simulator: Simulator
     let endpoints: SimulatorEndpoints
     let client: HTTPClient
 
@@ -26,7 +26,7 @@ struct Harness {
         // Quiet by default; SIMULATOR_TEST_LOGS=1 shows the simulator's and Hummingbird's messages.
         var logger = Logger(label: "TenantSimulatorTests")
         logger.logLevel = ProcessInfo.processInfo.environment["SIMULATOR_TEST_LOGS"] == nil ? .critical : .debug
-        try await TenantSimulator.withRunning(configuration: configuration, logger: logger) { simulator, endpoints in
+        try await Simulator.withRunning(configuration: configuration, logger: logger) { simulator, endpoints in
             var clientConfiguration = HTTPClient.Configuration(redirectConfiguration: .disallow)
             clientConfiguration.timeout = .init(connect: .seconds(5), read: .seconds(20))
             let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)

@@ -10,7 +10,7 @@ struct LifecycleTests {
     func runUntilCancelled() async throws {
         var logger = Logger(label: "LifecycleTests")
         logger.logLevel = .critical
-        let simulator = TenantSimulator(configuration: .default, logger: logger)
+        let simulator = Simulator(configuration: .default, logger: logger)
         #expect(simulator.endpoints == nil)
         try await withThrowingTaskGroup(of: Void.self) { group in
             let (ready, continuation) = AsyncStream<SimulatorEndpoints>.makeStream()

@@ -18,7 +18,7 @@ struct StateFileTests {
     @Test func aSecondSimulatorOnTheSameFileMeetsTheSameTenant() async throws {
         defer { try? FileManager.default.removeItem(at: folder) }
         let configuration = SimulatorConfiguration()
-        let first = try TenantSimulator(configuration: configuration, stateFile: path, logger: logger)
+        let first = try Simulator(configuration: configuration, stateFile: path, logger: logger)
         let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
         #expect(mode == 0o600, "the file is written at once, owner-only")
         try await first.withRunning { endpoints in
@@ -34,7 +34,7 @@ struct StateFileTests {
         let added = try first.addUser(displayName: "New Person", userPrincipalName: "new.person@contoso.com")
         let before = first.snapshot()
 
-        let second = try TenantSimulator(configuration: configuration, stateFile: path, logger: logger)
+        let second = try Simulator(configuration: configuration, stateFile: path, logger: logger)
         let after = second.snapshot()
         let tenant = try #require(after.tenants.first)
         #expect(tenant.inboundConnectors == before.tenants.first?.inboundConnectors)
@@ -51,7 +51,7 @@ struct StateFileTests {
 
     @Test func aChangeThatCannotBeSavedIsRefusedAndUndone() async throws {
         defer { try? FileManager.default.removeItem(at: folder) }
-        let simulator = try TenantSimulator(configuration: SimulatorConfiguration(), stateFile: path, logger: logger)
+        let simulator = try Simulator(configuration: SimulatorConfiguration(), stateFile: path, logger: logger)
         try await simulator.withRunning { endpoints in
             let harness = Harness(simulator: simulator, endpoints: endpoints, client: .shared)
             // A directory where the temporary file goes: every save fails, even for root (as on a full disk).
@@ -67,13 +67,13 @@ struct StateFileTests {
                 "/orgs/contoso.com/domains", method: .POST, body: #"{"name":"mail.contoso.com","is_relay":true}"#)
             #expect(added.status == 201, "\(added.text)")
         }
-        let restarted = try TenantSimulator(configuration: SimulatorConfiguration(), stateFile: path, logger: logger)
+        let restarted = try Simulator(configuration: SimulatorConfiguration(), stateFile: path, logger: logger)
         #expect(restarted.snapshot().essentialsOrganizations.description.contains("mail.contoso.com"))
     }
 
     @Test func theConsentPagesGrantIsKeptThoughItIsAGet() async throws {
         defer { try? FileManager.default.removeItem(at: folder) }
-        let first = try TenantSimulator(configuration: SimulatorConfiguration(), stateFile: path, logger: logger)
+        let first = try Simulator(configuration: SimulatorConfiguration(), stateFile: path, logger: logger)
         let client = HTTPClient(
             eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
         defer { _ = client.shutdown() }
@@ -84,7 +84,7 @@ struct StateFileTests {
                 "\(endpoints.login)/\(harness.tenantId)/v2.0/adminconsent?client_id=\(harness.application.clientId)"
                     + "&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default&redirect_uri=https%3A%2F%2Flocalhost%2Fconsent")
             #expect(page.status == 302)
-            let reread = try TenantSimulator(configuration: SimulatorConfiguration(), stateFile: path, logger: logger)
+            let reread = try Simulator(configuration: SimulatorConfiguration(), stateFile: path, logger: logger)
             #expect(reread.snapshot().tenants.first?.grantedPermissions.count == 9, "saved before the redirect")
             // Other reads save nothing: a save renames a new file into place, and a listing leaves the old one.
             let token = try await harness.token()
@@ -99,12 +99,12 @@ struct StateFileTests {
 
     @Test func aFileForAnotherSeedIsRefusedAndLeftAlone() throws {
         defer { try? FileManager.default.removeItem(at: folder) }
-        _ = try TenantSimulator(configuration: SimulatorConfiguration(), stateFile: path, logger: logger)
+        _ = try Simulator(configuration: SimulatorConfiguration(), stateFile: path, logger: logger)
         let saved = try Data(contentsOf: URL(fileURLWithPath: path))
         var other = SimulatorConfiguration()
         other.seed = 99
         let error = try #require(throws: SimulatorError.self) {
-            try TenantSimulator(configuration: other, stateFile: path, logger: logger)
+            try Simulator(configuration: other, stateFile: path, logger: logger)
         }
         #expect(error.code == .stateFile)
         #expect(error.message.contains("seed 1, not 99"), "\(error.message)")
@@ -114,7 +114,7 @@ struct StateFileTests {
     @Test func aMissingFileIsAnErrorWhenItMustExist() throws {
         defer { try? FileManager.default.removeItem(at: folder) }
         let error = try #require(throws: SimulatorError.self) {
-            try TenantSimulator(configuration: SimulatorConfiguration(), stateFile: path, createIfMissing: false, logger: logger)
+            try Simulator(configuration: SimulatorConfiguration(), stateFile: path, createIfMissing: false, logger: logger)
         }
         #expect(error.code == .stateFile)
         #expect(!FileManager.default.fileExists(atPath: path))
@@ -124,7 +124,7 @@ struct StateFileTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         try "my notes".write(toFile: path, atomically: true, encoding: .utf8)
         let error = try #require(throws: SimulatorError.self) {
-            try TenantSimulator(configuration: SimulatorConfiguration(), stateFile: path, logger: logger)
+            try Simulator(configuration: SimulatorConfiguration(), stateFile: path, logger: logger)
         }
         #expect(error.code == .stateFile)
         #expect(error.message.contains("is not a TenantSimulator state file"))

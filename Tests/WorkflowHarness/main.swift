@@ -42,7 +42,7 @@ do {
         offboarding
         ? try EssentialsOffboarding.graph(services: services, configuration: configuration)
         : try EssentialsWorkflow.graph(services: services, configuration: configuration)
-    let engine = OnboardingEngine(
+    let engine = Engine(
         journal: try Journal(path: journalPath), logger: Logger(label: "harness", factory: { _ in SwiftLogNoOpLogHandler() }))
     let result: RunResult
     if command == "start" {

@@ -6,14 +6,14 @@ import OnboardingEngine
 /// with a per-run result. The console's `/api/bulk/…` and `onboard retry --where` both use it.
 public struct BulkOperation: Sendable {
     /// The engine on the journal.
-    public var engine: OnboardingEngine
+    public var engine: Engine
     /// The host, for labels and graphs.
     public var host: any ConsoleHost
     /// The most runs one operation may touch; more is refused (narrow the filter).
     public var maxRuns: Int
 
     /// Creates an operation.
-    public init(engine: OnboardingEngine, host: any ConsoleHost, maxRuns: Int = 1_000) {
+    public init(engine: Engine, host: any ConsoleHost, maxRuns: Int = 1_000) {
         self.engine = engine
         self.host = host
         self.maxRuns = maxRuns

@@ -104,7 +104,7 @@ public struct SupportAction: Sendable, Hashable {
     /// - Throws: ``EngineError`` (`unknownRun`, `unknownTask`, `invalidState`, `outputRequired`,
     ///   `invalidValue`, `runLeased`), ``ConsoleError`` `badRequest` when no task is known.
     public func perform(
-        on run: RunID, by actor: String, engine: OnboardingEngine, stoppedAt: TaskID? = nil,
+        on run: RunID, by actor: String, engine: Engine, stoppedAt: TaskID? = nil,
         graph: @Sendable (RunRecord) async throws -> TaskGraph
     ) async throws -> ActionResult {
         if kind == .cancel {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Preparing a run for resumption: the journal side of ``OnboardingEngine/resume(_:graph:options:)``.
+/// Preparing a run for resumption: the journal side of ``Engine/resume(_:graph:options:)``.
 extension Journal {
     /// What a resume takes: the engine's lease, its clock's time and its crash policy.
     package struct ResumePolicy: Sendable {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// One line of a fleet summary (``OnboardingEngine/fleetSummary()``): how many unfinished runs of
+/// One line of a fleet summary (``Engine/fleetSummary()``): how many unfinished runs of
 /// a workflow stopped at one task in one state, out of how many runs of that workflow.
 public struct FleetEntry: Sendable, Hashable {
     /// The workflow.

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Which runs a listing wants (``OnboardingEngine/runs(matching:limit:offset:)``): every condition
+/// Which runs a listing wants (``Engine/runs(matching:limit:offset:)``): every condition
 /// that is set must hold; an empty filter matches every run.
 ///
 /// ```swift

@@ -1,6 +1,6 @@
 import Foundation
 
-extension OnboardingEngine {
+extension Engine {
     /// Loads a run for resumption (see ``Journal/prepareResume(_:graph:options:policy:)``) with
     /// this engine's lease, clock and crash policy.
     ///

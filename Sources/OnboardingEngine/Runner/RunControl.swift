@@ -20,7 +20,7 @@ enum StopReason: Sendable {
     case leaseLost(EngineError)
 }
 
-/// The link between a run's supervisor, its runner, and `OnboardingEngine.cancel`.
+/// The link between a run's supervisor, its runner, and `Engine.cancel`.
 ///
 /// The supervisor is the parent of the runner and of a ticker; it renews the lease and, to
 /// stop the run, records a ``StopReason`` and cancels its children. The runner reads the reason

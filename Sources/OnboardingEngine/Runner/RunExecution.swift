@@ -66,7 +66,7 @@ extension AttemptOutcome {
 /// else is in flight (a chain), the loop runs it inline instead of in a child task, which saves
 /// two thread hops per task; the supervisor can still cancel it (see ``RunControl``).
 final class RunExecution {
-    let engine: OnboardingEngine
+    let engine: Engine
     let graph: TaskGraph
     var run: RunRecord
     var records: [TaskRecord]
@@ -107,7 +107,7 @@ final class RunExecution {
     private var seenMessages: Set<Int64> = []
     private let logger: Logger
 
-    init(engine: OnboardingEngine, graph: TaskGraph, run: RunRecord, records: [TaskRecord], control: RunControl) {
+    init(engine: Engine, graph: TaskGraph, run: RunRecord, records: [TaskRecord], control: RunControl) {
         self.engine = engine
         self.graph = graph
         self.run = run

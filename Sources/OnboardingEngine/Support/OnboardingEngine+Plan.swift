@@ -1,6 +1,6 @@
 import Foundation
 
-extension OnboardingEngine {
+extension Engine {
     /// Plans `graph`: for a new run (`run == nil`) or from a run's journal state, lists which
     /// tasks are done, which would run, what each one's `observe` says it would change, and
     /// the permissions each needs. Never calls `run`; writes nothing.

@@ -2,7 +2,7 @@ import Foundation
 
 /// Support actions: each is one journal transaction that records who did it and why, and each
 /// takes effect when the run is next resumed.
-extension OnboardingEngine {
+extension Engine {
     /// Makes a failed, blocked or waiting task runnable again, with a fresh attempt budget.
     ///
     /// - Parameters:
@@ -33,7 +33,7 @@ extension OnboardingEngine {
     public func retry(from task: TaskID, in run: RunID, actor: String, reason: String? = nil) async throws {
         try await supportAction(run, needsGraph: true) { now, tasks, graph in
             guard tasks.contains(where: { $0.id == task }) else { throw unknownTask(task, run) }
-            let affected = OnboardingEngine.downstream(of: task, in: graph)
+            let affected = Engine.downstream(of: task, in: graph)
             for index in tasks.indices where affected.contains(tasks[index].id) {
                 tasks[index].reset(at: now, clearOutput: true)
             }

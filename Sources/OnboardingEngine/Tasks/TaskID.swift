@@ -1,6 +1,6 @@
 /// The stable identifier of a task within a graph, e.g. `"import-domains"`.
 ///
-/// Ids are journaled: renaming a task is a graph change that ``OnboardingEngine/resume(_:graph:options:)``
+/// Ids are journaled: renaming a task is a graph change that ``Engine/resume(_:graph:options:)``
 /// refuses unless the caller accepts it.
 public struct TaskID: Hashable, Comparable, Sendable, Codable, ExpressibleByStringLiteral, CustomStringConvertible {
     /// The id as written in the journal.

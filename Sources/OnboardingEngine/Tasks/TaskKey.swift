@@ -43,7 +43,7 @@ extension RunResult {
     }
 }
 
-extension OnboardingEngine {
+extension Engine {
     /// Marks the task `key` names skipped, recording `output` (typed by the key) in its place so
     /// its dependents can proceed on resume. See ``skip(_:in:graph:output:actor:reason:)``.
     public func skip<Output>(

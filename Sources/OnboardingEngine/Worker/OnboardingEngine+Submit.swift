@@ -1,7 +1,7 @@
 import Foundation
 
 /// Handing runs to workers, and following them from anywhere.
-extension OnboardingEngine {
+extension Engine {
     /// Journals a new run of `graph` for a worker to execute (see ``OnboardingWorker``), and
     /// returns without running anything. Idempotent by id: submitting again a run that exists
     /// with the same workflow and input does nothing.

@@ -10,7 +10,7 @@ import Synchronization
 /// `run()` claims due runs with one journal statement (up to
 /// ``Configuration/maxConcurrentRuns`` at a time), executes each with the graph its
 /// ``WorkflowRegistry`` builds, and sleeps until the next timer, a nudge from this process
-/// (``OnboardingEngine/submit(_:id:input:options:)``, a support action) or its next look at
+/// (``Engine/submit(_:id:input:options:)``, a support action) or its next look at
 /// the journal (``Configuration/pollInterval``, which is how other processes reach it). A run
 /// that has nothing to do for ``Configuration/maxIdleWait`` parks, so memory holds the runs in
 /// flight, not the runs in the journal. Start-up recovery is the same claim.
@@ -63,7 +63,7 @@ public final class OnboardingWorker: Service, Sendable {
     }
 
     /// The engine the worker executes runs with; its journal is the one served.
-    public let engine: OnboardingEngine
+    public let engine: Engine
     /// How runs get their graphs.
     public let registry: WorkflowRegistry
     /// The worker's settings.
@@ -79,7 +79,7 @@ public final class OnboardingWorker: Service, Sendable {
     /// Creates a worker. Run it with `run()` (directly or in a `ServiceGroup`); it serves the
     /// engine's journal until it is cancelled or shut down gracefully.
     public init(
-        engine: OnboardingEngine, registry: WorkflowRegistry, configuration: Configuration = Configuration(), logger: Logger
+        engine: Engine, registry: WorkflowRegistry, configuration: Configuration = Configuration(), logger: Logger
     ) {
         self.engine = engine
         self.registry = registry

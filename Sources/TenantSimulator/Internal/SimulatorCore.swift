@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 
-/// The shared, lock-protected state behind a ``TenantSimulator`` and its servers.
+/// The shared, lock-protected state behind a ``Simulator`` and its servers.
 final class SimulatorCore: Sendable {
     let world: Mutex<World>
     let endpoints: Mutex<SimulatorEndpoints?> = Mutex(nil)

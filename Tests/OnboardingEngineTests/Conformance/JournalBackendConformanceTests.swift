@@ -61,19 +61,19 @@ final class BackendFixture: Sendable {
 
     /// An engine on its own connection to the journal, with owner id `owner` (on another host,
     /// so only its lease says whether it is alive).
-    func engine(owner: String = "host-a:1:a", messagePollInterval: Duration = .seconds(1)) async throws -> OnboardingEngine {
+    func engine(owner: String = "host-a:1:a", messagePollInterval: Duration = .seconds(1)) async throws -> Engine {
         let configuration = EngineConfiguration(ownerID: owner, messagePollInterval: messagePollInterval)
         switch kind {
         case .sqlite:
-            return OnboardingEngine(journal: try temporary.reopen(), configuration: configuration, logger: Self.quiet)
+            return Engine(journal: try temporary.reopen(), configuration: configuration, logger: Self.quiet)
         case .forwarded:
-            return OnboardingEngine(
+            return Engine(
                 backend: ForwardedBackend(journal: try temporary.reopen()), configuration: configuration, logger: Self.quiet)
         case .postgres:
             guard let postgres else { throw JournalError(.cannotOpen, "no test database") }
             let journal = try await PostgresJournal.open(postgres, logger: Self.quiet)
             opened.withLock { $0.append(journal) }
-            return OnboardingEngine(journal: journal, configuration: configuration, logger: Self.quiet)
+            return Engine(journal: journal, configuration: configuration, logger: Self.quiet)
         }
     }
 
@@ -90,7 +90,7 @@ final class BackendFixture: Sendable {
         }
     }
 
-    func worker(_ engine: OnboardingEngine, _ graph: TaskGraph) -> OnboardingWorker {
+    func worker(_ engine: Engine, _ graph: TaskGraph) -> OnboardingWorker {
         var registry = WorkflowRegistry()
         registry.register(graph.workflow) { _ in graph }
         return OnboardingWorker(

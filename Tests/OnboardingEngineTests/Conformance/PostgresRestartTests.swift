@@ -107,13 +107,13 @@ struct PostgresRestartTests {
         for host in ["host-a:1:a", "host-b:2:b"] {
             let journal = try await PostgresJournal.open(configuration, logger: quiet)
             journals.append(journal)
-            let engine = OnboardingEngine(
+            let engine = Engine(
                 journal: journal, configuration: EngineConfiguration(leaseDuration: .seconds(3), ownerID: host), logger: quiet)
             let worker = OnboardingWorker(
                 engine: engine, registry: registry, configuration: .init(pollInterval: .milliseconds(100)), logger: quiet)
             workers.append(Task { try await worker.run() })
         }
-        let reader = OnboardingEngine(
+        let reader = Engine(
             journal: journals[0], configuration: EngineConfiguration(ownerID: "host-r:3:r"), logger: quiet)
         let runs = 24
         for index in 0..<runs { _ = try await reader.submit(graph, id: RunID("r\(index)"), input: Empty()) }

@@ -9,7 +9,7 @@ import Testing
 struct RunListingConformanceTests {
     /// Six runs, oldest first: failed at `a` (E1), waiting at `b`, succeeded (other workflow), blocked
     /// at `a`, failed at `b` (E2), and one left running by a process that is gone (stalled).
-    static func seed(_ fixture: BackendFixture) async throws -> OnboardingEngine {
+    static func seed(_ fixture: BackendFixture) async throws -> Engine {
         let engine = try await fixture.engine()
         func graph(_ workflow: String, a: @escaping @Sendable () throws -> Void, b: @escaping @Sendable () throws -> Void)
             throws -> TaskGraph

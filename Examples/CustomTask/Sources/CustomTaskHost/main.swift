@@ -32,7 +32,7 @@ do {
     // The crash points: no-ops unless a handler is installed, which only this test host does.
     var configuration = EngineConfiguration()
     configuration.crashPointHandler = CrashPoint.handler
-    let engine = OnboardingEngine(
+    let engine = Engine(
         journal: try Journal(path: journalPath), configuration: configuration,
         logger: Logger(label: "custom-task-host", factory: { _ in SwiftLogNoOpLogHandler() }))
 

@@ -11,7 +11,7 @@ import NIOPosix
 /// Run it in the swift-service-lifecycle style with ``run()`` (until cancelled), or scoped:
 ///
 /// ```swift
-/// try await TenantSimulator.withRunning { simulator, endpoints in
+/// try await Simulator.withRunning { simulator, endpoints in
 ///     simulator.inject(Fault(.graph, route: "/users", kind: .throttle(retryAfterSeconds: 1)))
 ///     // point a client at endpoints.graph, endpoints.login, …
 ///     let snapshot = simulator.snapshot()
@@ -19,7 +19,7 @@ import NIOPosix
 /// ```
 ///
 /// All in-process methods are synchronous, thread-safe and see the same state the servers serve.
-public struct TenantSimulator: Sendable {
+public struct Simulator: Sendable {
     /// The configuration the simulator started from.
     public let configuration: SimulatorConfiguration
     let core: SimulatorCore
@@ -166,9 +166,9 @@ public struct TenantSimulator: Sendable {
     /// - Returns: what `body` returns.
     public static func withRunning<Result: Sendable>(
         configuration: SimulatorConfiguration = .default, logger: Logger = Logger(label: "TenantSimulator"),
-        _ body: (TenantSimulator, SimulatorEndpoints) async throws -> Result
+        _ body: (Simulator, SimulatorEndpoints) async throws -> Result
     ) async throws -> Result {
-        let simulator = TenantSimulator(configuration: configuration, logger: logger)
+        let simulator = Simulator(configuration: configuration, logger: logger)
         return try await simulator.withRunning { endpoints in try await body(simulator, endpoints) }
     }
 

@@ -1,7 +1,7 @@
 import Foundation
 
 /// In-process control: consent, time, timings, faults, directory and DNS changes.
-extension TenantSimulator {
+extension Simulator {
     func withTenant<T>(_ tenantId: String?, _ body: (inout World, String) throws -> T) throws -> T {
         try core.change { world in
             guard let key = tenantId.map({ world.tenantKey(for: $0) }) ?? world.tenantOrder.first else {

@@ -2,7 +2,7 @@ import Foundation
 
 /// Reading the journal through the engine: the same reads whichever backend journals the runs,
 /// made off the cooperative pool. Hosts and support tools use these rather than a backend's own.
-extension OnboardingEngine {
+extension Engine {
     /// Where the engine's journal is: its file's path, or a URL without its password.
     public var journalLocation: String { backend.location }
 

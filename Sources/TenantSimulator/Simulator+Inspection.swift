@@ -1,5 +1,5 @@
 /// In-process inspection; the same data is served at `GET /_simulator/state` and `GET /_simulator/requests`.
-extension TenantSimulator {
+extension Simulator {
     /// A consistent copy of the whole state.
     public func snapshot() -> SimulatorSnapshot {
         core.world.withLock { $0.snapshot() }

@@ -14,12 +14,12 @@ import Tracing
 ///
 /// ```swift
 /// let journal = try Journal(path: "onboarding.journal")
-/// let engine = OnboardingEngine(journal: journal, logger: logger)
+/// let engine = Engine(journal: journal, logger: logger)
 /// let graph = try TaskGraph(workflow: "m365-onboarding", tasks: tasks)
 /// let result = try await engine.start(graph, input: TenantInput(tenantID: "contoso"))
 /// if result.state == .waiting { print(result.parkedTasks.map(\.park)) }
 /// ```
-public final class OnboardingEngine: Sendable {
+public final class Engine: Sendable {
     /// What the engine journals through: every read and write it makes is one of its intents.
     let backend: any JournalBackend
     /// The engine's settings.
