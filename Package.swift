@@ -218,7 +218,7 @@ let package = Package(
             name: "DocSamplesTests",
             dependencies: [
                 "OnboardingEngine", "OnboardingEngineTesting", "OnboardingEnginePostgres", "EssentialsOnboarding", "TenantSimulator",
-                "OnboardingConsole",
+                "OnboardingConsole", "EssentialsOnboardingTesting",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
