@@ -69,6 +69,8 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
+                // SocketAddress, for the client's address in ConsoleRequestContext (the sign-in limit).
+                .product(name: "NIOCore", package: "swift-nio"),
                 // PBKDF2 for the users file's password hashes.
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
