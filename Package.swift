@@ -226,6 +226,8 @@ let package = Package(
             dependencies: [
                 "OnboardingHost", "TenantSimulator", "OnboardingEngineTesting", "OnboardingEnginePostgres",
                 .product(name: "X509", package: "swift-certificates"),
+                // The browser test's WebDriver client (FoundationNetworking's URLSession fails on chromedriver's answers).
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 // A fresh database per PostgreSQL test, made on the test server.
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),

@@ -11,9 +11,9 @@ struct TaskGraphDrawing {
         var state: String
     }
 
-    static let boxWidth = 190
+    static let boxWidth = 168
     static let boxHeight = 38
-    static let columnGap = 50
+    static let columnGap = 28
     static let rowGap = 16
     static let margin = 10
 
@@ -89,13 +89,13 @@ struct TaskGraphDrawing {
         for node in nodes {
             guard let at = position[node.id] else { continue }
             let colour = Self.colours(node.state)
-            let label = node.id.count > 24 ? String(node.id.prefix(23)) + "…" : node.id
+            let label = node.id.count > 26 ? String(node.id.prefix(25)) + "…" : node.id
             out += """
                 <g class="task \(HTML.escape(node.state))" data-task="\(HTML.escape(node.id))" data-state="\(HTML.escape(node.state))">\
                 <title>\(HTML.escape(node.id)): \(HTML.escape(node.state))</title>\
                 <rect x="\(at.x)" y="\(at.y)" width="\(Self.boxWidth)" height="\(Self.boxHeight)" rx="6" \
                 fill="\(colour.fill)" stroke="\(colour.stroke)" stroke-width="1.5"/>\
-                <text x="\(at.x + 10)" y="\(at.y + 16)" font-size="12" font-family="sans-serif" fill="\(colour.text)">\(HTML.escape(label))</text>\
+                <text x="\(at.x + 10)" y="\(at.y + 16)" font-size="11.5" font-family="sans-serif" fill="\(colour.text)">\(HTML.escape(label))</text>\
                 <text x="\(at.x + 10)" y="\(at.y + 30)" font-size="10" font-family="sans-serif" fill="\(colour.text)">\(HTML.escape(node.state))</text>\
                 </g>
                 """
