@@ -109,8 +109,11 @@ let package = Package(
             name: "OnboardingBench",
             dependencies: [
                 "OnboardingEngine", "OnboardingEngineTesting", "OnboardingEnginePostgres", "CSQLite", "EssentialsOnboarding",
-                "TenantSimulator",
+                "TenantSimulator", "OnboardingConsole",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                // The console case: the console served on loopback.
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
