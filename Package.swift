@@ -71,6 +71,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 // SocketAddress, for the client's address in ConsoleRequestContext (the sign-in limit).
                 .product(name: "NIOCore", package: "swift-nio"),
+                // Graceful shutdown closes the event streams of runs that never end by themselves.
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 // PBKDF2 for the users file's password hashes.
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),

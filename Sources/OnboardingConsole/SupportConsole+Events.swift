@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import OnboardingEngine
+import ServiceLifecycle
 
 /// `GET /api/runs/{id}/events`: a run's timeline as server-sent events — what is journaled already
 /// (after `Last-Event-ID`, or `?after=N`), then each new event as it is journaled, by this process
@@ -23,14 +24,26 @@ extension SupportConsole {
                 let body = ResponseBody { writer in
                     // How long a browser waits before it reconnects once the stream ends.
                     try await writer.write(ByteBuffer(string: "retry: 3000\n\n"))
-                    do {
-                        for try await event in events {
-                            try await writer.write(ByteBuffer(string: Self.serverSentEvent(event)))
+                    // A waiting run's stream never ends by itself: on a graceful shutdown (SIGTERM to `serve`)
+                    // it is closed, so the server does not wait for it; the browser reconnects elsewhere or later.
+                    let (lines, sink) = AsyncStream.makeStream(of: String.self)
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask {
+                            do {
+                                for try await event in events { sink.yield(Self.serverSentEvent(event)) }
+                            } catch is CancellationError {
+                            } catch {
+                                // The journal went away mid-stream: say so, and let the client reconnect.
+                                sink.yield("event: problem\ndata: The journal cannot be read now.\n\n")
+                            }
+                            sink.finish()
                         }
-                    } catch is CancellationError {
-                    } catch {
-                        // The journal went away mid-stream: say so, and let the client reconnect.
-                        try await writer.write(ByteBuffer(string: "event: problem\ndata: The journal cannot be read now.\n\n"))
+                        try await withGracefulShutdownHandler {
+                            for await line in lines { try await writer.write(ByteBuffer(string: line)) }
+                        } onGracefulShutdown: {
+                            sink.finish()
+                        }
+                        group.cancelAll()
                     }
                     try await writer.finish(nil)
                 }
