@@ -33,17 +33,22 @@ struct ConsoleAddTokenCommand: AsyncParsableCommand {
 
     func run() async throws {
         var directory =
-            FileManager.default.fileExists(atPath: users) ? try UserDirectory.load(path: users) : UserDirectory(entries: [])
+            FileManager.default.fileExists(atPath: users)
+            ? try UserDirectory.load(path: users) : UserDirectory(entries: [])
         if directory.entries.contains(where: { $0.user.name == name && $0.kind == .password }) {
             throw ValidationFailure("'\(name)' is a person's name in \(users); give the token a name of its own.")
         }
         let role = ConsoleUser.Role(rawValue: role) ?? .readOnly
         let token = APIToken.generate(name: name)
         directory.set(
-            .init(user: ConsoleUser(name: name, role: role), hash: try PasswordHash(hashing: token, rounds: rounds), kind: .token))
+            .init(
+                user: ConsoleUser(name: name, role: role), hash: try PasswordHash(hashing: token, rounds: rounds),
+                kind: .token))
         try directory.write(to: users)
         FileHandle.standardError.write(
-            Data("Token '\(name)' (\(role.rawValue)) is in \(users); it is shown once, keep it now. Restart serve to use it.\n".utf8))
+            Data(
+                "Token '\(name)' (\(role.rawValue)) is in \(users); it is shown once, keep it now. Restart serve to use it.\n"
+                    .utf8))
         print(token)
     }
 }

@@ -35,7 +35,9 @@ enum ConsoleBenchmarks {
             tasks: [
                 ClosureTask(id: "import-domains") { context in
                     if try mode(context) == "fail" {
-                        throw TaskInterruption.permanent("Graph refused the domain list.", code: "E\((Int(context.runID.rawValue.suffix(2)) ?? 0) % 3)")
+                        throw TaskInterruption.permanent(
+                            "Graph refused the domain list.",
+                            code: "E\((Int(context.runID.rawValue.suffix(2)) ?? 0) % 3)")
                     }
                     return NoOutput()
                 },
@@ -69,11 +71,13 @@ enum ConsoleBenchmarks {
         let users = UserDirectory(entries: [.init(user: ConsoleUser(name: "bench", role: .readOnly), hash: hash)])
         let router = Router(context: ConsoleRequestContext.self)
         router.add(middleware: SecurityHeadersMiddleware())
-        SupportConsole(engine: engine, host: Host(graph: graph), users: users, logger: WorkflowBenchmarks.quiet).addRoutes(to: router)
+        SupportConsole(engine: engine, host: Host(graph: graph), users: users, logger: WorkflowBenchmarks.quiet)
+            .addRoutes(to: router)
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
         let app = Application(
             router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in portSink.yield(channel.localAddress?.port ?? 0) }, logger: WorkflowBenchmarks.quiet)
+            onServerRunning: { channel in portSink.yield(channel.localAddress?.port ?? 0) },
+            logger: WorkflowBenchmarks.quiet)
         return try await withThrowingTaskGroup(of: [(String, Double)]?.self) { group in
             group.addTask {
                 try await app.runService()
@@ -89,7 +93,8 @@ enum ConsoleBenchmarks {
                 signIn.method = .POST
                 signIn.headers.add(name: "Authorization", value: basic)
                 let session = try await HTTPClient.shared.execute(signIn, timeout: .seconds(30))
-                guard session.status == .ok, let cookie = session.headers.first(name: "set-cookie")?.split(separator: ";").first
+                guard session.status == .ok,
+                    let cookie = session.headers.first(name: "set-cookie")?.split(separator: ";").first
                 else { throw BenchFailure("the console refused the bench's sign-in: \(session.status)") }
 
                 func median(_ path: String, header: (String, String), expect: String) async throws -> Double {
@@ -104,7 +109,11 @@ enum ConsoleBenchmarks {
                         guard response.status == .ok, String(buffer: body).contains(expect) else {
                             throw BenchFailure("\(path) answered \(response.status) without '\(expect)'")
                         }
-                        if round >= 3 { times.append(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000) }
+                        if round >= 3 {
+                            times.append(
+                                Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds)
+                                    * 1000)
+                        }
                     }
                     return times.sorted()[times.count / 2]
                 }
@@ -113,17 +122,36 @@ enum ConsoleBenchmarks {
                 return [
                     ("console_runs", Double(runs)),
                     ("console_setup_s", Double(setup.components.seconds) + Double(setup.components.attoseconds) / 1e18),
-                    ("list_page_ms", try await median("/runs", header: ("Cookie", String(cookie)), expect: "\(runs) runs match")),
-                    ("list_page_failed_ms", try await median("/runs?state=failed", header: ("Cookie", String(cookie)), expect: "\(failed) runs match")),
-                    ("api_runs_failed_ms", try await median("/api/runs?state=failed", header: ("Authorization", basic), expect: "\"total\":\(failed)")),
+                    (
+                        "list_page_ms",
+                        try await median("/runs", header: ("Cookie", String(cookie)), expect: "\(runs) runs match")
+                    ),
+                    (
+                        "list_page_failed_ms",
+                        try await median(
+                            "/runs?state=failed", header: ("Cookie", String(cookie)), expect: "\(failed) runs match")
+                    ),
+                    (
+                        "api_runs_failed_ms",
+                        try await median(
+                            "/api/runs?state=failed", header: ("Authorization", basic), expect: "\"total\":\(failed)")
+                    ),
                     (
                         "api_runs_search_ms",
                         try await median(
                             "/api/runs?search=tenant\(searched)", header: ("Authorization", basic),
                             expect: String(format: "run-%05d", searched))
                     ),
-                    ("api_runs_code_ms", try await median("/api/runs?code=E1&task=import-domains", header: ("Authorization", basic), expect: "\"total\"")),
-                    ("run_page_ms", try await median("/runs/run-00010", header: ("Cookie", String(cookie)), expect: "<svg")),
+                    (
+                        "api_runs_code_ms",
+                        try await median(
+                            "/api/runs?code=E1&task=import-domains", header: ("Authorization", basic),
+                            expect: "\"total\"")
+                    ),
+                    (
+                        "run_page_ms",
+                        try await median("/runs/run-00010", header: ("Cookie", String(cookie)), expect: "<svg")
+                    ),
                 ]
             }
             var figures: [(String, Double)] = []

@@ -20,7 +20,8 @@ extension SupportConsole {
                 var headers = HTTPFields()
                 headers[.contentType] = "text/event-stream; charset=utf-8"
                 headers[.cacheControl] = "no-store"
-                let events = self.engine.events(of: run, after: after, pollInterval: self.configuration.eventPollInterval)
+                let events = self.engine.events(
+                    of: run, after: after, pollInterval: self.configuration.eventPollInterval)
                 let body = ResponseBody { writer in
                     // How long a browser waits before it reconnects once the stream ends.
                     try await writer.write(ByteBuffer(string: "retry: 3000\n\n"))
@@ -56,7 +57,9 @@ extension SupportConsole {
 
     /// Where to continue: `Last-Event-ID` (sent by a reconnecting browser), else `?after=`, else 0.
     static func lastEventID(_ request: Request) -> Int64 {
-        if let header = request.headers[HTTPField.Name("Last-Event-ID")!], let value = Int64(header.trimmingCharacters(in: .whitespaces)) {
+        if let header = request.headers[HTTPField.Name("Last-Event-ID")!],
+            let value = Int64(header.trimmingCharacters(in: .whitespaces))
+        {
             return max(0, value)
         }
         return request.uri.queryParameters.get("after").flatMap { Int64($0) }.map { max(0, $0) } ?? 0
@@ -65,7 +68,8 @@ extension SupportConsole {
     /// One event in the `text/event-stream` format.
     static func serverSentEvent(_ event: JournalEvent) -> String {
         let entry = RunDetail.Event(
-            sequence: event.sequence, at: event.at, actor: event.actor, action: event.action, task: event.taskID?.rawValue,
+            sequence: event.sequence, at: event.at, actor: event.actor, action: event.action,
+            task: event.taskID?.rawValue,
             reason: event.reason, attempt: event.attempt)
         let data = (try? JSONEncoder.console.encode(entry)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
         // JSON from the encoder holds no raw newline, so one `data:` line carries it.

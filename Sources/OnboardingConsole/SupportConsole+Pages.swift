@@ -35,7 +35,8 @@ extension SupportConsole {
             }
             self.credentials.endSession(id)
             var headers = HTTPFields()
-            headers[values: .setCookie].append("\(Credentials.cookieName)=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0")
+            headers[values: .setCookie].append(
+                "\(Credentials.cookieName)=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0")
             return PageLayout.redirect("/sign-in", headers: headers)
         }
         router.get("/runs") { request, _ in
@@ -74,25 +75,34 @@ extension SupportConsole {
             let fields = try await Self.form(request)
             guard let (id, session) = self.pageSession(request) else {
                 return PageLayout.problem(
-                    .unauthorized, "Sign in first", "Sign in to act on runs; nothing was written.", user: nil, csrfToken: nil)
+                    .unauthorized, "Sign in first", "Sign in to act on runs; nothing was written.", user: nil,
+                    csrfToken: nil)
             }
             guard let token = fields["csrf"], Credentials.constantTimeEqual(token, session.csrfToken) else {
                 return Self.csrfProblem(session)
             }
             guard session.user.role.mayAct else {
                 return PageLayout.problem(
-                    .forbidden, "Not allowed", APIError.forbidden.message, user: session.user, csrfToken: session.csrfToken)
+                    .forbidden, "Not allowed", APIError.forbidden.message, user: session.user,
+                    csrfToken: session.csrfToken)
             }
             let run = try Self.runID(context)
             let back = "/runs/\(HTML.pathSegment(run.rawValue))"
             do {
                 guard let name = fields["action"], let kind = SupportAction.Kind(rawValue: name) else {
-                    throw APIError(.badRequest, "badRequest", "Choose an action: retry, retry-from, skip, confirm, signal or cancel.")
+                    throw APIError(
+                        .badRequest, "badRequest",
+                        "Choose an action: retry, retry-from, skip, confirm, signal or cancel.")
                 }
                 var body: [String: Any] = ["reason": fields["reason"] ?? ""]
                 if let output = fields["output"]?.trimmingCharacters(in: .whitespacesAndNewlines), !output.isEmpty {
-                    guard let value = try? JSONSerialization.jsonObject(with: Data(output.utf8), options: [.fragmentsAllowed]) else {
-                        throw APIError(.badRequest, "badRequest", "The output is not JSON; write it as JSON, e.g. {\"domains\": []}.")
+                    guard
+                        let value = try? JSONSerialization.jsonObject(
+                            with: Data(output.utf8), options: [.fragmentsAllowed])
+                    else {
+                        throw APIError(
+                            .badRequest, "badRequest",
+                            "The output is not JSON; write it as JSON, e.g. {\"domains\": []}.")
                     }
                     body["output"] = value
                 }
@@ -146,7 +156,9 @@ extension SupportConsole {
         }
         guard let user = await credentials.user(name: name, secret: fields["password"] ?? "") else {
             limiter.recordFailure(name: name, address: address)
-            return signInPage(next: fields["next"], status: .unauthorized, problem: "That name and password do not match a console user.")
+            return signInPage(
+                next: fields["next"], status: .unauthorized,
+                problem: "That name and password do not match a console user.")
         }
         let (id, _) = credentials.startSession(for: user)
         var headers = HTTPFields()
@@ -175,7 +187,9 @@ extension SupportConsole {
 
     /// The page's session, from its cookie.
     func pageSession(_ request: Request) -> (String, Credentials.Session)? {
-        guard let id = request.cookies[Credentials.cookieName]?.value, let session = credentials.session(id) else { return nil }
+        guard let id = request.cookies[Credentials.cookieName]?.value, let session = credentials.session(id) else {
+            return nil
+        }
         return (id, session)
     }
 
@@ -205,7 +219,8 @@ extension SupportConsole {
             case .serviceUnavailable: "The journal cannot be read"
             default: "Something went wrong"
             }
-        return PageLayout.problem(answer.status, title, answer.message, user: session.user, csrfToken: session.csrfToken)
+        return PageLayout.problem(
+            answer.status, title, answer.message, user: session.user, csrfToken: session.csrfToken)
     }
 
     /// A form body's fields.

@@ -33,7 +33,9 @@ struct ConsoleEventsTests {
         let history = try await fixture.engine.history(of: "r1")
         try await fixture.withClient { client in
             try await client.execute(uri: "/api/runs/r1/events", method: .get) { #expect($0.status == .unauthorized) }
-            try await client.execute(uri: "/api/runs/ghost/events", method: .get, headers: bob) { #expect($0.status == .notFound) }
+            try await client.execute(uri: "/api/runs/ghost/events", method: .get, headers: bob) {
+                #expect($0.status == .notFound)
+            }
             try await client.execute(uri: "/api/runs/r1/events", method: .get, headers: bob) { response throws in
                 #expect(response.status == .ok)
                 #expect(response.headers[.contentType] == "text/event-stream; charset=utf-8")
@@ -46,11 +48,13 @@ struct ConsoleEventsTests {
             }
             let third = history[2].sequence
             try await client.execute(
-                uri: "/api/runs/r1/events", method: .get, headers: bob + [HTTPField.Name("Last-Event-ID")!: String(third)]
+                uri: "/api/runs/r1/events", method: .get,
+                headers: bob + [HTTPField.Name("Last-Event-ID")!: String(third)]
             ) { response throws in
                 #expect(Self.events(String(buffer: response.body)).map(\.id) == history.dropFirst(3).map(\.sequence))
             }
-            try await client.execute(uri: "/api/runs/r1/events?after=\(third)", method: .get, headers: bob) { response throws in
+            try await client.execute(uri: "/api/runs/r1/events?after=\(third)", method: .get, headers: bob) {
+                response throws in
                 #expect(Self.events(String(buffer: response.body)).map(\.id) == history.dropFirst(3).map(\.sequence))
             }
         }
@@ -64,7 +68,8 @@ struct ConsoleEventsTests {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     // The stream stays open while the run waits; it ends when the run is cancelled.
-                    try await client.execute(uri: "/api/runs/r2/events", method: .get, headers: alice) { response throws in
+                    try await client.execute(uri: "/api/runs/r2/events", method: .get, headers: alice) {
+                        response throws in
                         let events = Self.events(String(buffer: response.body))
                         #expect(Array(events.prefix(replayed.count).map(\.id)) == replayed.map(\.sequence))
                         #expect(events.last?.action == "run.cancelled")

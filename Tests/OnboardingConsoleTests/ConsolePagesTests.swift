@@ -67,7 +67,8 @@ struct ConsolePagesTests {
             for (headers, csrf) in [(HTTPFields(), token), (cookie, "forged")] {
                 try await client.execute(
                     uri: "/sign-in", method: .post, headers: headers + PageSession.form,
-                    body: ByteBuffer(string: PageSession.formBody(["csrf": csrf, "name": "alice", "password": "alice-password-1"]))
+                    body: ByteBuffer(
+                        string: PageSession.formBody(["csrf": csrf, "name": "alice", "password": "alice-password-1"]))
                 ) { response throws in
                     #expect(response.status == .forbidden)
                     #expect(!response.headers[values: .setCookie].contains { $0.hasPrefix("onboard_console_session=") })
@@ -75,7 +76,8 @@ struct ConsolePagesTests {
             }
             try await client.execute(
                 uri: "/sign-in", method: .post, headers: cookie + PageSession.form,
-                body: ByteBuffer(string: PageSession.formBody(["csrf": token, "name": "alice", "password": "wrong-password"]))
+                body: ByteBuffer(
+                    string: PageSession.formBody(["csrf": token, "name": "alice", "password": "wrong-password"]))
             ) { response throws in
                 #expect(response.status == .unauthorized)
                 #expect(String(buffer: response.body).contains("That name and password do not match a console user."))
@@ -96,7 +98,9 @@ struct ConsolePagesTests {
             #expect(html.contains("Signed in as <strong>alice</strong>"))
             // Sign out with the token; the cookie then opens nothing.
             try await session.post(client, "/sign-out", [:]) { #expect($0.status == .seeOther) }
-            try await client.execute(uri: "/runs", method: .get, headers: session.cookie) { #expect($0.status == .seeOther) }
+            try await client.execute(uri: "/runs", method: .get, headers: session.cookie) {
+                #expect($0.status == .seeOther)
+            }
         }
     }
 
@@ -123,7 +127,8 @@ struct ConsolePagesTests {
             #expect(failed.contains("<code>E1</code>"))
 
             for (query, runs) in [
-                ("search=fabrikam", ["r2"]), ("task=relay", ["r2"]), ("code=E1", ["r1", "r4"]), ("stalled=false", ["r1", "r2", "r3", "r4"]),
+                ("search=fabrikam", ["r2"]), ("task=relay", ["r2"]), ("code=E1", ["r1", "r4"]),
+                ("stalled=false", ["r1", "r2", "r3", "r4"]),
                 ("workflow=console-test&state=succeeded", ["r3"]), ("state=failed&search=tail", ["r4"]),
             ] {
                 let html = try await session.page(client, "/runs?\(query)")
@@ -134,7 +139,8 @@ struct ConsolePagesTests {
             // Paged: one run per page, a link to the next.
             let first = try await session.page(client, "/runs?state=failed&limit=1")
             #expect(first.contains("rel=\"next\" href=\"/runs?limit=1&amp;state=failed&amp;offset=1\""))
-            try await client.execute(uri: "/runs?state=exploded", method: .get, headers: session.cookie) { response throws in
+            try await client.execute(uri: "/runs?state=exploded", method: .get, headers: session.cookie) {
+                response throws in
                 #expect(response.status == .badRequest)
                 #expect(String(buffer: response.body).contains("Unknown state"))
             }
@@ -149,7 +155,10 @@ struct ConsolePagesTests {
             for uri in ["/runs", "/runs/r1", "/runs?search=\(HTML.pathSegment("<script>"))"] {
                 let html = try await session.page(client, uri)
                 #expect(!html.contains("<script>alert") && !html.contains("<img src=x"), "\(uri)")
-                #expect(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&quot;&gt;&lt;img src=x onerror=alert(1)&gt;&amp;amp;"), "\(uri)")
+                #expect(
+                    html.contains(
+                        "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&quot;&gt;&lt;img src=x onerror=alert(1)&gt;&amp;amp;"
+                    ), "\(uri)")
             }
         }
     }
@@ -161,7 +170,10 @@ struct ConsolePagesTests {
         try await fixture.withClient { client in
             let session = try await PageSession.signIn(client, "alice", "alice-password-1")
             let html = try await session.page(client, "/runs/r1")
-            let svg = try #require(html.range(of: "<svg").flatMap { start in html.range(of: "</svg>").map { html[start.lowerBound..<$0.upperBound] } })
+            let svg = try #require(
+                html.range(of: "<svg").flatMap { start in
+                    html.range(of: "</svg>").map { html[start.lowerBound..<$0.upperBound] }
+                })
             #expect(svg.components(separatedBy: "<g class=\"task ").count - 1 == 3, "one node per task")
             #expect(svg.contains("data-task=\"import\" data-state=\"failed\""))
             #expect(svg.contains("data-task=\"spf\" data-state=\"pending\""))
@@ -195,10 +207,13 @@ struct ConsolePagesTests {
             let session = try await PageSession.signIn(client, "alice", "alice-password-1")
             let before = try await fixture.allEvents()
             // Without the session's token, or without a reason: nothing is written.
-            try await session.post(client, "/runs/r1/actions", ["action": "retry", "task": "import", "reason": "x"], csrf: "forged") {
+            try await session.post(
+                client, "/runs/r1/actions", ["action": "retry", "task": "import", "reason": "x"], csrf: "forged"
+            ) {
                 #expect($0.status == .forbidden)
             }
-            try await session.post(client, "/runs/r1/actions", ["action": "retry", "task": "import", "reason": " "]) { response throws in
+            try await session.post(client, "/runs/r1/actions", ["action": "retry", "task": "import", "reason": " "]) {
+                response throws in
                 #expect(response.status == .seeOther)
                 #expect(response.headers[.location] == "/runs/r1")
             }
@@ -213,17 +228,24 @@ struct ConsolePagesTests {
                     #expect(response.status == .seeOther)
                     #expect(response.headers[.location] == "/runs/\(run)")
                 }
-                #expect(try await session.page(client, "/runs/\(run)").contains("<p class=\"notice\" role=\"status\">Done: "))
+                #expect(
+                    try await session.page(client, "/runs/\(run)").contains(
+                        "<p class=\"notice\" role=\"status\">Done: "))
             }
             let retried = try await fixture.engine.history(of: "r1").last { $0.action == "task.retry-requested" }
             #expect(retried?.actor == "alice" && retried?.reason == "fixed the domain list")
             let confirmed = try await fixture.engine.history(of: "r2").last { $0.action == "task.confirmed" }
             #expect(confirmed?.actor == "alice")
-            try await session.post(client, "/runs/r1/actions", ["action": "skip", "task": "import", "reason": "by hand", "output": "{not json"]) {
+            try await session.post(
+                client, "/runs/r1/actions",
+                ["action": "skip", "task": "import", "reason": "by hand", "output": "{not json"]
+            ) {
                 #expect($0.status == .seeOther)
             }
             #expect(try await session.page(client, "/runs/r1").contains("Not done: The output is not JSON"))
-            try await session.post(client, "/runs/r2/actions", ["action": "cancel", "reason": "customer left"]) { #expect($0.status == .seeOther) }
+            try await session.post(client, "/runs/r2/actions", ["action": "cancel", "reason": "customer left"]) {
+                #expect($0.status == .seeOther)
+            }
             #expect(try await fixture.engine.run("r2").state == .cancelled)
         }
     }
@@ -238,9 +260,11 @@ struct ConsolePagesTests {
             #expect(!html.contains("class=\"action\""))
             #expect(html.contains("<svg"))
             for action in ["retry", "retry-from", "skip", "confirm", "signal", "cancel"] {
-                try await session.post(client, "/runs/r1/actions", ["action": action, "task": "import", "reason": "x"]) { response throws in
+                try await session.post(client, "/runs/r1/actions", ["action": action, "task": "import", "reason": "x"])
+                { response throws in
                     #expect(response.status == .forbidden, "\(action)")
-                    #expect(String(buffer: response.body).contains("Your role may look but not act; nothing was written."))
+                    #expect(
+                        String(buffer: response.body).contains("Your role may look but not act; nothing was written."))
                 }
             }
         }

@@ -14,12 +14,14 @@ struct ConsoleTokenAndSignInLimitTests {
     static let readToken = APIToken.generate(name: "dashboard")
     static let users: UserDirectory = {
         var users = ConsoleFixture.users
-        users.set(.init(
-            user: ConsoleUser(name: "nightly", role: .operator),
-            hash: try! PasswordHash(hashing: token, rounds: PasswordHash.minimumRounds), kind: .token))
-        users.set(.init(
-            user: ConsoleUser(name: "dashboard", role: .readOnly),
-            hash: try! PasswordHash(hashing: readToken, rounds: PasswordHash.minimumRounds), kind: .token))
+        users.set(
+            .init(
+                user: ConsoleUser(name: "nightly", role: .operator),
+                hash: try! PasswordHash(hashing: token, rounds: PasswordHash.minimumRounds), kind: .token))
+        users.set(
+            .init(
+                user: ConsoleUser(name: "dashboard", role: .readOnly),
+                hash: try! PasswordHash(hashing: readToken, rounds: PasswordHash.minimumRounds), kind: .token))
         return users
     }()
 
@@ -36,9 +38,10 @@ struct ConsoleTokenAndSignInLimitTests {
         #expect(APIToken.name(of: Self.token) == "nightly")
         #expect(APIToken.name(of: "no-separator") == nil && APIToken.name(of: "bad name~x") == nil)
         // A user may be called `token`.
-        let named = try UserDirectory(parsing: UserDirectory.Entry(
-            user: ConsoleUser(name: "token", role: .operator), hash: Self.users.entries[0].hash
-        ).line)
+        let named = try UserDirectory(
+            parsing: UserDirectory.Entry(
+                user: ConsoleUser(name: "token", role: .operator), hash: Self.users.entries[0].hash
+            ).line)
         #expect(named.entries.first?.kind == .password && named.entries.first?.user.name == "token")
     }
 
@@ -57,19 +60,24 @@ struct ConsoleTokenAndSignInLimitTests {
                 }
             }
             try await client.execute(
-                uri: "/api/runs/r1/tasks/import/retry", method: .post, headers: [.authorization: "Bearer \(Self.readToken)"] + json,
+                uri: "/api/runs/r1/tasks/import/retry", method: .post,
+                headers: [.authorization: "Bearer \(Self.readToken)"] + json,
                 body: body(["reason": "nightly"])
             ) { #expect($0.status == .forbidden) }
             try await client.execute(
-                uri: "/api/runs/r1/tasks/import/retry", method: .post, headers: bearer + json, body: body(["reason": "nightly sweep"])
+                uri: "/api/runs/r1/tasks/import/retry", method: .post, headers: bearer + json,
+                body: body(["reason": "nightly sweep"])
             ) { response throws in
                 #expect(response.status == .ok)
                 #expect(try object(response)["actor"] as? String == "nightly")
             }
             // A token does not open a session (the pages are for people).
-            try await client.execute(uri: "/api/session", method: .post, headers: bearer) { #expect($0.status == .unauthorized) }
+            try await client.execute(uri: "/api/session", method: .post, headers: bearer) {
+                #expect($0.status == .unauthorized)
+            }
         }
-        #expect(try await fixture.engine.history(of: "r1").last { $0.action == "task.retry-requested" }?.actor == "nightly")
+        #expect(
+            try await fixture.engine.history(of: "r1").last { $0.action == "task.retry-requested" }?.actor == "nightly")
     }
 
     @Test func fiveFailedSignInsForANameWaitAMinute() async throws {
@@ -104,7 +112,9 @@ struct ConsoleTokenAndSignInLimitTests {
                     #expect($0.status == .unauthorized)
                 }
             }
-            try await client.execute(uri: "/api/session", method: .post, headers: bob) { #expect($0.status == .tooManyRequests) }
+            try await client.execute(uri: "/api/session", method: .post, headers: bob) {
+                #expect($0.status == .tooManyRequests)
+            }
         }
     }
 }

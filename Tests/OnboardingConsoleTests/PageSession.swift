@@ -15,7 +15,8 @@ struct PageSession: Sendable {
     static let form: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
 
     /// Signs in as `name` with `password` through `GET` and `POST /sign-in`.
-    static func signIn(_ client: any TestClientProtocol, _ name: String, _ password: String) async throws -> PageSession {
+    static func signIn(_ client: any TestClientProtocol, _ name: String, _ password: String) async throws -> PageSession
+    {
         let (signInCookie, token) = try await signInForm(client)
         let sessionCookie = try await client.execute(
             uri: "/sign-in", method: .post, headers: signInCookie + form,
@@ -39,7 +40,8 @@ struct PageSession: Sendable {
     static func signInForm(_ client: any TestClientProtocol) async throws -> (HTTPFields, String) {
         try await client.execute(uri: "/sign-in", method: .get) { response throws in
             #expect(response.status == .ok)
-            let cookie = try #require(response.headers[values: .setCookie].first { $0.hasPrefix("onboard_console_sign_in=") })
+            let cookie = try #require(
+                response.headers[values: .setCookie].first { $0.hasPrefix("onboard_console_sign_in=") })
             let token = try #require(csrfToken(in: String(buffer: response.body)))
             return ([.cookie: String(cookie.split(separator: ";")[0])], token)
         }
@@ -69,7 +71,8 @@ struct PageSession: Sendable {
         var fields = fields
         fields["csrf"] = csrf ?? self.csrf
         return try await client.execute(
-            uri: uri, method: .post, headers: cookie + Self.form, body: ByteBuffer(string: Self.formBody(fields)), testCallback: check)
+            uri: uri, method: .post, headers: cookie + Self.form, body: ByteBuffer(string: Self.formBody(fields)),
+            testCallback: check)
     }
 
     /// A page's HTML, expecting 200.

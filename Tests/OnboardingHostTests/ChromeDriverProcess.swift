@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `chromedriver --port=P` as a child process for the browser test, and the Chromium it starts;
@@ -15,14 +16,17 @@ final class ChromeDriverProcess: @unchecked Sendable {  // a Process; used from 
     let port: Int
     /// Chromium's profile folder: unique to this test, so its processes can be told apart.
     let profile = FileManager.default.temporaryDirectory.appendingPathComponent("onboard-chromium-\(UUID().uuidString)")
-    let log = FileManager.default.temporaryDirectory.appendingPathComponent("onboard-chromedriver-\(UUID().uuidString).log")
+    let log = FileManager.default.temporaryDirectory.appendingPathComponent(
+        "onboard-chromedriver-\(UUID().uuidString).log")
 
     var endpoint: String { "http://127.0.0.1:\(port)" }
 
     /// Why the browser test cannot run here, or `nil` when Chromium and its driver are installed.
     static var missing: String? {
         let absent = [chromium, driver].filter { !FileManager.default.isExecutableFile(atPath: $0) }
-        return absent.isEmpty ? nil : "\(absent.joined(separator: " and ")) not installed (Debian: apt-get install chromium chromium-driver)"
+        return absent.isEmpty
+            ? nil
+            : "\(absent.joined(separator: " and ")) not installed (Debian: apt-get install chromium chromium-driver)"
     }
 
     init() throws {
@@ -43,7 +47,8 @@ final class ChromeDriverProcess: @unchecked Sendable {  // a Process; used from 
             "goog:chromeOptions": [
                 "binary": Self.chromium,
                 "args": [
-                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,1000",
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--window-size=1400,1000",
                     "--user-data-dir=\(profile.path)", "--no-first-run", "--disable-extensions", "--hide-scrollbars",
                 ],
             ] as [String: Any],
@@ -67,7 +72,9 @@ final class ChromeDriverProcess: @unchecked Sendable {  // a Process; used from 
         throw WebDriver.Failure(description: "chromedriver did not start (\(problem)): \(driverLog)")
     }
 
-    var driverLog: String { String(decoding: (try? Data(contentsOf: log)) ?? Data(), as: UTF8.self).suffix(2_000).description }
+    var driverLog: String {
+        String(decoding: (try? Data(contentsOf: log)) ?? Data(), as: UTF8.self).suffix(2_000).description
+    }
 
     /// Ends the browser (every process whose command line names this test's profile) and the driver.
     func stop() {
@@ -106,7 +113,9 @@ final class ChromeDriverProcess: @unchecked Sendable {  // a Process; used from 
         address.sin_port = 0
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0
+            }
         }
         guard bound else { throw POSIXError(.EADDRINUSE) }
         return Int(UInt16(bigEndian: address.sin_port))

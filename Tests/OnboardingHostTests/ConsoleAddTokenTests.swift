@@ -1,8 +1,9 @@
 import AsyncHTTPClient
 import Foundation
 import Testing
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `onboard console add-token`: a fresh token printed once, only its hash kept; `serve` takes it as
@@ -14,14 +15,18 @@ struct ConsoleAddTokenTests {
         defer { journal.remove() }
         let failed = try journal.demo(["--fail", "import-domains"], expecting: 1)
         let users = journal.folder.appendingPathComponent("users").path
-        let added = try runOnboard(["console", "add-token", "nightly", "--role", "operator", "--users", users, "--rounds", "210000"])
+        let added = try runOnboard([
+            "console", "add-token", "nightly", "--role", "operator", "--users", users, "--rounds", "210000",
+        ])
         #expect(added.status == 0, "\(added.output)")
         let token = added.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(token.hasPrefix("nightly~") && token.count > 40 && !token.contains("\n"), "\(added.stdout)")
         #expect(added.stderr.contains("it is shown once"))
         let file = try String(contentsOfFile: users, encoding: .utf8)
         #expect(file.hasPrefix("token:nightly:operator:pbkdf2-sha256$210000$") && !file.contains(token), "\(file)")
-        let again = try runOnboard(["console", "add-token", "nightly", "--role", "operator", "--users", users, "--rounds", "210000"])
+        let again = try runOnboard([
+            "console", "add-token", "nightly", "--role", "operator", "--users", users, "--rounds", "210000",
+        ])
         #expect(again.stdout.trimmingCharacters(in: .whitespacesAndNewlines) != token, "a fresh token each time")
         let replaced = again.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
 

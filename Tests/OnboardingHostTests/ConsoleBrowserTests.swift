@@ -1,7 +1,8 @@
 import Foundation
 import Testing
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The console in a real browser: headless Chromium, driven over WebDriver by `chromedriver`, against
@@ -39,7 +40,9 @@ struct ConsoleBrowserTests {
         let users = journal.folder.appendingPathComponent("users")
         let add = Process()
         add.executableURL = onboardBinary
-        add.arguments = ["console", "add-user", "alice", "--role", "operator", "--users", users.path, "--rounds", "210000"]
+        add.arguments = [
+            "console", "add-user", "alice", "--role", "operator", "--users", users.path, "--rounds", "210000",
+        ]
         let input = Pipe()
         add.standardInput = input
         add.standardOutput = FileHandle.nullDevice
@@ -50,7 +53,10 @@ struct ConsoleBrowserTests {
         #expect(add.terminationStatus == 0)
 
         let server = try CapturedProcess(
-            ["serve", "--journal", journal.journal, "--log-level", "warning", "--http-port", "0", "--users", users.path])
+            [
+                "serve", "--journal", journal.journal, "--log-level", "warning", "--http-port", "0", "--users",
+                users.path,
+            ])
         let driver = try ChromeDriverProcess()
         var browser: WebDriver?
         do {
@@ -91,7 +97,9 @@ struct ConsoleBrowserTests {
             let page = try await web.bodyText()
             #expect(page.contains("The demo was told to fail this step"))
             #expect(page.contains("onboard retry \(failed) import-domains --journal \(journal.journal)"))
-            #expect(try await web.attribute("data-state", of: try await web.require("svg g[data-task='import-domains']")) == "failed")
+            #expect(
+                try await web.attribute("data-state", of: try await web.require("svg g[data-task='import-domains']"))
+                    == "failed")
             #expect(try await web.elements("svg g.task").count >= 10, "one box per task")
             try await web.screenshot().write(to: Self.images.appendingPathComponent("console-run.png"))
 
@@ -104,14 +112,18 @@ struct ConsoleBrowserTests {
             }
             #expect(try await web.text(try await web.require(".notice")).hasPrefix("Done: "))
             try await Self.waitFor("the run to succeed", seconds: 120) {
-                if let state = try await web.element("#run-state"), try await web.text(state) == "succeeded" { return true }
+                if let state = try await web.element("#run-state"), try await web.text(state) == "succeeded" {
+                    return true
+                }
                 return false
             }
             var retried = false
             for row in try await web.elements("#timeline tbody tr") {
                 let text = try await web.text(row)
                 if text.contains("task.retry-requested") {
-                    #expect(text.contains("alice") && text.contains("import-domains") && text.contains("the domain list is fixed"), "\(text)")
+                    #expect(
+                        text.contains("alice") && text.contains("import-domains")
+                            && text.contains("the domain list is fixed"), "\(text)")
                     retried = true
                 }
             }
@@ -133,7 +145,8 @@ struct ConsoleBrowserTests {
     static func consoleRoot(_ server: CapturedProcess) async throws -> String {
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
-            if let line = server.stdoutSoFar.split(separator: "\n").first(where: { $0.hasPrefix("Support console: ") }) {
+            if let line = server.stdoutSoFar.split(separator: "\n").first(where: { $0.hasPrefix("Support console: ") })
+            {
                 return String(line.dropFirst("Support console: ".count)).replacingOccurrences(of: "/api/runs", with: "")
             }
             guard server.process.isRunning else { break }

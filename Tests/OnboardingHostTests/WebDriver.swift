@@ -82,7 +82,9 @@ struct WebDriver: Sendable {
 
     /// A PNG of the viewport.
     func screenshot() async throws -> Data {
-        guard let base64 = try await command("GET", "/screenshot", nil) as? String, let data = Data(base64Encoded: base64) else {
+        guard let base64 = try await command("GET", "/screenshot", nil) as? String,
+            let data = Data(base64Encoded: base64)
+        else {
             throw Failure(description: "the screenshot is not base64")
         }
         return data
@@ -97,7 +99,9 @@ struct WebDriver: Sendable {
         try await Self.call(endpoint, method, "/session/\(session)\(path)", body)
     }
 
-    private static func call(_ endpoint: String, _ method: String, _ path: String, _ body: [String: Any]?) async throws -> Any? {
+    private static func call(_ endpoint: String, _ method: String, _ path: String, _ body: [String: Any]?) async throws
+        -> Any?
+    {
         var request = HTTPClientRequest(url: endpoint + path)
         request.method = .init(rawValue: method)
         if let body {
@@ -111,7 +115,9 @@ struct WebDriver: Sendable {
         if response.status.code >= 400 {
             let error = value as? [String: Any]
             throw Failure(
-                description: "\(method) \(path): \(response.status.code) \(error?["error"] ?? "") \(error?["message"] ?? String(decoding: data, as: UTF8.self))")
+                description:
+                    "\(method) \(path): \(response.status.code) \(error?["error"] ?? "") \(error?["message"] ?? String(decoding: data, as: UTF8.self))"
+            )
         }
         return value is NSNull ? nil : value
     }

@@ -44,7 +44,9 @@ final class SignInLimiter: Sendable {
     func recordFailure(name: String?, address: String?) {
         let now = clock.now()
         failures.withLock { all in
-            if all.count > 100_000 { all = all.filter { ($0.value.last.map { now.timeIntervalSince($0) } ?? .infinity) < window } }
+            if all.count > 100_000 {
+                all = all.filter { ($0.value.last.map { now.timeIntervalSince($0) } ?? .infinity) < window }
+            }
             for key in Self.keys(name: name, address: address) { all[key, default: []].append(now) }
         }
     }

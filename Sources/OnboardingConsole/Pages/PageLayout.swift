@@ -7,10 +7,14 @@ import Hummingbird
 /// helpers that answer with a page or a redirect.
 enum PageLayout {
     /// A whole page. `body` is HTML already escaped; `title` is escaped here.
-    static func document(title: String, user: ConsoleUser?, csrfToken: String?, notice: String? = nil, body: String, bodyData: [String: String] = [:]) -> String {
+    static func document(
+        title: String, user: ConsoleUser?, csrfToken: String?, notice: String? = nil, body: String,
+        bodyData: [String: String] = [:]
+    ) -> String {
         var header = "<header><a class=\"brand\" href=\"/runs\">Onboarding support console</a>"
         if let user {
-            header += "<span class=\"who\">Signed in as <strong>\(HTML.escape(user.name))</strong> (\(HTML.escape(user.role.rawValue)))</span>"
+            header +=
+                "<span class=\"who\">Signed in as <strong>\(HTML.escape(user.name))</strong> (\(HTML.escape(user.role.rawValue)))</span>"
             if let csrfToken {
                 header += """
                     <form class="sign-out" method="post" action="/sign-out">\(csrfField(csrfToken))\
@@ -36,7 +40,9 @@ enum PageLayout {
     }
 
     /// An HTML answer.
-    static func response(_ status: HTTPResponse.Status = .ok, _ html: String, headers extra: HTTPFields = [:]) -> Response {
+    static func response(_ status: HTTPResponse.Status = .ok, _ html: String, headers extra: HTTPFields = [:])
+        -> Response
+    {
         var headers = extra
         headers[.contentType] = "text/html; charset=utf-8"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
@@ -50,12 +56,15 @@ enum PageLayout {
     }
 
     /// A page that says what went wrong, in words (never a Swift type name).
-    static func problem(_ status: HTTPResponse.Status, _ title: String, _ message: String, user: ConsoleUser?, csrfToken: String?) -> Response {
+    static func problem(
+        _ status: HTTPResponse.Status, _ title: String, _ message: String, user: ConsoleUser?, csrfToken: String?
+    ) -> Response {
         response(
             status,
             document(
                 title: title, user: user, csrfToken: csrfToken,
-                body: "<h1>\(HTML.escape(title))</h1><p class=\"problem\">\(HTML.escape(message))</p><p><a href=\"/runs\">Back to the runs</a></p>"
+                body:
+                    "<h1>\(HTML.escape(title))</h1><p class=\"problem\">\(HTML.escape(message))</p><p><a href=\"/runs\">Back to the runs</a></p>"
             ))
     }
 
@@ -65,7 +74,8 @@ enum PageLayout {
         calendar.timeZone = TimeZone(identifier: "UTC")!
         let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
         return String(
-            format: "%04d-%02d-%02d %02d:%02d:%02d UTC", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0,
+            format: "%04d-%02d-%02d %02d:%02d:%02d UTC", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0,
+            c.minute ?? 0,
             c.second ?? 0)
     }
 

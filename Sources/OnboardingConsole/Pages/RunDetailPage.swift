@@ -26,9 +26,12 @@ struct RunDetailPage {
 
     var summary: String {
         var rows = [
-            ("State", "<span class=\"state \(HTML.escape(detail.state))\" id=\"run-state\">\(HTML.escape(detail.state))</span>"
-                + (detail.stalled ? " <span class=\"badge\">stalled</span>" : "")
-                + (detail.cancelRequested ? " <span class=\"badge\">cancel requested</span>" : "")),
+            (
+                "State",
+                "<span class=\"state \(HTML.escape(detail.state))\" id=\"run-state\">\(HTML.escape(detail.state))</span>"
+                    + (detail.stalled ? " <span class=\"badge\">stalled</span>" : "")
+                    + (detail.cancelRequested ? " <span class=\"badge\">cancel requested</span>" : "")
+            ),
             ("Workflow", HTML.escape(detail.workflow)),
         ]
         for (key, value) in (detail.labels ?? [:]).sorted(by: { $0.key < $1.key }) {
@@ -37,11 +40,14 @@ struct RunDetailPage {
         rows.append(("Created", PageLayout.time(detail.createdAt)))
         rows.append(("Updated", PageLayout.time(detail.updatedAt)))
         if let servedBy = detail.servedBy { rows.append(("Worker", HTML.escape(servedBy))) }
-        return "<dl class=\"summary\">" + rows.map { "<dt>\(HTML.escape($0.0))</dt><dd>\($0.1)</dd>" }.joined() + "</dl>"
+        return "<dl class=\"summary\">" + rows.map { "<dt>\(HTML.escape($0.0))</dt><dd>\($0.1)</dd>" }.joined()
+            + "</dl>"
     }
 
     var consent: String {
-        guard let consentLink, let url = URL(string: consentLink), url.scheme == "https" || url.scheme == "http" else { return "" }
+        guard let consentLink, let url = URL(string: consentLink), url.scheme == "https" || url.scheme == "http" else {
+            return ""
+        }
         return """
             <p class="consent" id="consent">Waiting for a Global Admin's consent: \
             <a href="\(HTML.escape(consentLink))" rel="noreferrer noopener" target="_blank">open the consent link</a> \
@@ -51,7 +57,8 @@ struct RunDetailPage {
 
     var lastError: String {
         guard let error = detail.lastError else { return "" }
-        var text = "<strong>\(HTML.escape(error.task))</strong> stopped at \(PageLayout.time(error.at)): \(HTML.escape(error.message))"
+        var text =
+            "<strong>\(HTML.escape(error.task))</strong> stopped at \(PageLayout.time(error.at)): \(HTML.escape(error.message))"
         if let code = error.code { text += " <span class=\"muted\">(code <code>\(HTML.escape(code))</code>)</span>" }
         text += error.retryable ? " The engine tries it again by itself." : ""
         return "<section class=\"last-error\" id=\"last-error\"><h2>Last error</h2><p>\(text)</p></section>"
@@ -60,12 +67,15 @@ struct RunDetailPage {
     var graphSection: String {
         let states = Dictionary(detail.tasks.map { ($0.id, $0.state) }, uniquingKeysWith: { first, _ in first })
         var nodes = graph.map {
-            TaskGraphDrawing.Node(id: $0.id.rawValue, dependencies: $0.dependencies.map(\.rawValue), state: states[$0.id.rawValue] ?? "pending")
+            TaskGraphDrawing.Node(
+                id: $0.id.rawValue, dependencies: $0.dependencies.map(\.rawValue),
+                state: states[$0.id.rawValue] ?? "pending")
         }
         if nodes.isEmpty {  // no stored graph: draw the tasks without edges
             nodes = detail.tasks.map { TaskGraphDrawing.Node(id: $0.id, dependencies: [], state: $0.state) }
         }
-        return "<section class=\"graph\" id=\"graph\"><h2>Tasks</h2><div class=\"graph-scroll\">\(TaskGraphDrawing(nodes: nodes).svg)</div></section>"
+        return
+            "<section class=\"graph\" id=\"graph\"><h2>Tasks</h2><div class=\"graph-scroll\">\(TaskGraphDrawing(nodes: nodes).svg)</div></section>"
     }
 
     var nextSteps: String {
@@ -90,12 +100,16 @@ struct RunDetailPage {
             var why = ""
             if let park = task.park {
                 why = HTML.escape(park.message)
-                if !park.missingPermissions.isEmpty { why += " <span class=\"muted\">Missing: \(HTML.escape(park.missingPermissions.joined(separator: ", ")))</span>" }
+                if !park.missingPermissions.isEmpty {
+                    why +=
+                        " <span class=\"muted\">Missing: \(HTML.escape(park.missingPermissions.joined(separator: ", ")))</span>"
+                }
             } else if let error = task.lastError {
                 why = (error.code.map { "<code>\(HTML.escape($0))</code> " } ?? "") + HTML.escape(error.message)
             }
             if let confirmation = task.confirmation {
-                why += " <span class=\"muted\">Confirmed by \(HTML.escape(confirmation.actor))\(confirmation.note.map { ": " + HTML.escape($0) } ?? "")</span>"
+                why +=
+                    " <span class=\"muted\">Confirmed by \(HTML.escape(confirmation.actor))\(confirmation.note.map { ": " + HTML.escape($0) } ?? "")</span>"
             }
             out += """
                 <tr class="task state-\(HTML.escape(task.state))" data-task="\(HTML.escape(task.id))"><td>\(HTML.escape(task.id))</td>\
@@ -115,12 +129,16 @@ struct RunDetailPage {
     func taskSelect(_ form: String) -> String {
         var out = "<label>Task <select name=\"task\" id=\"\(form)-task\">"
         for task in detail.tasks {
-            out += "<option value=\"\(HTML.escape(task.id))\"\(task.id == defaultTask ? " selected" : "")>\(HTML.escape(task.id)) (\(HTML.escape(task.state)))</option>"
+            out +=
+                "<option value=\"\(HTML.escape(task.id))\"\(task.id == defaultTask ? " selected" : "")>\(HTML.escape(task.id)) (\(HTML.escape(task.state)))</option>"
         }
         return out + "</select></label>"
     }
 
-    func form(_ action: String, title: String, explanation: String, extra: String = "", reasonLabel: String = "Reason", task: Bool = true) -> String {
+    func form(
+        _ action: String, title: String, explanation: String, extra: String = "", reasonLabel: String = "Reason",
+        task: Bool = true
+    ) -> String {
         """
         <form class="action" id="action-\(action)" method="post" action="/runs/\(HTML.pathSegment(detail.id))/actions">\
         \(PageLayout.csrfField(csrfToken))<input type="hidden" name="action" value="\(action)">\
@@ -133,14 +151,26 @@ struct RunDetailPage {
     }
 
     var actions: String {
-        var out = "<section class=\"actions\" id=\"actions\"><h2>Act on this run</h2><p>Every action is recorded in the timeline with your name and reason.</p><div class=\"action-grid\">"
-        out += form("retry", title: "Retry", explanation: "A fresh attempt budget for a failed, blocked, waiting or pending task.")
-        out += form("retry-from", title: "Retry from", explanation: "Run the task and every task after it again, even what succeeded.")
+        var out =
+            "<section class=\"actions\" id=\"actions\"><h2>Act on this run</h2><p>Every action is recorded in the timeline with your name and reason.</p><div class=\"action-grid\">"
         out += form(
-            "skip", title: "Skip", explanation: "Mark the task skipped (made by hand). Give its output as JSON when a later task needs it.",
-            extra: "<label>Output (JSON, optional) <textarea name=\"output\" id=\"skip-output\" rows=\"2\"></textarea></label>")
-        out += form("confirm", title: "Confirm", explanation: "Confirm what the task waits for a person to do.", reasonLabel: "Note")
-        out += form("signal", title: "Check again", explanation: "Ask a task waiting for a condition, or blocked on permissions, to check now.")
+            "retry", title: "Retry",
+            explanation: "A fresh attempt budget for a failed, blocked, waiting or pending task.")
+        out += form(
+            "retry-from", title: "Retry from",
+            explanation: "Run the task and every task after it again, even what succeeded.")
+        out += form(
+            "skip", title: "Skip",
+            explanation: "Mark the task skipped (made by hand). Give its output as JSON when a later task needs it.",
+            extra:
+                "<label>Output (JSON, optional) <textarea name=\"output\" id=\"skip-output\" rows=\"2\"></textarea></label>"
+        )
+        out += form(
+            "confirm", title: "Confirm", explanation: "Confirm what the task waits for a person to do.",
+            reasonLabel: "Note")
+        out += form(
+            "signal", title: "Check again",
+            explanation: "Ask a task waiting for a condition, or blocked on permissions, to check now.")
         if detail.state != "succeeded" {
             out += form("cancel", title: "Cancel run", explanation: "Stop the run for good.", task: false)
         }

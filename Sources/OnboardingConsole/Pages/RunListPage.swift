@@ -67,7 +67,8 @@ struct RunListPage {
     var counts: String {
         var out = "<ul class=\"counts\" id=\"counts\">"
         let all = list.countsByState.values.reduce(0, +)
-        out += "<li><a href=\"\(HTML.escape(link(setting: "state", to: nil)))\">all <span class=\"count\">\(all)</span></a></li>"
+        out +=
+            "<li><a href=\"\(HTML.escape(link(setting: "state", to: nil)))\">all <span class=\"count\">\(all)</span></a></li>"
         for name in Self.states {
             let count = list.countsByState[name] ?? 0
             out += """
@@ -85,7 +86,8 @@ struct RunListPage {
             <th>Stopped at</th><th>Error</th><th>Created</th><th>Updated</th></tr></thead><tbody>
             """
         for run in list.runs {
-            let labels = (run.labels ?? [:]).sorted { $0.key < $1.key }.map { "\(HTML.escape($0.value))" }.joined(separator: "<br>")
+            let labels = (run.labels ?? [:]).sorted { $0.key < $1.key }.map { "\(HTML.escape($0.value))" }.joined(
+                separator: "<br>")
             var stopped = ""
             var error = ""
             if let at = run.stoppedAt {
@@ -112,10 +114,14 @@ struct RunListPage {
         var links: [String] = []
         if list.offset > 0 {
             let previous = max(0, list.offset - list.limit)
-            links.append("<a rel=\"prev\" href=\"\(HTML.escape(link(setting: "state", to: value("state").nilIfEmpty, offset: previous)))\">← Newer</a>")
+            links.append(
+                "<a rel=\"prev\" href=\"\(HTML.escape(link(setting: "state", to: value("state").nilIfEmpty, offset: previous)))\">← Newer</a>"
+            )
         }
         if let next = list.nextOffset {
-            links.append("<a rel=\"next\" href=\"\(HTML.escape(link(setting: "state", to: value("state").nilIfEmpty, offset: next)))\">Older →</a>")
+            links.append(
+                "<a rel=\"next\" href=\"\(HTML.escape(link(setting: "state", to: value("state").nilIfEmpty, offset: next)))\">Older →</a>"
+            )
         }
         return links.isEmpty ? "" : "<nav class=\"paging\">\(links.joined(separator: " "))</nav>"
     }

@@ -60,7 +60,8 @@ struct TaskGraphDrawing {
         for (column, members) in columns.enumerated() {
             for (row, node) in members.enumerated() {
                 position[node.id] = (
-                    Self.margin + column * (Self.boxWidth + Self.columnGap), Self.margin + row * (Self.boxHeight + Self.rowGap)
+                    Self.margin + column * (Self.boxWidth + Self.columnGap),
+                    Self.margin + row * (Self.boxHeight + Self.rowGap)
                 )
             }
         }
