@@ -72,6 +72,10 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
+                // SocketAddress, for the client's address in ConsoleRequestContext (the sign-in limit).
+                .product(name: "NIOCore", package: "swift-nio"),
+                // Graceful shutdown closes the event streams of runs that never end by themselves.
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 // PBKDF2 for the users file's password hashes.
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -114,8 +118,11 @@ let package = Package(
             name: "OnboardingBench",
             dependencies: [
                 "OnboardingEngine", "OnboardingEngineTesting", "OnboardingEnginePostgres", "CSQLite", "EssentialsOnboarding",
-                "TenantSimulator",
+                "TenantSimulator", "OnboardingConsole",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                // The console case: the console served on loopback.
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -231,6 +238,8 @@ let package = Package(
             dependencies: [
                 "OnboardingHost", "TenantSimulator", "OnboardingEngineTesting", "OnboardingEnginePostgres",
                 .product(name: "X509", package: "swift-certificates"),
+                // The browser test's WebDriver client (FoundationNetworking's URLSession fails on chromedriver's answers).
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 // A fresh database per PostgreSQL test, made on the test server.
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),

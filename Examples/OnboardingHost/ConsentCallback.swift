@@ -14,7 +14,7 @@ struct ConsentCallback: Sendable {
     let engine: Engine
 
     /// Adds the callback's route to `router`.
-    func addRoutes(to router: Router<BasicRequestContext>) {
+    func addRoutes<Context: RequestContext>(to router: Router<Context>) {
         router.get("/consent/callback") { request, _ -> Response in
             let query = request.uri.queryParameters
             return await answer(

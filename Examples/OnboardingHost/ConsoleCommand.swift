@@ -5,7 +5,7 @@ import ArgumentParser
 struct ConsoleCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "console",
-        abstract: "Manage the support console's users (serve it with onboard serve --http-port N --users FILE).",
+        abstract: "Manage the support console's users and API tokens (serve it with onboard serve --http-port N --users FILE).",
         discussion: ExitStatus.helpText,
-        subcommands: [ConsoleAddUserCommand.self])
+        subcommands: [ConsoleAddUserCommand.self, ConsoleAddTokenCommand.self])
 }

@@ -1,3 +1,4 @@
+import EssentialsOnboarding
 import Foundation
 import OnboardingConsole
 import OnboardingEngine
@@ -61,4 +62,13 @@ struct HostConsole: ConsoleHost {
     }
 
     func graph(for run: RunRecord) async throws -> TaskGraph { try await registry.graph(for: run) }
+
+    /// The admin-consent link while `admin-consent` waits for it: the link its park reason carries
+    /// (as `onboard show` prints it and the consent callback checks it).
+    func consentLink(for run: RunDetail) -> String? {
+        guard let task = run.tasks.first(where: { $0.id == AdminConsent.key.id.rawValue }), task.state == "waiting",
+            let message = task.park?.message
+        else { return nil }
+        return DemoAdmin.consentLink(in: message)
+    }
 }

@@ -99,7 +99,8 @@ struct ServeCommand: AsyncParsableCommand {
                     DriftMonitor(engine: engine, registry: registry, interval: .seconds(every), logger: logger))
             }
             if let httpPort {
-                let router = Router()
+                // Knows each client's address, for the console's sign-in limit.
+                let router = Router(context: ConsoleRequestContext.self)
                 router.add(middleware: SecurityHeadersMiddleware())
                 ConsentCallback(engine: engine).addRoutes(to: router)
                 if let users {
@@ -120,7 +121,10 @@ struct ServeCommand: AsyncParsableCommand {
                         onServerRunning: { channel in
                             let port = channel.localAddress?.port ?? httpPort
                             print("Consent callback: \(scheme)://\(bind):\(port)/consent/callback")
-                            if console { print("Support console: \(scheme)://\(bind):\(port)/api/runs") }
+                            if console {
+                                print("Support console: \(scheme)://\(bind):\(port)/api/runs")
+                                print("Support console pages: \(scheme)://\(bind):\(port)/runs")
+                            }
                         },
                         logger: logger))
             }

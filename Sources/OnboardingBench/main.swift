@@ -3,6 +3,7 @@
 //   swift run -c release onboarding-bench [--json] [--tasks N] [--dir PATH]
 //   swift run -c release onboarding-bench --journal postgres://user@host:port/db [--json] [--tasks N] [--runs N]
 //   swift run -c release onboarding-bench --journal postgres://… --only fleet [--runs 10000] [--workers 3]
+//   swift run -c release onboarding-bench --only console [--runs 10000]
 //
 // Figures are ratios within one run (machines are shared and noisy); see Docs/Performance.md.
 import CSQLite
@@ -151,6 +152,14 @@ if value("--only") == "fleet" {
     let runs = value("--runs").flatMap(Int.init) ?? 10_000
     let figures = try await WorkerBenchmarks.fleet(runs, latency: .milliseconds(50), journalDirectory: root)
     print("fleet_runs", runs, figures.map { "\($0.0) \((($0.1 * 10).rounded() / 10))" }.joined(separator: " "))
+    exit(0)
+}
+if value("--only") == "console" {
+    // The support console: its list page and GET /api/runs?state=failed over loopback, 10,000 runs.
+    let runs = value("--runs").flatMap(Int.init) ?? 10_000
+    let figures = try await ConsoleBenchmarks.console(runs: runs, journal: try freshJournal("console", durability: .normal))
+    print(figures.map { "\($0.0) \((($0.1 * 10).rounded() / 10))" }.joined(separator: " "))
+    print("targets: list_page_ms < 100, api_runs_failed_ms < 100")
     exit(0)
 }
 if value("--only") == "parked" {

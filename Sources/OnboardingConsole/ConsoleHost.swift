@@ -20,6 +20,11 @@ public protocol ConsoleHost: Sendable {
     ///
     /// - Throws: ``EngineError`` `unknownWorkflow` for a workflow the host does not run.
     func graph(for run: RunRecord) async throws -> TaskGraph
+
+    /// The link a person opens (or sends to the tenant's admin) while run `run` waits for consent,
+    /// shown on the run's page; `nil` when the run waits for none. Only `http` and `https` links
+    /// are shown.
+    func consentLink(for run: RunDetail) -> String?
 }
 
 extension ConsoleHost {
@@ -29,6 +34,8 @@ extension ConsoleHost {
     public var searchFields: [String] { [] }
     /// No command lines.
     public func commandLine(for command: SupportCommand) -> String? { nil }
+    /// No consent links.
+    public func consentLink(for run: RunDetail) -> String? { nil }
 }
 
 /// A support action a next step suggests, for the host to write as its own command line.

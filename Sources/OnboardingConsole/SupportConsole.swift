@@ -29,6 +29,8 @@ public struct SupportConsole: Sendable {
         public var maxBulkRuns = 1_000
         /// The largest page of `GET /api/runs`.
         public var maxPageSize = 500
+        /// How often a run's event stream (`GET /api/runs/{id}/events`) looks at the journal for new events.
+        public var eventPollInterval: Duration = .milliseconds(250)
 
         /// The defaults.
         public init() {}
@@ -40,6 +42,8 @@ public struct SupportConsole: Sendable {
     let credentials: Credentials
     let clock: any EngineClock
     let logger: Logger
+    /// Failed sign-ins per name and address (429 after five within a minute).
+    let limiter: SignInLimiter
 
     /// Creates the console.
     ///
@@ -58,18 +62,22 @@ public struct SupportConsole: Sendable {
         self.credentials = Credentials(users: users, clock: clock, sessionLifetime: configuration.sessionLifetime)
         self.clock = clock
         self.logger = logger
+        self.limiter = SignInLimiter(clock: clock)
     }
 
-    /// Adds the API's routes (all under `/api`) to `router`.
+    /// Adds the API's routes (under `/api`) and the pages' (`/sign-in`, `/runs`, `/runs/{id}`,
+    /// `/console/…`) to `router`.
     public func addRoutes<Context: RequestContext>(to router: Router<Context>) {
-        router.get("/api/runs") { request, _ in
-            try await self.answer(request, acting: false) { _, _ in try await self.listRuns(request) }
+        addPageRoutes(to: router)
+        addEventRoutes(to: router)
+        router.get("/api/runs") { request, context in
+            try await self.answer(request, context, acting: false) { _, _ in try await self.listRuns(request) }
         }
         router.get("/api/runs/:id") { request, context in
-            try await self.answer(request, acting: false) { _, _ in try await self.runDetail(try Self.runID(context)) }
+            try await self.answer(request, context, acting: false) { _, _ in try await self.runDetail(try Self.runID(context)) }
         }
         router.post("/api/runs/:id/tasks/:task/:action") { request, context in
-            try await self.answer(request, acting: true) { user, body in
+            try await self.answer(request, context, acting: true) { user, body in
                 let kind: SupportAction.Kind
                 switch context.parameters.get("action") ?? "" {
                 case "retry": kind = (body["from"] as? Bool) == true ? .retryFrom : .retry
@@ -83,19 +91,19 @@ public struct SupportConsole: Sendable {
             }
         }
         router.post("/api/runs/:id/cancel") { request, context in
-            try await self.answer(request, acting: true) { user, body in
+            try await self.answer(request, context, acting: true) { user, body in
                 try await self.act(.cancel, run: try Self.runID(context), task: nil, body: body, user: user)
             }
         }
-        router.post("/api/bulk/preview") { request, _ in
+        router.post("/api/bulk/preview") { request, context in
             // Writes nothing: a read-only user may look at what an action would do.
-            try await self.answer(request, acting: false) { _, body in
+            try await self.answer(request, context, acting: false) { _, body in
                 let (action, filter) = try Self.bulkRequest(body)
                 return try await self.bulk.preview(action, filter: filter)
             }
         }
-        router.post("/api/bulk/apply") { request, _ in
-            try await self.answer(request, acting: true) { user, body in
+        router.post("/api/bulk/apply") { request, context in
+            try await self.answer(request, context, acting: true) { user, body in
                 let (action, filter) = try Self.bulkRequest(body)
                 let report = try await self.bulk.apply(action, filter: filter, actor: user.name)
                 self.logger.notice(
@@ -104,14 +112,14 @@ public struct SupportConsole: Sendable {
                 return report
             }
         }
-        router.get("/api/fleet") { request, _ in
-            try await self.answer(request, acting: false) { _, _ in
+        router.get("/api/fleet") { request, context in
+            try await self.answer(request, context, acting: false) { _, _ in
                 FleetSummary(try await self.engine.fleetSummary(), now: self.clock.now())
             }
         }
-        router.get("/api/fleet.csv") { request, _ in
+        router.get("/api/fleet.csv") { request, context in
             do {
-                _ = try await self.authenticate(request, acting: false)
+                _ = try await self.authenticate(request, acting: false, address: Self.address(context))
                 let summary = FleetSummary(try await self.engine.fleetSummary(), now: self.clock.now())
                 var headers = HTTPFields()
                 headers[.contentType] = "text/csv; charset=utf-8"
@@ -121,24 +129,24 @@ public struct SupportConsole: Sendable {
                 throw APIError.from(error)
             }
         }
-        router.post("/api/session") { request, _ in
+        router.post("/api/session") { request, context in
             // Sign-in: Basic credentials in, a session cookie and its CSRF token out.
-            guard let header = request.headers[.authorization], let user = await self.credentials.basicUser(header) else {
-                throw APIError.unauthenticated
+            let user: ConsoleUser
+            do {
+                user = try await self.authenticate(request, acting: false, address: Self.address(context), passwordOnly: true)
+            } catch {
+                throw APIError.from(error)
             }
             let (id, session) = self.credentials.startSession(for: user)
             var response = try Self.json(SessionInfo(user: user, csrfToken: session.csrfToken, expiresAt: session.expiresAt))
-            let seconds = Int(configuration.sessionLifetime.components.seconds)
-            response.headers[values: .setCookie].append(
-                "\(Credentials.cookieName)=\(id); Path=/; HttpOnly; SameSite=Strict; Max-Age=\(seconds)"
-                    + (configuration.secureCookies ? "; Secure" : ""))
+            response.headers[values: .setCookie].append(self.sessionCookie(id))
             return response
         }
-        router.get("/api/session") { request, _ in
-            try await self.answer(request, acting: false) { user, _ in SessionInfo(user: user, csrfToken: nil, expiresAt: nil) }
+        router.get("/api/session") { request, context in
+            try await self.answer(request, context, acting: false) { user, _ in SessionInfo(user: user, csrfToken: nil, expiresAt: nil) }
         }
-        router.delete("/api/session") { request, _ in
-            try await self.answer(request, acting: false) { user, _ in
+        router.delete("/api/session") { request, context in
+            try await self.answer(request, context, acting: false) { user, _ in
                 if let id = request.cookies[Credentials.cookieName]?.value { self.credentials.endSession(id) }
                 return SessionInfo(user: user, csrfToken: nil, expiresAt: nil)
             }
@@ -151,15 +159,38 @@ public struct SupportConsole: Sendable {
 
     /// The user a request comes from, checked for what it asks.
     ///
-    /// - Parameter acting: the request changes a run (an operator's right).
+    /// - Parameters:
+    ///   - acting: the request changes a run (an operator's right).
+    ///   - address: the client's address, when the request context knows it.
+    ///   - passwordOnly: a sign-in (`POST /api/session`): Basic credentials only, and 429 once the name or
+    ///     address has five failed sign-ins within a minute (``SignInLimiter``).
     /// - Throws: ``APIError`` 401 without valid credentials; 403 for a read-only user who acts, or a
-    ///   state-changing request that carries a session cookie without its CSRF token.
-    func authenticate(_ request: Request, acting: Bool) async throws -> ConsoleUser {
+    ///   state-changing request that carries a session cookie without its CSRF token; 429 for a sign-in
+    ///   after too many failed ones.
+    func authenticate(_ request: Request, acting: Bool, address: String? = nil, passwordOnly: Bool = false) async throws
+        -> ConsoleUser
+    {
         let changesState = request.method != .get && request.method != .head
         let user: ConsoleUser
         if let header = request.headers[.authorization] {
-            guard let basic = await credentials.basicUser(header) else { throw APIError.unauthenticated }
-            user = basic
+            if header.lowercased().hasPrefix("bearer ") && !passwordOnly {
+                guard let bearer = await credentials.bearerUser(header) else { throw APIError.unauthenticated }
+                user = bearer
+            } else {
+                // A sign-in (`POST /api/session`) is rate-limited per name and address; Basic credentials on
+                // other requests are slowed by the one queue every password check waits on.
+                let name = Credentials.basicName(header)
+                if passwordOnly, let wait = limiter.retryAfter(name: name, address: address) {
+                    throw APIError.tooManySignIns(wait)
+                }
+                guard let basic = await credentials.basicUser(header) else {
+                    if passwordOnly { limiter.recordFailure(name: name, address: address) }
+                    throw APIError.unauthenticated
+                }
+                user = basic
+            }
+        } else if passwordOnly {
+            throw APIError.unauthenticated
         } else if let id = request.cookies[Credentials.cookieName]?.value, let session = credentials.session(id) {
             if changesState {
                 guard let token = request.headers[HTTPField.Name(Credentials.csrfHeader)!],
@@ -177,10 +208,10 @@ public struct SupportConsole: Sendable {
     /// Authenticates, reads a JSON body for a `POST`, runs `body` and answers with its JSON; any
     /// error becomes an ``APIError`` answer (nothing of a failed action was written).
     func answer<Result: Encodable>(
-        _ request: Request, acting: Bool, _ body: (ConsoleUser, [String: Any]) async throws -> Result
+        _ request: Request, _ context: some RequestContext, acting: Bool, _ body: (ConsoleUser, [String: Any]) async throws -> Result
     ) async throws -> Response {
         do {
-            let user = try await authenticate(request, acting: acting)
+            let user = try await authenticate(request, acting: acting, address: Self.address(context))
             var fields: [String: Any] = [:]
             if request.method == .post {
                 // A cross-site form cannot send JSON without a CORS preflight, which the console never allows.

@@ -96,19 +96,33 @@ final class ConsoleFixture: Sendable {
                 .joined(separator: " ") + " --journal /j"
         }
         func graph(for run: RunRecord) async throws -> TaskGraph { graph }
+        /// A made-up consent link while `relay` waits for a person.
+        func consentLink(for run: RunDetail) -> String? {
+            run.tasks.contains { $0.id == "relay" && $0.state == "waiting" }
+                ? "https://login.example/common/adminconsent?client_id=c&state=s-\(run.id)" : nil
+        }
     }
 
     /// An application with the console's routes behind the security headers.
-    func application() -> some ApplicationProtocol {
+    func application(
+        users: UserDirectory = ConsoleFixture.users, clock: any EngineClock = SystemClock()
+    ) -> some ApplicationProtocol {
         let router = Router()
         router.add(middleware: SecurityHeadersMiddleware())
-        SupportConsole(engine: engine, host: Host(graph: graph), users: Self.users, logger: Self.quiet).addRoutes(to: router)
+        var configuration = SupportConsole.Configuration()
+        configuration.eventPollInterval = .milliseconds(20)
+        SupportConsole(
+            engine: engine, host: Host(graph: graph), users: users, configuration: configuration, clock: clock, logger: Self.quiet
+        ).addRoutes(to: router)
         return Application(router: router, logger: Self.quiet)
     }
 
     /// Runs `body` with a client of the console.
-    func withClient(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        try await application().test(.router, body)
+    func withClient(
+        users: UserDirectory = ConsoleFixture.users, clock: any EngineClock = SystemClock(),
+        _ body: @Sendable (any TestClientProtocol) async throws -> Void
+    ) async throws {
+        try await application(users: users, clock: clock).test(.router, body)
     }
 
     /// The timeline of every run, to check that nothing was written.

@@ -151,13 +151,13 @@ struct PostgresJournalCommandTests {
             let server = try await CapturedProcess.start(
                 ["serve", "--journal", journal.journal, "--log-level", "warning"], environment: journal.environment)
             defer { server.child.send(SIGKILL) }
-            try await ServeCommandTests.waitUntil(30) { await try journal.show(run)["servedBy"] is String }
+            try await ServeCommandTests.waitUntil(30) { try await journal.show(run)["servedBy"] is String }
             #expect(server.stdoutSoFar.contains("Serving \(journal.journal) as "), "\(server.stdoutSoFar)")
 
             let retried = try await journal.run(["retry", run, "import-domains"])
             #expect(retried.status == 0, "\(retried.output)")
             #expect(retried.stdout.contains("serves this journal: it continues the run now"), "\(retried.stdout)")
-            try await ServeCommandTests.waitUntil(90) { await try journal.show(run)["state"] as? String == "succeeded" }
+            try await ServeCommandTests.waitUntil(90) { try await journal.show(run)["state"] as? String == "succeeded" }
             await #expect(try journal.show(run)["state"] as? String == "succeeded", "\(server.stdoutSoFar)")
             server.child.send(SIGTERM)
             #expect(try await server.child.exitStatus() == 0)

@@ -8,11 +8,14 @@ struct APIError: HTTPResponseError {
     let status: HTTPResponse.Status
     let code: String
     let message: String
+    /// Seconds for `Retry-After` (a 429).
+    var retryAfter: Int?
 
-    init(_ status: HTTPResponse.Status, _ code: String, _ message: String) {
+    init(_ status: HTTPResponse.Status, _ code: String, _ message: String, retryAfter: Int? = nil) {
         self.status = status
         self.code = code
         self.message = message
+        self.retryAfter = retryAfter
     }
 
     static let unauthenticated = APIError(
@@ -21,6 +24,11 @@ struct APIError: HTTPResponseError {
     static let csrfRejected = APIError(
         .forbidden, "csrfRejected",
         "The request carries a session cookie but not the session's X-CSRF-Token header; nothing was written.")
+
+    /// Too many failed sign-ins for a name or from an address: try again in `seconds`.
+    static func tooManySignIns(_ seconds: Int) -> APIError {
+        APIError(.tooManyRequests, "tooManySignIns", "Too many failed sign-ins; try again in \(seconds) seconds.", retryAfter: seconds)
+    }
 
     /// The answer for an error an action or read threw.
     static func from(_ error: any Error) -> APIError {
@@ -47,6 +55,7 @@ struct APIError: HTTPResponseError {
     func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
         if status == .unauthorized { headers[.wwwAuthenticate] = "Basic realm=\"onboard console\", charset=\"UTF-8\"" }
         let body = ["error": ["code": code, "message": message]]
         let data = (try? JSONEncoder.console.encode(body)) ?? Data()

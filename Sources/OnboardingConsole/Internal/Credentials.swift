@@ -24,6 +24,8 @@ final class Credentials: Sendable {
     private let cacheKey = SymmetricKey(size: .bits256)
     private let verified = Mutex<[Data: (user: ConsoleUser, until: Date)]>([:])
     private let sessions = Mutex<[String: Session]>([:])
+    /// One message per session for the next page it shows (the outcome of an action form).
+    private let flashes = Mutex<[String: String]>([:])
 
     init(users: UserDirectory, clock: any EngineClock, sessionLifetime: Duration) {
         self.users = users
@@ -42,14 +44,43 @@ final class Credentials: Sendable {
             let decoded = Data(base64Encoded: String(header.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
             let text = String(data: decoded, encoding: .utf8), let colon = text.firstIndex(of: ":")
         else { return nil }
-        let name = String(text[..<colon])
-        let password = String(text[text.index(after: colon)...])
-        let digest = Data(HMAC<SHA256>.authenticationCode(for: Data("\(name)\u{0}\(password)".utf8), using: cacheKey))
+        return await passwordUser(name: String(text[..<colon]), password: String(text[text.index(after: colon)...]))
+    }
+
+    /// The name of `Authorization: Basic …`, for counting failed sign-ins; `nil` when it is not Basic.
+    static func basicName(_ header: String) -> String? {
+        guard header.lowercased().hasPrefix("basic "),
+            let decoded = Data(base64Encoded: String(header.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
+            let text = String(data: decoded, encoding: .utf8), let colon = text.firstIndex(of: ":")
+        else { return nil }
+        return String(text[..<colon])
+    }
+
+    /// The user of `Authorization: Bearer TOKEN` (an ``APIToken`` of the users file), or `nil`.
+    func bearerUser(_ header: String) async -> ConsoleUser? {
+        guard header.lowercased().hasPrefix("bearer ") else { return nil }
+        let token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        guard APIToken.name(of: token) != nil else { return nil }
+        return await cachedCheck("token\u{0}\(token)") { $0.authenticate(token: token) }
+    }
+
+    /// The user `name` if `secret` is their password.
+    func user(name: String, secret: String) async -> ConsoleUser? { await passwordUser(name: name, password: secret) }
+
+    /// The user `name` if `password` is theirs (the slow hash off the cooperative pool, its answer
+    /// cached for five minutes under a keyed digest).
+    func passwordUser(name: String, password: String) async -> ConsoleUser? {
+        await cachedCheck("password\u{0}\(name)\u{0}\(password)") { $0.authenticate(name: name, password: password) }
+    }
+
+    /// `check` on the users, its answer cached under a keyed digest of `secret` for five minutes.
+    private func cachedCheck(_ secret: String, _ check: @escaping @Sendable (UserDirectory) -> ConsoleUser?) async -> ConsoleUser? {
+        let digest = Data(HMAC<SHA256>.authenticationCode(for: Data(secret.utf8), using: cacheKey))
         let now = clock.now()
         if let hit = verified.withLock({ $0[digest] }), hit.until > now { return hit.user }
         let users = self.users
         let checked = await withCheckedContinuation { continuation in
-            Self.hashing.async { continuation.resume(returning: users.authenticate(name: name, password: password)) }
+            Self.hashing.async { continuation.resume(returning: check(users)) }
         }
         guard let user = checked else { return nil }
         verified.withLock { cache in
@@ -87,7 +118,21 @@ final class Credentials: Sendable {
     }
 
     /// Ends the session with cookie value `id`.
-    func endSession(_ id: String) { _ = sessions.withLock { $0.removeValue(forKey: id) } }
+    func endSession(_ id: String) {
+        _ = sessions.withLock { $0.removeValue(forKey: id) }
+        _ = flashes.withLock { $0.removeValue(forKey: id) }
+    }
+
+    /// Keeps `message` for the next page session `id` shows.
+    func setFlash(_ message: String, session id: String) {
+        flashes.withLock { all in
+            if all.count > 10_000 { all.removeAll() }
+            all[id] = message
+        }
+    }
+
+    /// The message kept for session `id`, once.
+    func takeFlash(session id: String) -> String? { flashes.withLock { $0.removeValue(forKey: id) } }
 
     /// 32 random bytes, base64url without padding.
     static func randomToken() -> String {

@@ -7,26 +7,38 @@ import Foundation
 #endif
 
 /// The console's users, as a users file lists them: one `name:role:hash` per line (`role` is
-/// `operator` or `read-only`, `hash` a ``PasswordHash``), blank lines and `#` comments allowed.
+/// `operator` or `read-only`, `hash` a ``PasswordHash``), or `token:name:role:hash` for an API token
+/// (``APIToken``, hashed the same way); blank lines and `#` comments allowed.
 ///
 /// The file holds no password, only slow salted hashes; still, it decides who may act, so it must
 /// not be writable by others than its owner. `onboard console add-user` writes entries.
 public struct UserDirectory: Sendable {
     /// One line of the file.
     public struct Entry: Sendable, Hashable {
-        /// The user.
+        /// What the hash is of.
+        public enum Kind: String, Sendable, Hashable, CaseIterable {
+            /// A person's password, for Basic credentials and the sign-in page.
+            case password
+            /// An API token, for `Authorization: Bearer` only.
+            case token
+        }
+
+        /// The user (for a token, the name scripts act under).
         public var user: ConsoleUser
-        /// The user's password hash.
+        /// The password's or token's hash.
         public var hash: PasswordHash
+        /// Whether the hash is a password's or a token's.
+        public var kind: Kind
 
         /// Creates an entry.
-        public init(user: ConsoleUser, hash: PasswordHash) {
+        public init(user: ConsoleUser, hash: PasswordHash, kind: Kind = .password) {
             self.user = user
             self.hash = hash
+            self.kind = kind
         }
 
         /// The entry as a line of the file.
-        public var line: String { "\(user.name):\(user.role.rawValue):\(hash)" }
+        public var line: String { (kind == .token ? "token:" : "") + "\(user.name):\(user.role.rawValue):\(hash)" }
     }
 
     /// The users, in the file's order.
@@ -44,21 +56,25 @@ public struct UserDirectory: Sendable {
     public init(parsing text: String) throws {
         var entries: [Entry] = []
         for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.trimmingCharacters(in: .whitespaces)
+            var line = raw.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") { continue }
+            // A user may be called `token`: a token's line has one field more.
+            let kind: Entry.Kind =
+                line.hasPrefix("token:") && line.split(separator: ":", omittingEmptySubsequences: false).count == 4 ? .token : .password
+            if kind == .token { line.removeFirst("token:".count) }
             let parts = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
             guard parts.count == 3, ConsoleUser.isValidName(String(parts[0])),
                 let role = ConsoleUser.Role(rawValue: String(parts[1])), let hash = PasswordHash(parsing: parts[2])
             else {
                 throw ConsoleError(
                     .usersFile,
-                    "Line \(number + 1) of the users file is not name:role:hash (role operator or read-only, hash as written by `add-user`)."
+                    "Line \(number + 1) of the users file is not name:role:hash or token:name:role:hash (role operator or read-only, hash as written by `add-user` or `add-token`)."
                 )
             }
             guard !entries.contains(where: { $0.user.name == String(parts[0]) }) else {
                 throw ConsoleError(.usersFile, "Line \(number + 1) of the users file names user '\(parts[0])' again.")
             }
-            entries.append(Entry(user: ConsoleUser(name: String(parts[0]), role: role), hash: hash))
+            entries.append(Entry(user: ConsoleUser(name: String(parts[0]), role: role), hash: hash, kind: kind))
         }
         self.entries = entries
     }
@@ -107,14 +123,26 @@ public struct UserDirectory: Sendable {
         }
     }
 
-    /// The user `name` if `password` is theirs (a slow hash: callers cache the answer).
+    /// The user `name` if `password` is theirs (a slow hash: callers cache the answer). Token
+    /// entries never match a password.
     public func authenticate(name: String, password: String) -> ConsoleUser? {
-        guard let entry = entries.first(where: { $0.user.name == name }) else {
+        guard let entry = entries.first(where: { $0.user.name == name && $0.kind == .password }) else {
             // Spend the same time for an unknown name, so a name's existence does not show.
             _ = Self.decoy.verify(password)
             return nil
         }
         return entry.hash.verify(password) ? entry.user : nil
+    }
+
+    /// The user of API token `token` (``APIToken``), if the users file holds its hash (a slow
+    /// hash: callers cache the answer).
+    public func authenticate(token: String) -> ConsoleUser? {
+        guard let name = APIToken.name(of: token), let entry = entries.first(where: { $0.user.name == name && $0.kind == .token })
+        else {
+            _ = Self.decoy.verify(token)
+            return nil
+        }
+        return entry.hash.verify(token) ? entry.user : nil
     }
 
     private static let decoy = try! PasswordHash(hashing: "decoy", rounds: PasswordHash.defaultRounds)
