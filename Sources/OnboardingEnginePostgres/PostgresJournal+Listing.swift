@@ -103,7 +103,9 @@ extension PostgresJournal {
                 guard let index = positions[run] else { continue }
                 guard let taskState = TaskState(rawValue: state) else { throw corrupt("state", run: RunID(run)) }
                 listings[index].summary.taskCounts[taskState, default: 0] += 1
-                if listings[index].attention == nil, RunFilter.attentionStates.contains(taskState) {
+                if RunFilter.attentionStates.contains(taskState),
+                    listings[index].attention?.isOutranked(by: taskState) ?? true
+                {
                     listings[index].attention = RunListing.Attention(
                         task: TaskID(task), state: taskState,
                         error: try error.map { try decode(TaskErrorInfo.self, $0, "error of task '\(task)'", run: RunID(run)) },

@@ -87,7 +87,7 @@ extension Journal {
         }
         guard !listings.isEmpty else { return RunPage(runs: [], total: total, countsByState: counts) }
 
-        // The page's tasks in one read: their counts, and the first task each run stopped at.
+        // The page's tasks in one read: their counts, and the task each run stopped at.
         var positions: [String: Int] = [:]
         for (index, listing) in listings.enumerated() { positions[listing.id.rawValue] = index }
         let marks = (1...listings.count).map { "?\($0)" }.joined(separator: ", ")
@@ -98,7 +98,7 @@ extension Journal {
             guard let index = positions[row.text(0) ?? ""] else { return }
             let state = try decodeState(TaskState.self, row.text(2), db)
             listings[index].summary.taskCounts[state, default: 0] += 1
-            if listings[index].attention == nil, RunFilter.attentionStates.contains(state) {
+            if RunFilter.attentionStates.contains(state), listings[index].attention?.isOutranked(by: state) ?? true {
                 listings[index].attention = RunListing.Attention(
                     task: TaskID(row.text(1) ?? ""), state: state,
                     error: try decodeOptional(

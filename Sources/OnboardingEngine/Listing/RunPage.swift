@@ -21,7 +21,9 @@ public struct RunPage: Sendable, Hashable {
 /// A run as a listing shows it: its summary, its input (for the host to label it), whether it is
 /// stalled, and the task it stopped at.
 public struct RunListing: Sendable, Hashable {
-    /// The task a run stopped at: its first failed, waiting or blocked task in the graph's order.
+    /// The task a run stopped at: its first failed task in the graph's order, else its first
+    /// waiting one, else its first blocked one (a failed run may also have a task waiting for a
+    /// person; the failure is what support must see).
     public struct Attention: Sendable, Hashable {
         /// The task.
         public var task: TaskID
@@ -38,6 +40,14 @@ public struct RunListing: Sendable, Hashable {
             self.state = state
             self.error = error
             self.since = since
+        }
+
+        /// Whether a task in `state`, met later in the graph's order than this one, names where the
+        /// run stopped better than this one: a failure before a wait, a wait before a block.
+        package func isOutranked(by state: TaskState) -> Bool {
+            let rank = RunFilter.attentionStates.firstIndex(of:)
+            guard let new = rank(state) else { return false }
+            return new < (rank(self.state) ?? RunFilter.attentionStates.count)
         }
     }
 

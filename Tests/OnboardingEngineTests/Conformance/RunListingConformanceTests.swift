@@ -88,6 +88,26 @@ struct RunListingConformanceTests {
     }
 
     @Test(arguments: BackendKind.available)
+    func aFailedRunIsListedAtItsFailedTaskEvenWhenAnEarlierTaskWaits(_ kind: BackendKind) async throws {
+        try await BackendFixture.with(kind) { fixture in
+            let engine = try await fixture.engine()
+            // Two branches: the first waits for a person, the second, later in the graph, fails.
+            let graph = try TaskGraph(
+                workflow: "w",
+                tasks: [
+                    ClosureTask(id: "relay") { _ -> NoOutput in throw TaskInterruption.waitingForPerson(action: "Enable relay.") },
+                    ClosureTask(id: "domains") { _ -> NoOutput in throw TaskInterruption.permanent("Graph said no.", code: "E1") },
+                ])
+            let result = try await engine.start(graph, id: "r", input: ["tenant": "contoso"])
+            #expect(result.state == .failed)
+            let listing = try #require(try await engine.runs(matching: RunFilter()).runs.first)
+            #expect(listing.attention?.task == "domains", "the failure, not the wait, is where it stopped")
+            #expect(listing.attention?.state == .failed)
+            #expect(listing.attention?.error?.code == "E1")
+        }
+    }
+
+    @Test(arguments: BackendKind.available)
     func aPageSaysWhereEachRunStoppedAndPagesDoNotOverlap(_ kind: BackendKind) async throws {
         try await BackendFixture.with(kind) { fixture in
             let engine = try await Self.seed(fixture)
