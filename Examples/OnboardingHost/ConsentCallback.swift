@@ -1,5 +1,6 @@
 import EssentialsOnboarding
 import Foundation
+import OnboardingConsole
 import Hummingbird
 import OnboardingEngine
 
@@ -70,8 +71,8 @@ struct ConsentCallback: Sendable {
     /// A plain HTML page: no script, no outside resources, not framed.
     private func page(_ status: HTTPResponse.Status, _ title: String, _ text: String) -> Response {
         let html = """
-            <!doctype html><html lang="en"><head><meta charset="utf-8"><title>\(Self.escape(title))</title></head>
-            <body><h1>\(Self.escape(title))</h1><p>\(Self.escape(text))</p></body></html>
+            <!doctype html><html lang="en"><head><meta charset="utf-8"><title>\(HTML.escape(title))</title></head>
+            <body><h1>\(HTML.escape(title))</h1><p>\(HTML.escape(text))</p></body></html>
             """
         var headers = HTTPFields()
         headers[.contentType] = "text/html; charset=utf-8"
@@ -80,20 +81,5 @@ struct ConsentCallback: Sendable {
         headers[.init("Referrer-Policy")!] = "no-referrer"
         headers[.cacheControl] = "no-store"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
-    }
-
-    private static func escape(_ text: some StringProtocol) -> String {
-        var escaped = ""
-        for character in text {
-            switch character {
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "&": escaped += "&amp;"
-            case "\"": escaped += "&quot;"
-            case "'": escaped += "&#39;"
-            default: escaped.append(character)
-            }
-        }
-        return escaped
     }
 }

@@ -19,30 +19,24 @@ struct ConsoleAddTokenCommand: AsyncParsableCommand {
 
     @Argument(help: "The token's name (letters, digits, . _ - @); recorded as the actor of what it does.")
     var name: String
-    @Option(help: "operator or read-only.") var role: String
-    @Option(help: "The users file (created when missing).") var users: String
-    @Option(help: .hidden) var rounds: Int = PasswordHash.defaultRounds
+    @OptionGroup var file: UsersFileOptions
 
     func validate() throws {
         guard ConsoleUser.isValidName(name) else {
             throw ValidationError("'\(name)' cannot name a token: use 1 to 64 letters, digits, '.', '_', '-', '@'.")
         }
-        guard ConsoleUser.Role(rawValue: role) != nil else { throw ValidationError("--role is operator or read-only.") }
-        guard rounds >= PasswordHash.minimumRounds else { throw ValidationError("Too few rounds.") }
     }
 
     func run() async throws {
-        var directory =
-            FileManager.default.fileExists(atPath: users)
-            ? try UserDirectory.load(path: users) : UserDirectory(entries: [])
+        let role = file.consoleRole, users = file.users
+        var directory = try file.load()
         if directory.entries.contains(where: { $0.user.name == name && $0.kind == .password }) {
             throw ValidationFailure("'\(name)' is a person's name in \(users); give the token a name of its own.")
         }
-        let role = ConsoleUser.Role(rawValue: role) ?? .readOnly
         let token = APIToken.generate(name: name)
         directory.set(
             .init(
-                user: ConsoleUser(name: name, role: role), hash: try PasswordHash(hashing: token, rounds: rounds),
+                user: ConsoleUser(name: name, role: role), hash: try PasswordHash(hashing: token, rounds: file.rounds),
                 kind: .token))
         try directory.write(to: users)
         FileHandle.standardError.write(

@@ -25,24 +25,19 @@ struct ConsoleAddUserCommand: AsyncParsableCommand {
 
     @Argument(help: "The user's name (letters, digits, . _ - @); recorded as the actor of what they do.")
     var name: String
-    @Option(help: "operator or read-only.") var role: String
-    @Option(help: "The users file (created when missing).") var users: String
-    @Option(help: .hidden) var rounds: Int = PasswordHash.defaultRounds
+    @OptionGroup var file: UsersFileOptions
 
     func validate() throws {
         guard ConsoleUser.isValidName(name) else {
             throw ValidationError("'\(name)' cannot name a user: use 1 to 64 letters, digits, '.', '_', '-', '@'.")
         }
-        guard ConsoleUser.Role(rawValue: role) != nil else { throw ValidationError("--role is operator or read-only.") }
-        guard rounds >= PasswordHash.minimumRounds else { throw ValidationError("Too few rounds.") }
     }
 
     func run() async throws {
         let password = try Self.readPassword()
-        var directory =
-            FileManager.default.fileExists(atPath: users) ? try UserDirectory.load(path: users) : UserDirectory(entries: [])
-        let role = ConsoleUser.Role(rawValue: role) ?? .readOnly
-        directory.set(.init(user: ConsoleUser(name: name, role: role), hash: try PasswordHash(hashing: password, rounds: rounds)))
+        var directory = try file.load()
+        let role = file.consoleRole, users = file.users
+        directory.set(.init(user: ConsoleUser(name: name, role: role), hash: try PasswordHash(hashing: password, rounds: file.rounds)))
         try directory.write(to: users)
         print("User '\(name)' (\(role.rawValue)) is in \(users). Serve the console with: onboard serve --http-port N --users \(users)")
     }
