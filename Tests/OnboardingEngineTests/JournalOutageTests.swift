@@ -45,20 +45,29 @@ struct JournalOutageTests {
         while started.value == 0 { try await Task.sleep(for: .milliseconds(5)) }
         let leaseTaken = clock.now()
 
-        // One renewal succeeds (at 2 s); then the journal stops answering.
+        // The clock moves from one deadline somebody sleeps until (the lease keeper's ticks) to
+        // the next, never past `seconds`, and waits until the woken sleepers sleep again: each
+        // tick is handled at its own instant however slowly a loaded machine schedules it.
         func advance(to seconds: Double) async {
-            while clock.now() < leaseTaken.addingTimeInterval(seconds) {
-                clock.advance(by: .milliseconds(500))
-                try? await Task.sleep(for: .milliseconds(50))  // the supervisor handles the tick
+            let target = leaseTaken.addingTimeInterval(seconds)
+            while clock.now() < target {
+                let sleeping = clock.sleeperCount
+                clock.advance(to: min(clock.nextDeadline ?? target, target))
+                for _ in 0..<400 where clock.sleeperCount < max(sleeping, 1) {
+                    try? await Task.sleep(for: .milliseconds(5))
+                }
             }
         }
+        // One renewal succeeds (at 2 s); then the journal stops answering.
         let taken = try #require(try await engine.run("r").leaseExpiresAt)
-        await advance(to: 2.5)
         var renewed = taken
-        while renewed == taken {
-            try await Task.sleep(for: .milliseconds(5))
+        var waited = 2.0
+        while renewed == taken, waited < 4 {
+            await advance(to: waited)
             renewed = try #require(try await engine.run("r").leaseExpiresAt)
+            waited += 0.25
         }
+        #expect(renewed > taken, "the lease was renewed while the journal answered")
         backend.outage.set(true)
         // Still running more than a second before the journal's expiry…
         await advance(to: renewed.timeIntervalSince(leaseTaken) - 1.6)
