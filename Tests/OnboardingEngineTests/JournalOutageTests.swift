@@ -75,7 +75,11 @@ struct JournalOutageTests {
         #expect(!stopped.isSet, "not stopped while more than a sixth of the lease is left")
         // …and stopped before it: from five sixths of the lease after the renewal, at the next tick.
         await advance(to: renewed.timeIntervalSince(leaseTaken) - 0.5)
-        let refused = await #expect(throws: EngineError.self) { try await execution.value }
+        // Awaited so that the suite's time limit, cancelling this test, also stops the run: a
+        // run that never stopped would otherwise keep the whole test process waiting.
+        let refused = await #expect(throws: EngineError.self) {
+            try await withTaskCancellationHandler { try await execution.value } onCancel: { execution.cancel() }
+        }
         #expect(stopped.isSet, "the attempt was interrupted")
         #expect(refused?.code == .runLeased)
         #expect(refused?.message.contains("could not renew its lease") == true, "\(refused?.message ?? "")")
