@@ -65,7 +65,7 @@ public struct SupportConsole: Sendable {
         self.limiter = SignInLimiter(clock: clock)
     }
 
-    /// Adds the API's routes (under `/api`) and the pages' (`/sign-in`, `/runs`, `/runs/{id}`,
+    /// Adds the API's routes (under `/api`) and the pages' (`/sign-in`, `/runs`, `/runs/{id}`, `/bulk`,
     /// `/console/…`) to `router`.
     public func addRoutes<Context: RequestContext>(to router: Router<Context>) {
         addPageRoutes(to: router)
