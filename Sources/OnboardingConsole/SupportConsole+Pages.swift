@@ -4,7 +4,7 @@ import Hummingbird
 import OnboardingEngine
 
 /// The console's HTML pages: sign-in and sign-out, the run list, a run's page with its action
-/// forms, the bulk page (`SupportConsole+BulkPage.swift`), and the one stylesheet and script they load. Pages use the session cookie; every form
+/// forms, the fleet summary, the bulk page (`SupportConsole+BulkPage.swift`), and the one stylesheet and script they load. Pages use the session cookie; every form
 /// carries a CSRF token (the session's, or before sign-in one of its own cookie).
 extension SupportConsole {
     /// The cookie that carries the sign-in form's CSRF token before there is a session.
@@ -51,6 +51,19 @@ extension SupportConsole {
                     PageLayout.document(
                         title: "Runs", user: session.user, csrfToken: session.csrfToken,
                         notice: self.credentials.takeFlash(session: id), body: page.html))
+            } catch {
+                return self.problemPage(error, session: session)
+            }
+        }
+        router.get("/fleet") { request, _ in
+            guard let (id, session) = self.pageSession(request) else { return Self.toSignIn(request) }
+            do {
+                let summary = FleetSummary(try await self.engine.fleetSummary(), now: self.clock.now())
+                return PageLayout.response(
+                    .ok,
+                    PageLayout.document(
+                        title: "Fleet", user: session.user, csrfToken: session.csrfToken,
+                        notice: self.credentials.takeFlash(session: id), body: FleetPage(summary: summary).html))
             } catch {
                 return self.problemPage(error, session: session)
             }

@@ -66,7 +66,7 @@ public struct SupportConsole: Sendable {
     }
 
     /// Adds the API's routes (under `/api`) and the pages' (`/sign-in`, `/runs`, `/runs/{id}`, `/bulk`,
-    /// `/console/…`) to `router`.
+    /// `/fleet`, `/console/…`) to `router`.
     public func addRoutes<Context: RequestContext>(to router: Router<Context>) {
         addPageRoutes(to: router)
         addEventRoutes(to: router)

@@ -38,7 +38,9 @@ enum PageLayout {
     }
 
     /// The pages the header links to, for a signed-in user.
-    static let navigation: [(path: String, label: String)] = [("/runs", "Runs"), ("/bulk", "Bulk actions")]
+    static let navigation: [(path: String, label: String)] = [
+        ("/runs", "Runs"), ("/bulk", "Bulk actions"), ("/fleet", "Fleet"),
+    ]
 
     /// The hidden field that carries a form's CSRF token.
     static func csrfField(_ token: String) -> String {
