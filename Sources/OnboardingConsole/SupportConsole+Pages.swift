@@ -4,13 +4,14 @@ import Hummingbird
 import OnboardingEngine
 
 /// The console's HTML pages: sign-in and sign-out, the run list, a run's page with its action
-/// forms, and the one stylesheet and script they load. Pages use the session cookie; every form
+/// forms, the fleet summary, the bulk page (`SupportConsole+BulkPage.swift`), and the one stylesheet and script they load. Pages use the session cookie; every form
 /// carries a CSRF token (the session's, or before sign-in one of its own cookie).
 extension SupportConsole {
     /// The cookie that carries the sign-in form's CSRF token before there is a session.
     static let signInCookie = "onboard_console_sign_in"
 
     func addPageRoutes<Context: RequestContext>(to router: Router<Context>) {
+        addBulkPageRoutes(to: router)
         router.get("/") { _, _ in PageLayout.redirect("/runs") }
         router.get("/console/console.js") { _, _ in
             Self.asset(ConsoleAssets.script, type: "text/javascript; charset=utf-8")
@@ -50,6 +51,19 @@ extension SupportConsole {
                     PageLayout.document(
                         title: "Runs", user: session.user, csrfToken: session.csrfToken,
                         notice: self.credentials.takeFlash(session: id), body: page.html))
+            } catch {
+                return self.problemPage(error, session: session)
+            }
+        }
+        router.get("/fleet") { request, _ in
+            guard let (id, session) = self.pageSession(request) else { return Self.toSignIn(request) }
+            do {
+                let summary = FleetSummary(try await self.engine.fleetSummary(), now: self.clock.now())
+                return PageLayout.response(
+                    .ok,
+                    PageLayout.document(
+                        title: "Fleet", user: session.user, csrfToken: session.csrfToken,
+                        notice: self.credentials.takeFlash(session: id), body: FleetPage(summary: summary).html))
             } catch {
                 return self.problemPage(error, session: session)
             }
@@ -95,17 +109,7 @@ extension SupportConsole {
                         "Choose an action: retry, retry-from, skip, confirm, signal or cancel.")
                 }
                 var body: [String: Any] = ["reason": fields["reason"] ?? ""]
-                if let output = fields["output"]?.trimmingCharacters(in: .whitespacesAndNewlines), !output.isEmpty {
-                    guard
-                        let value = try? JSONSerialization.jsonObject(
-                            with: Data(output.utf8), options: [.fragmentsAllowed])
-                    else {
-                        throw APIError(
-                            .badRequest, "badRequest",
-                            "The output is not JSON; write it as JSON, e.g. {\"domains\": []}.")
-                    }
-                    body["output"] = value
-                }
+                if let output = try Self.formOutput(fields["output"]) { body["output"] = output }
                 let task = kind.takesTask ? fields["task"].flatMap { $0.isEmpty ? nil : TaskID($0) } : nil
                 let result = try await self.act(kind, run: run, task: task, body: body, user: session.user)
                 self.credentials.setFlash("Done: \(result.message)", session: id)

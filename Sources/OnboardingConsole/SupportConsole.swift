@@ -65,8 +65,8 @@ public struct SupportConsole: Sendable {
         self.limiter = SignInLimiter(clock: clock)
     }
 
-    /// Adds the API's routes (under `/api`) and the pages' (`/sign-in`, `/runs`, `/runs/{id}`,
-    /// `/console/…`) to `router`.
+    /// Adds the API's routes (under `/api`) and the pages' (`/sign-in`, `/runs`, `/runs/{id}`, `/bulk`,
+    /// `/fleet`, `/console/…`) to `router`.
     public func addRoutes<Context: RequestContext>(to router: Router<Context>) {
         addPageRoutes(to: router)
         addEventRoutes(to: router)

@@ -26,6 +26,9 @@ final class Credentials: Sendable {
     private let sessions = Mutex<[String: Session]>([:])
     /// One message per session for the next page it shows (the outcome of an action form).
     private let flashes = Mutex<[String: String]>([:])
+    /// Per session, the last bulk action it applied from the bulk page, shown by `GET /bulk/result`
+    /// (so reloading the result shows it again instead of applying it again).
+    private let bulkResults = Mutex<[String: BulkPage.Applied]>([:])
 
     init(users: UserDirectory, clock: any EngineClock, sessionLifetime: Duration) {
         self.users = users
@@ -121,6 +124,7 @@ final class Credentials: Sendable {
     func endSession(_ id: String) {
         _ = sessions.withLock { $0.removeValue(forKey: id) }
         _ = flashes.withLock { $0.removeValue(forKey: id) }
+        _ = bulkResults.withLock { $0.removeValue(forKey: id) }
     }
 
     /// Keeps `message` for the next page session `id` shows.
@@ -133,6 +137,20 @@ final class Credentials: Sendable {
 
     /// The message kept for session `id`, once.
     func takeFlash(session id: String) -> String? { flashes.withLock { $0.removeValue(forKey: id) } }
+
+    /// Keeps `result` as session `id`'s last applied bulk action (replacing the one before); results
+    /// of sessions that ended or expired are dropped.
+    func keepBulkResult(_ result: BulkPage.Applied, session id: String) {
+        let now = clock.now()
+        let live = sessions.withLock { $0.filter { $0.value.expiresAt > now }.keys }
+        bulkResults.withLock { all in
+            all = all.filter { live.contains($0.key) }
+            all[id] = result
+        }
+    }
+
+    /// Session `id`'s last applied bulk action, if it applied one.
+    func bulkResult(session id: String) -> BulkPage.Applied? { bulkResults.withLock { $0[id] } }
 
     /// 32 random bytes, base64url without padding.
     static func randomToken() -> String {

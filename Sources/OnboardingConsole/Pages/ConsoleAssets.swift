@@ -75,5 +75,13 @@ enum ConsoleAssets {
         input, select, textarea, button { font: inherit; padding: .25em .4em; }
         button { cursor: pointer; }
         nav.paging { margin: .8em 0; display: flex; gap: 1.5em; }
+        header nav.site { display: flex; gap: 1em; }
+        header nav.site a { color: #dfe9f5; }
+        form.filters.bulk textarea { min-width: 14em; }
+        form.bulk-apply { margin: .8em 0; max-width: 48em; }
+        .outcome { border-radius: 3px; padding: .05em .45em; border: 1px solid #9aa4ad; background: #fff; white-space: nowrap; }
+        .outcome.applied, .outcome.would-apply { background: #d7f0dc; border-color: #2e7d32; }
+        .outcome.refused, .outcome.would-refuse { background: #ececec; border-color: #8a8a8a; }
+        .outcome.failed { background: #fbd9d6; border-color: #c62828; }
         """
 }

@@ -14,6 +14,9 @@ enum PageLayout {
         var header = "<header><a class=\"brand\" href=\"/runs\">Onboarding support console</a>"
         if let user {
             header +=
+                "<nav class=\"site\" id=\"site-nav\">"
+                + navigation.map { "<a href=\"\($0.path)\">\(HTML.escape($0.label))</a>" }.joined() + "</nav>"
+            header +=
                 "<span class=\"who\">Signed in as <strong>\(HTML.escape(user.name))</strong> (\(HTML.escape(user.role.rawValue)))</span>"
             if let csrfToken {
                 header += """
@@ -33,6 +36,11 @@ enum PageLayout {
             <body\(data)>\(header)<main>\(flash)\(body)</main></body></html>
             """
     }
+
+    /// The pages the header links to, for a signed-in user.
+    static let navigation: [(path: String, label: String)] = [
+        ("/runs", "Runs"), ("/bulk", "Bulk actions"), ("/fleet", "Fleet"),
+    ]
 
     /// The hidden field that carries a form's CSRF token.
     static func csrfField(_ token: String) -> String {

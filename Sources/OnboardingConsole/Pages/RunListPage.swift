@@ -31,13 +31,22 @@ struct RunListPage {
         if list.total > 0 {
             out += "; showing \(list.offset + 1)–\(list.offset + list.runs.count), newest first"
         }
-        out += ".</p>"
+        out += ". <a class=\"bulk-link\" id=\"act-on-runs\" href=\"\(HTML.escape(bulkLink))\">Act on these runs</a></p>"
         out += table
         out += paging
         return out
     }
 
     var filterForm: String {
+        """
+        <form class="filters" method="get" action="/runs" id="filters">\(Self.filterInputs(value))\
+        <button type="submit" id="apply-filters">Filter</button> <a href="/runs">Clear</a></form>
+        """
+    }
+
+    /// The filter's fields — state, workflow, search, stopped-at task, error code, stalled — each
+    /// filled with `value(key)` (the bulk page asks for the same).
+    static func filterInputs(_ value: (String) -> String) -> String {
         let state = value("state")
         var options = "<option value=\"\"\(state.isEmpty ? " selected" : "")>any</option>"
         for name in Self.states {
@@ -53,15 +62,19 @@ struct RunListPage {
             """
         }
         return """
-            <form class="filters" method="get" action="/runs" id="filters">\
             <label>State <select name="state" id="filter-state">\(options)</select></label>\
             \(text("workflow", "Workflow", "any"))\(text("search", "Tenant, org or run", "contoso"))\
             \(text("task", "Stopped at task", "import-domains"))\(text("code", "Error code", "AADSTS65001"))\
             <label>Stalled <select name="stalled"><option value=""\(stalled.isEmpty ? " selected" : "")>either</option>\
             <option value="true"\(stalled == "true" ? " selected" : "")>yes</option>\
-            <option value="false"\(stalled == "false" ? " selected" : "")>no</option></select></label>\
-            <button type="submit" id="apply-filters">Filter</button> <a href="/runs">Clear</a></form>
+            <option value="false"\(stalled == "false" ? " selected" : "")>no</option></select></label>
             """
+    }
+
+    /// The bulk page for the runs these filters select (paging left out: a bulk action takes them all).
+    var bulkLink: String {
+        let pairs = RunFilter.keys.compactMap { key in value(key).nilIfEmpty.map { (key, $0) } }
+        return "/bulk" + (pairs.isEmpty ? "" : "?" + HTML.query(pairs))
     }
 
     var counts: String {
