@@ -77,5 +77,20 @@ struct GraphJSONTests {
         _ = try await engine.start(graph, id: "r", input: Empty())
         #expect(try temporary.journal.graph(of: "r") == graph.descriptors)
     }
+
+    /// The journal's graph JSON is written without `JSONEncoder`, byte for byte as it would write it.
+    @Test func theGraphJSONIsWhatJSONEncoderWrites() throws {
+        let odd = "q\"b\\s/l\n\r\t\u{8}\u{C}\u{1}\u{1F}\u{7F}é😀"
+        let descriptors = [
+            TaskDescriptor(id: "a", version: 1, dependencies: [], requiredPermissions: [], effect: .mutating),
+            TaskDescriptor(id: TaskID(odd), version: -3, dependencies: ["a", TaskID(odd)], requiredPermissions: [Permission(odd), "Mail.Send"], effect: .readOnly),
+            TaskDescriptor(id: "c", version: 12_345_678_901, dependencies: ["a"], requiredPermissions: ["Domain.Read.All"], effect: .mutating),
+        ]
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        for list in [[], descriptors] {
+            #expect(JSONCoding.graphJSON(list) == String(decoding: try encoder.encode(list), as: UTF8.self))
+        }
+    }
 }
 

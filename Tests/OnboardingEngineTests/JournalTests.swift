@@ -48,7 +48,7 @@ struct JournalTests {
         if sqlite3_step(statement) == SQLITE_ROW { version = Int(sqlite3_column_int(statement, 0)) }
         sqlite3_finalize(statement)
         #expect(mode == "wal")
-        #expect(version == 6)
+        #expect(version == 7)
     }
 
     @Test func aFileThatIsNotSQLiteIsRefusedAndLeftUntouched() throws {
@@ -75,6 +75,51 @@ struct JournalTests {
         #expect(error?.code == .notAJournal)
         #expect(error?.message.contains("another program") == true)
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+    }
+
+    /// Schema 7 restates `tasks_attention`'s condition as comparisons (an `IN` list built a temporary
+    /// B-tree on every task update): a schema 6 journal is upgraded when opened, and filters by the
+    /// task a run stopped at, and the fleet summary, read the new index.
+    @Test func aSchema6JournalIsUpgradedAndStillListsByTask() async throws {
+        let temporary = try TemporaryJournal()
+        defer { temporary.remove() }
+        let engine = Engine(
+            journal: temporary.journal, clock: ManualClock(), logger: .init(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let failing = ClosureTask(id: "b", dependencies: ["a"]) { _ -> NoOutput in
+            throw TaskInterruption.permanent("Graph said no.", code: "E1")
+        }
+        _ = try await engine.start(try TaskGraph(workflow: "w", tasks: [step("a"), failing]), id: "r1", input: Empty())
+        // What migration 6 left: the index with its `IN` list, and user_version 6.
+        try rawSQL(
+            temporary.path,
+            """
+            DROP INDEX tasks_attention;
+            CREATE INDEX tasks_attention ON tasks (task_id, run_id) WHERE state IN ('failed', 'waiting', 'blocked');
+            PRAGMA user_version = 6;
+            """)
+        #expect(throws: JournalError.self, "a schema 6 journal must be upgraded before it can be read") {
+            _ = try Journal(path: temporary.path, options: .reading)
+        }
+        let upgraded = Engine(
+            journal: try temporary.reopen(), clock: ManualClock(), logger: .init(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }))
+        #expect(try await upgraded.runs(matching: RunFilter(task: "b")).runs.map(\.id) == ["r1"])
+        #expect(try await upgraded.runs(matching: RunFilter(errorCode: "E1")).runs.map(\.id) == ["r1"])
+        #expect(try await upgraded.fleetSummary().map(\.task) == ["b"])
+
+        var db: OpaquePointer?
+        sqlite3_open(temporary.path, &db)
+        defer { sqlite3_close(db) }
+        var statement: OpaquePointer?
+        var version = 0
+        var indexSQL = ""
+        sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &statement, nil)
+        if sqlite3_step(statement) == SQLITE_ROW { version = Int(sqlite3_column_int(statement, 0)) }
+        sqlite3_finalize(statement)
+        sqlite3_prepare_v2(db, "SELECT sql FROM sqlite_schema WHERE name = 'tasks_attention'", -1, &statement, nil)
+        if sqlite3_step(statement) == SQLITE_ROW { indexSQL = String(cString: sqlite3_column_text(statement, 0)) }
+        sqlite3_finalize(statement)
+        #expect(version == 7)
+        #expect(indexSQL.contains("state = 'failed' OR state = 'waiting' OR state = 'blocked'"), "\(indexSQL)")
     }
 
     @Test func aJournalFromANewerSchemaIsRefused() throws {

@@ -211,7 +211,17 @@ final class SQLiteConnection: @unchecked Sendable {
             case .null: rc = sqlite3_bind_null(statement, index)
             case .integer(let v): rc = sqlite3_bind_int64(statement, index, v)
             case .double(let v): rc = sqlite3_bind_double(statement, index, v)
-            case .text(let v): rc = sqlite3_bind_text(statement, index, v, -1, sqliteTransient)
+            case .text(var v):
+                // Its UTF-8 with its length: no C string made, no `strlen`. An empty string's buffer
+                // may have no address, which would bind NULL: it is bound as a literal.
+                rc = v.withUTF8 { utf8 in
+                    guard let base = utf8.baseAddress, !utf8.isEmpty else {
+                        return sqlite3_bind_text(statement, index, "", 0, sqliteTransient)
+                    }
+                    return base.withMemoryRebound(to: CChar.self, capacity: utf8.count) {
+                        sqlite3_bind_text(statement, index, $0, Int32(utf8.count), sqliteTransient)
+                    }
+                }
             case .blob(let bytes) where bytes.isEmpty:
                 // Not `bind_blob` with an empty buffer, whose pointer may be nil: that binds NULL.
                 rc = sqlite3_bind_zeroblob(statement, index, 0)

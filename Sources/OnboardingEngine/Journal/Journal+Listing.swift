@@ -1,7 +1,8 @@
 import Foundation
 
 /// Listing and filtering runs, and the fleet summary, on the SQLite journal: each a few statements
-/// in one read, served by the `runs_listing` and `tasks_attention` indexes (schema 6).
+/// in one read, served by the `runs_listing` and `tasks_attention` indexes (schema 6; the latter's
+/// condition since schema 7 in the words of `JournalSchema.attentionCondition`, which queries repeat).
 extension Journal {
     package func fetchRunPage(_ filter: RunFilter, limit: Int, offset: Int, now: Date) async throws -> RunPage {
         try await perform { db in try Journal.runPage(db, filter, limit: limit, offset: offset, now: now) }
@@ -42,12 +43,12 @@ extension Journal {
         }
         if let task = filter.task {
             clauses.append(
-                "r.id IN (SELECT run_id FROM tasks INDEXED BY tasks_attention WHERE task_id = \(bind(.text(task.rawValue))) AND state IN ('failed', 'waiting', 'blocked'))"
+                "r.id IN (SELECT run_id FROM tasks INDEXED BY tasks_attention WHERE task_id = \(bind(.text(task.rawValue))) AND \(JournalSchema.attentionCondition()))"
             )
         }
         if let code = filter.errorCode {
             clauses.append(
-                "r.id IN (SELECT run_id FROM tasks INDEXED BY tasks_attention WHERE state IN ('failed', 'waiting', 'blocked') AND json_extract(error, '$.code') = \(bind(.text(code))))"
+                "r.id IN (SELECT run_id FROM tasks INDEXED BY tasks_attention WHERE \(JournalSchema.attentionCondition()) AND json_extract(error, '$.code') = \(bind(.text(code))))"
             )
         }
         if let stalled = filter.stalled {
@@ -118,7 +119,7 @@ extension Journal {
         let sql = """
             SELECT r.workflow, t.task_id, t.state, count(*), min(t.updated_at)
             FROM tasks t INDEXED BY tasks_attention JOIN runs r ON r.id = t.run_id
-            WHERE t.state IN ('failed', 'waiting', 'blocked') AND r.state IN ('running', 'waiting', 'blocked', 'failed')
+            WHERE \(JournalSchema.attentionCondition("t")) AND r.state IN ('running', 'waiting', 'blocked', 'failed')
             GROUP BY r.workflow, t.task_id, t.state ORDER BY r.workflow, t.task_id, t.state
             """
         try db.query(sql) { row in
