@@ -75,10 +75,10 @@ struct JournalOutageTests {
         #expect(!stopped.isSet, "not stopped while more than a sixth of the lease is left")
         // …and stopped before it: from five sixths of the lease after the renewal, at the next tick.
         await advance(to: renewed.timeIntervalSince(leaseTaken) - 0.5)
-        // Awaited so that the suite's time limit, cancelling this test, also stops the run: a
-        // run that never stopped would otherwise keep the whole test process waiting.
+        // Awaited for at most 30 s of real time: a run that never stopped fails this test instead
+        // of keeping the whole test process waiting (a time limit cannot end a wait on a task).
         let refused = await #expect(throws: EngineError.self) {
-            try await withTaskCancellationHandler { try await execution.value } onCancel: { execution.cancel() }
+            try await abandoning(after: 30, "the run to stop") { try await execution.value }
         }
         #expect(stopped.isSet, "the attempt was interrupted")
         #expect(refused?.code == .runLeased)
@@ -94,7 +94,7 @@ struct JournalOutageTests {
         clock.advance(by: .seconds(10))
         let other = Engine(
             journal: try temporary.reopen(), configuration: EngineConfiguration(ownerID: "host-b:2:b"), clock: clock, logger: quiet)
-        #expect(try await other.resume("r", graph: graph).state == .succeeded)
+        #expect(try await abandoning(after: 30, "the other engine's resume") { try await other.resume("r", graph: graph) }.state == .succeeded)
     }
 
     @Test func aWorkerClaimsNothingWhileItsJournalIsDownAndAsksLessAndLessOften() async throws {
@@ -125,5 +125,40 @@ struct JournalOutageTests {
             try await Task.sleep(for: .milliseconds(50))
         }
         #expect(try await submitter.run("r").state == .succeeded)
+    }
+}
+
+/// A wait that took longer than a test allows.
+private struct GaveUpWaiting: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// `operation`'s result, or ``GaveUpWaiting`` once `seconds` of real time passed without one; the
+/// operation is then cancelled and left behind, so a test never waits forever.
+private func abandoning<T: Sendable>(
+    after seconds: Double, _ what: String, _ operation: @escaping @Sendable () async throws -> T
+) async throws -> T {
+    let pending = Mutex<CheckedContinuation<T, any Error>?>(nil)
+    let finish: @Sendable (Result<T, any Error>) -> Void = { result in
+        pending.withLock { continuation in
+            continuation?.resume(with: result)
+            continuation = nil
+        }
+    }
+    let timer = Mutex<Task<Void, Never>?>(nil)
+    defer { timer.withLock { $0?.cancel() } }
+    return try await withCheckedThrowingContinuation { continuation in
+        pending.withLock { $0 = continuation }
+        let started = Task {
+            do { finish(.success(try await operation())) } catch { finish(.failure(error)) }
+        }
+        timer.withLock {
+            $0 = Task {
+                try? await Task.sleep(for: .seconds(seconds))
+                guard !Task.isCancelled else { return }
+                finish(.failure(GaveUpWaiting(description: "gave up waiting \(seconds) s for \(what)")))
+                started.cancel()
+            }
+        }
     }
 }

@@ -84,14 +84,17 @@ struct ConsoleBrowserTests {
             // Open the run that failed at import-domains: the graph, the error, the command.
             try await web.click(try await web.require("#runs tr[data-run='\(failed)'] a.run-link"))
             try await Self.waitFor("the run page") { try await web.element("#run-state") != nil }
-            #expect(try await web.text(try await web.require("#run-state")) == "failed")
+            // The run page's script swaps in fresh state as events arrive, so an element found a
+            // moment ago may be gone: every read of the run page is retried then (`reading`).
+            #expect(try await Self.reading { try await web.text(try await web.require("#run-state")) } == "failed")
             let page = try await web.bodyText()
             #expect(page.contains("The demo was told to fail this step"))
             #expect(page.contains("onboard retry \(failed) import-domains --journal \(journal.journal)"))
             #expect(
-                try await web.attribute("data-state", of: try await web.require("svg g[data-task='import-domains']"))
-                    == "failed")
-            #expect(try await web.elements("svg g.task").count >= 10, "one box per task")
+                try await Self.reading {
+                    try await web.attribute("data-state", of: try await web.require("svg g[data-task='import-domains']"))
+                } == "failed")
+            #expect(try await Self.reading { try await web.elements("svg g.task").count } >= 10, "one box per task")
             try await web.screenshot().write(to: Self.images.appendingPathComponent("console-run.png"))
 
             // Retry it with a reason; the worker of `serve` runs it; the page follows it to success.
@@ -101,16 +104,20 @@ struct ConsoleBrowserTests {
             try await Self.waitFor("the retry's notice") {
                 (try await web.element(".notice")).map { _ in true } ?? false
             }
-            #expect(try await web.text(try await web.require(".notice")).hasPrefix("Done: "))
+            #expect(try await Self.reading { try await web.text(try await web.require(".notice")) }.hasPrefix("Done: "))
             try await Self.waitFor("the run to succeed", seconds: 120) {
                 if let state = try await web.element("#run-state"), try await web.text(state) == "succeeded" {
                     return true
                 }
                 return false
             }
+            let rows = try await Self.reading {
+                var texts: [String] = []
+                for row in try await web.elements("#timeline tbody tr") { texts.append(try await web.text(row)) }
+                return texts
+            }
             var retried = false
-            for row in try await web.elements("#timeline tbody tr") {
-                let text = try await web.text(row)
+            for text in rows {
                 if text.contains("task.retry-requested") {
                     #expect(
                         text.contains("alice") && text.contains("import-domains")
@@ -147,6 +154,20 @@ struct ConsoleBrowserTests {
     }
 
     /// Polls `condition` (the DOM) until it holds, up to `seconds`.
+    /// Runs `read` again (up to 20 times) when the page replaced an element it held: the run page's
+    /// live updates swap in fresh state, and WebDriver then answers "stale element reference".
+    static func reading<T>(_ read: () async throws -> T) async throws -> T {
+        var attempt = 0
+        while true {
+            do {
+                return try await read()
+            } catch let failure as WebDriver.Failure where failure.description.contains("stale element") && attempt < 20 {
+                attempt += 1
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+    }
+
     static func waitFor(_ what: String, seconds: Double = 20, _ condition: () async throws -> Bool) async throws {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
