@@ -104,7 +104,9 @@ struct PostgresChaosTests {
                     if kills < 40, ContinuousClock.now - lastKill > .seconds(1) {
                         let victim = Int.random(in: 0..<workers.count, using: &generator)
                         workers[victim].child.send(SIGKILL)
-                        #expect(try await workers[victim].child.exitStatus() == 128 + SIGKILL)
+                        // Killed, or it had already ended on its own (a worker idle for a second exits, 0).
+                        let status = try await workers[victim].child.exitStatus()
+                        #expect(status == 128 + SIGKILL || status == 0, "worker exit status \(status)")
                         workers[victim] = try await ServeCommandTests.serve(journal.journal, serving)
                         kills += 1
                         lastKill = ContinuousClock.now
