@@ -40,18 +40,10 @@ extension SupportConsole {
         }
         router.post("/bulk/apply") { request, _ in
             let fields = try await Self.form(request)
-            guard let (id, session) = self.pageSession(request) else {
-                return PageLayout.problem(
-                    .unauthorized, "Sign in first", "Sign in to act on runs; nothing was written.", user: nil,
-                    csrfToken: nil)
-            }
-            guard let token = fields["csrf"], Credentials.constantTimeEqual(token, session.csrfToken) else {
-                return Self.csrfProblem(session)
-            }
-            guard session.user.role.mayAct else {
-                return PageLayout.problem(
-                    .forbidden, "Not allowed", APIError.forbidden.message, user: session.user,
-                    csrfToken: session.csrfToken)
+            let (id, session): (String, Credentials.Session)
+            switch self.actingSession(request, fields: fields) {
+            case .success(let acting): (id, session) = acting
+            case .failure(let refusal): return refusal.response
             }
             let kept = fields.filter { (RunFilter.keys + BulkPage.actionKeys).contains($0.key) && !$0.value.isEmpty }
             do {

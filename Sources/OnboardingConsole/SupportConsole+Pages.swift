@@ -87,18 +87,10 @@ extension SupportConsole {
         }
         router.post("/runs/:id/actions") { request, context in
             let fields = try await Self.form(request)
-            guard let (id, session) = self.pageSession(request) else {
-                return PageLayout.problem(
-                    .unauthorized, "Sign in first", "Sign in to act on runs; nothing was written.", user: nil,
-                    csrfToken: nil)
-            }
-            guard let token = fields["csrf"], Credentials.constantTimeEqual(token, session.csrfToken) else {
-                return Self.csrfProblem(session)
-            }
-            guard session.user.role.mayAct else {
-                return PageLayout.problem(
-                    .forbidden, "Not allowed", APIError.forbidden.message, user: session.user,
-                    csrfToken: session.csrfToken)
+            let (id, session): (String, Credentials.Session)
+            switch self.actingSession(request, fields: fields) {
+            case .success(let acting): (id, session) = acting
+            case .failure(let refusal): return refusal.response
             }
             let run = try Self.runID(context)
             let back = "/runs/\(HTML.pathSegment(run.rawValue))"
@@ -198,6 +190,26 @@ extension SupportConsole {
     }
 
     /// The sign-in page, coming back to the page asked for.
+    /// The session of a page form that acts (an action on a run, a bulk apply): signed in, with
+    /// this session's CSRF token, as a user who may act; otherwise the page that says why (401,
+    /// 403), with nothing written.
+    func actingSession(_ request: Request, fields: [String: String]) -> Result<(String, Credentials.Session), PageRefusal> {
+        guard let (id, session) = pageSession(request) else {
+            return .failure(PageRefusal(response: PageLayout.problem(
+                .unauthorized, "Sign in first", "Sign in to act on runs; nothing was written.", user: nil,
+                csrfToken: nil)))
+        }
+        guard let token = fields["csrf"], Credentials.constantTimeEqual(token, session.csrfToken) else {
+            return .failure(PageRefusal(response: Self.csrfProblem(session)))
+        }
+        guard session.user.role.mayAct else {
+            return .failure(PageRefusal(response: PageLayout.problem(
+                .forbidden, "Not allowed", APIError.forbidden.message, user: session.user,
+                csrfToken: session.csrfToken)))
+        }
+        return .success((id, session))
+    }
+
     static func toSignIn(_ request: Request) -> Response {
         var target = request.uri.path
         if let query = request.uri.query, !query.isEmpty { target += "?" + query }
