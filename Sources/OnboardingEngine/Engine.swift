@@ -261,15 +261,16 @@ public final class Engine: Sendable {
                     }
                 }
                 group.addTask {
-                    // Ticks four times per renewal: a renewal that failed is tried again soon.
-                    while true {
+                    // Ticks four times per renewal: a renewal that failed is tried again soon. The
+                    // loop ends on cancellation itself, whether or not the host's clock throws.
+                    while !Task.isCancelled {
                         try await clock.sleep(until: clock.now().addingTimeInterval(renewEvery / 4))
                         control.mailbox.post(.renewLease)
                     }
                 }
                 group.addTask {
                     // Real time, not the engine's clock: how soon another process reaches the run.
-                    while true {
+                    while !Task.isCancelled {
                         try await Task.sleep(for: pollEvery)
                         control.mailbox.post(.pollMessages)
                     }

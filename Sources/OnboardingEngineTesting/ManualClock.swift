@@ -50,13 +50,16 @@ public final class ManualClock: EngineClock, Sendable {
         }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let (resumeNow, waiters) = state.withLock { state -> (Bool, [CheckedContinuation<Void, Never>]) in
-                    if deadline <= state.now { return (true, []) }
+                // Cancellation is checked under the lock the cancellation handler takes: a task
+                // cancelled before this point never sleeps, one cancelled after it finds its sleeper.
+                let (outcome, waiters) = state.withLock { state -> (Result<Void, CancellationError>?, [CheckedContinuation<Void, Never>]) in
+                    if Task.isCancelled { return (.failure(CancellationError()), []) }
+                    if deadline <= state.now { return (.success(()), []) }
                     state.sleepers.append(Sleeper(id: id, deadline: deadline, continuation: continuation))
-                    return (false, Self.satisfiedWaiters(&state))
+                    return (nil, Self.satisfiedWaiters(&state))
                 }
                 for waiter in waiters { waiter.resume() }
-                if resumeNow { continuation.resume() }
+                if let outcome { continuation.resume(with: outcome) }
             }
         } onCancel: {
             let sleeper = state.withLock { state -> Sleeper? in
