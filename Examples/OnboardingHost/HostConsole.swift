@@ -52,7 +52,7 @@ struct HostConsole: ConsoleHost {
 
     func commandLine(for command: SupportCommand) -> String? {
         var words = ["onboard", command.verb.rawValue, Self.shellQuoted(command.run.rawValue)]
-        if let task = command.task { words.append(Self.shellQuoted(task.rawValue)) }
+        if let task = command.task, command.verb.actsOnATask { words.append(Self.shellQuoted(task.rawValue)) }
         switch command.verb {
         case .confirm: words += ["--note", "\"<what was done>\""]
         case .skip, .cancel: words += ["--reason", "\"<why>\""]

@@ -56,6 +56,16 @@ public struct SupportCommand: Sendable, Hashable {
         case cancel
         /// Show the run.
         case show
+
+        /// Whether the action names a task (retry, confirm, signal, skip). A step about a task
+        /// may still suggest a run-wide action (resume the run to re-check a condition): its
+        /// command line then names the run alone.
+        public var actsOnATask: Bool {
+            switch self {
+            case .retry, .confirm, .signal, .skip: true
+            case .resume, .cancel, .show: false
+            }
+        }
     }
 
     /// What to do.

@@ -18,7 +18,9 @@ struct MyConsoleHost: ConsoleHost {
     }
 
     func commandLine(for command: SupportCommand) -> String? {
-        "mytool \(command.verb.rawValue) \(command.run)" + (command.task.map { " \($0)" } ?? "")
+        // A step about a task may suggest a run-wide action (resume the run): name the task only when the action takes one.
+        let task = command.verb.actsOnATask ? command.task.map { " \($0)" } : nil
+        return "mytool \(command.verb.rawValue) \(command.run)" + (task ?? "")
     }
 
     func graph(for run: RunRecord) async throws -> TaskGraph { try await registry.graph(for: run) }

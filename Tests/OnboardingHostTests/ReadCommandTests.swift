@@ -84,6 +84,33 @@ struct ReadCommandTests {
         #expect(actions.last == "run.parked")
     }
 
+    /// Every command `show` suggests is one `onboard` accepts, run as a person would paste it:
+    /// a step about a task that waits for DNS once suggested `onboard resume RUN spf-check`,
+    /// which `resume` refuses (it takes no task).
+    @Test func everyCommandShowSuggestsRunsAsWritten() async throws {
+        let journal = try TestJournal()
+        defer { journal.remove() }
+        let runID = try await journal.demo(["--admin-skips", "relay", "--admin-skips", "spf"], expecting: 3)
+        let steps = try #require(try await journal.show(runID)["nextSteps"] as? [[String: Any]])
+        let commands = steps.compactMap { $0["command"] as? String }
+        #expect(Set(steps.compactMap { $0["kind"] as? String }) == ["confirm", "wait"], "\(steps)")
+        #expect(commands.count == steps.count, "\(steps)")
+        #expect(commands.contains("onboard resume \(runID) --journal \(journal.journal)"), "\(commands)")
+        for command in commands {
+            // Split as a shell would (double-quoted text kept whole), a placeholder filled in as a
+            // person would (`onboard` refuses the placeholder itself).
+            var words: [String] = []
+            for (index, part) in command.split(separator: "\"", omittingEmptySubsequences: false).enumerated() {
+                words += index % 2 == 1 ? [String(part)] : part.split(separator: " ").map(String.init)
+            }
+            words = words.map { $0.hasPrefix("<") && $0.hasSuffix(">") ? "done by the test" : $0 }
+            #expect(words.first == "onboard", "\(command)")
+            let result = try await runOnboard(Array(words.dropFirst()), environment: journal.environment)
+            #expect(result.status != 64, "\(command): \(result.output)")
+            #expect(result.status == 3, "the run parks again at the step left undone: \(command): \(result.output)")
+        }
+    }
+
     @Test func showGivesTheLastErrorOfAFailedRunInWords() async throws {
         let journal = try TestJournal()
         defer { journal.remove() }
