@@ -8,7 +8,8 @@ import Foundation
 public protocol EngineClock: Sendable {
     /// The current instant.
     func now() -> Date
-    /// Suspends until `deadline`, or throws `CancellationError` when the calling task is cancelled.
+    /// Suspends until `deadline`, or throws `CancellationError` when the calling task is cancelled
+    /// (also when it was cancelled before the call: it then must not sleep at all).
     func sleep(until deadline: Date) async throws
 }
 
