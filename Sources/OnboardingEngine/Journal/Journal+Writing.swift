@@ -48,18 +48,37 @@ extension Journal {
     /// cancel was requested.
     static func apply(_ batch: JournalBatch, run: RunID, owner: String?, db: SQLiteConnection) throws -> Bool {
         var cancelRequested = false
+        // The sequence number of the run's last event, when read with the lease.
+        var lastSequence: Int64?
         if let owner {
             var current: String?
-            try db.query("SELECT lease_owner, cancel_requested FROM runs INDEXED BY runs_lease WHERE id = ?", [.text(run.rawValue)]) {
+            // The run's last event sequence comes with the lease check, in the same statement:
+            // the events below then take the next numbers without a `max(seq)` search each. The
+            // transaction holds the write lock, so no other writer adds events meanwhile.
+            try db.query(
+                """
+                SELECT lease_owner, cancel_requested, (SELECT coalesce(max(seq), 0) FROM events WHERE run_id = ?1)
+                FROM runs INDEXED BY runs_lease WHERE id = ?1
+                """,
+                [.text(run.rawValue)]
+            ) {
                 current = $0.text(0)
                 cancelRequested = $0.int(1) != 0
+                lastSequence = Int64($0.int(2))
             }
             guard current == owner else {
                 throw LeaseErrors.lostToAnother(run, holder: current)
             }
         }
         for task in batch.tasks { try Journal.update(db, run: run, task) }
-        for event in batch.events { try Journal.insert(db, run: run, event) }
+        if var sequence = lastSequence {
+            for event in batch.events {
+                sequence += 1
+                try Journal.insert(db, run: run, event, sequence: sequence)
+            }
+        } else {
+            for event in batch.events { try Journal.insert(db, run: run, event) }
+        }
         if let state = batch.runState, let at = batch.at {
             try db.run(
                 "UPDATE runs SET state = ?, updated_at = ? WHERE id = ?",
@@ -105,6 +124,18 @@ extension Journal {
                 .optionalText(try task.observation.map(JSONCoding.string)),
                 .optionalDouble(task.nextAttemptAt?.timeIntervalSince1970), .double(task.updatedAt.timeIntervalSince1970),
                 .text(run.rawValue), .text(task.id.rawValue),
+            ])
+    }
+
+    /// Appends `event` as number `sequence` of the run's timeline, which the caller read in
+    /// this transaction (the next after the run's last).
+    static func insert(_ db: SQLiteConnection, run: RunID, _ event: PendingEvent, sequence: Int64) throws {
+        try db.run(
+            "INSERT INTO events (run_id, seq, task_id, at, actor, action, reason, attempt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                .text(run.rawValue), .integer(sequence), .optionalText(event.taskID?.rawValue),
+                .double(event.at.timeIntervalSince1970), .text(event.actor), .text(event.action), .optionalText(event.reason),
+                event.attempt.map { .integer(Int64($0)) } ?? .null,
             ])
     }
 
