@@ -71,11 +71,8 @@ extension Journal {
             }
         }
         for task in batch.tasks { try Journal.update(db, run: run, task) }
-        if var sequence = lastSequence {
-            for event in batch.events {
-                sequence += 1
-                try Journal.insert(db, run: run, event, sequence: sequence)
-            }
+        if let lastSequence {
+            try Journal.insert(db, run: run, batch.events, after: lastSequence)
         } else {
             for event in batch.events { try Journal.insert(db, run: run, event) }
         }
@@ -127,16 +124,44 @@ extension Journal {
             ])
     }
 
-    /// Appends `event` as number `sequence` of the run's timeline, which the caller read in
-    /// this transaction (the next after the run's last).
-    static func insert(_ db: SQLiteConnection, run: RunID, _ event: PendingEvent, sequence: Int64) throws {
-        try db.run(
-            "INSERT INTO events (run_id, seq, task_id, at, actor, action, reason, attempt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                .text(run.rawValue), .integer(sequence), .optionalText(event.taskID?.rawValue),
-                .double(event.at.timeIntervalSince1970), .text(event.actor), .text(event.action), .optionalText(event.reason),
-                event.attempt.map { .integer(Int64($0)) } ?? .null,
-            ])
+    /// Appends `events` to the run's timeline as the numbers after `lastSequence`, the run's last,
+    /// which the caller read in this transaction. Two at a time, in one statement: a task's
+    /// completion and the start it releases are the common pair.
+    static func insert(_ db: SQLiteConnection, run: RunID, _ events: [PendingEvent], after lastSequence: Int64) throws {
+        var sequence = lastSequence
+        var index = events.startIndex
+        while index < events.endIndex {
+            if index + 1 < events.endIndex {
+                var arguments: [SQLiteValue] = [.text(run.rawValue)]
+                arguments.reserveCapacity(15)
+                appendColumns(of: events[index], sequence: sequence + 1, to: &arguments)
+                appendColumns(of: events[index + 1], sequence: sequence + 2, to: &arguments)
+                try db.run(
+                    "INSERT INTO events (run_id, seq, task_id, at, actor, action, reason, attempt) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8), (?1, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                    arguments)
+                sequence += 2
+                index += 2
+            } else {
+                var arguments: [SQLiteValue] = [.text(run.rawValue)]
+                appendColumns(of: events[index], sequence: sequence + 1, to: &arguments)
+                try db.run(
+                    "INSERT INTO events (run_id, seq, task_id, at, actor, action, reason, attempt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    arguments)
+                sequence += 1
+                index += 1
+            }
+        }
+    }
+
+    /// An event's columns after `run_id`, in the order of the `INSERT`s above.
+    private static func appendColumns(of event: PendingEvent, sequence: Int64, to arguments: inout [SQLiteValue]) {
+        arguments.append(.integer(sequence))
+        arguments.append(.optionalText(event.taskID?.rawValue))
+        arguments.append(.double(event.at.timeIntervalSince1970))
+        arguments.append(.text(event.actor))
+        arguments.append(.text(event.action))
+        arguments.append(.optionalText(event.reason))
+        arguments.append(event.attempt.map { .integer(Int64($0)) } ?? .null)
     }
 
     static func insert(_ db: SQLiteConnection, run: RunID, _ event: PendingEvent) throws {
