@@ -27,6 +27,9 @@ final class Mailbox<Message: Sendable>: Sendable {
     /// Takes every pending message without waiting.
     func take() -> [Message] {
         state.withLock { state in
+            // Nothing pending (a chain's every turn): emptying an array just handed out would
+            // allocate a new buffer for the mailbox.
+            guard !state.messages.isEmpty else { return [] }
             defer { state.messages.removeAll(keepingCapacity: true) }
             return state.messages
         }

@@ -48,18 +48,34 @@ extension Journal {
     /// cancel was requested.
     static func apply(_ batch: JournalBatch, run: RunID, owner: String?, db: SQLiteConnection) throws -> Bool {
         var cancelRequested = false
+        // The sequence number of the run's last event, when read with the lease.
+        var lastSequence: Int64?
         if let owner {
             var current: String?
-            try db.query("SELECT lease_owner, cancel_requested FROM runs INDEXED BY runs_lease WHERE id = ?", [.text(run.rawValue)]) {
+            // The run's last event sequence comes with the lease check, in the same statement:
+            // the events below then take the next numbers without a `max(seq)` search each. The
+            // transaction holds the write lock, so no other writer adds events meanwhile.
+            try db.query(
+                """
+                SELECT lease_owner, cancel_requested, (SELECT coalesce(max(seq), 0) FROM events WHERE run_id = ?1)
+                FROM runs INDEXED BY runs_lease WHERE id = ?1
+                """,
+                [.text(run.rawValue)]
+            ) {
                 current = $0.text(0)
                 cancelRequested = $0.int(1) != 0
+                lastSequence = Int64($0.int(2))
             }
             guard current == owner else {
                 throw LeaseErrors.lostToAnother(run, holder: current)
             }
         }
         for task in batch.tasks { try Journal.update(db, run: run, task) }
-        for event in batch.events { try Journal.insert(db, run: run, event) }
+        if let lastSequence {
+            try Journal.insert(db, run: run, batch.events, after: lastSequence)
+        } else {
+            for event in batch.events { try Journal.insert(db, run: run, event) }
+        }
         if let state = batch.runState, let at = batch.at {
             try db.run(
                 "UPDATE runs SET state = ?, updated_at = ? WHERE id = ?",
@@ -106,6 +122,46 @@ extension Journal {
                 .optionalDouble(task.nextAttemptAt?.timeIntervalSince1970), .double(task.updatedAt.timeIntervalSince1970),
                 .text(run.rawValue), .text(task.id.rawValue),
             ])
+    }
+
+    /// Appends `events` to the run's timeline as the numbers after `lastSequence`, the run's last,
+    /// which the caller read in this transaction. Two at a time, in one statement: a task's
+    /// completion and the start it releases are the common pair.
+    static func insert(_ db: SQLiteConnection, run: RunID, _ events: [PendingEvent], after lastSequence: Int64) throws {
+        var sequence = lastSequence
+        var index = events.startIndex
+        while index < events.endIndex {
+            if index + 1 < events.endIndex {
+                var arguments: [SQLiteValue] = [.text(run.rawValue)]
+                arguments.reserveCapacity(15)
+                appendColumns(of: events[index], sequence: sequence + 1, to: &arguments)
+                appendColumns(of: events[index + 1], sequence: sequence + 2, to: &arguments)
+                try db.run(
+                    "INSERT INTO events (run_id, seq, task_id, at, actor, action, reason, attempt) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8), (?1, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                    arguments)
+                sequence += 2
+                index += 2
+            } else {
+                var arguments: [SQLiteValue] = [.text(run.rawValue)]
+                appendColumns(of: events[index], sequence: sequence + 1, to: &arguments)
+                try db.run(
+                    "INSERT INTO events (run_id, seq, task_id, at, actor, action, reason, attempt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    arguments)
+                sequence += 1
+                index += 1
+            }
+        }
+    }
+
+    /// An event's columns after `run_id`, in the order of the `INSERT`s above.
+    private static func appendColumns(of event: PendingEvent, sequence: Int64, to arguments: inout [SQLiteValue]) {
+        arguments.append(.integer(sequence))
+        arguments.append(.optionalText(event.taskID?.rawValue))
+        arguments.append(.double(event.at.timeIntervalSince1970))
+        arguments.append(.text(event.actor))
+        arguments.append(.text(event.action))
+        arguments.append(.optionalText(event.reason))
+        arguments.append(event.attempt.map { .integer(Int64($0)) } ?? .null)
     }
 
     static func insert(_ db: SQLiteConnection, run: RunID, _ event: PendingEvent) throws {

@@ -10,5 +10,16 @@ package struct JournalBatch: Sendable {
     /// Messages (``Journal/pendingMessages()``) whose effect this batch records.
     package var consumedMessages: [Int64] = []
 
+    /// Empties the batch for the next commit, keeping its arrays' storage: a runner commits
+    /// once per task of a chain, and each fresh batch grew its arrays again.
+    package mutating func removeAll() {
+        tasks.removeAll(keepingCapacity: true)
+        events.removeAll(keepingCapacity: true)
+        runState = nil
+        at = nil
+        releaseLease = false
+        consumedMessages.removeAll(keepingCapacity: true)
+    }
+
     package var isEmpty: Bool { tasks.isEmpty && events.isEmpty && runState == nil && !releaseLease && consumedMessages.isEmpty }
 }

@@ -191,7 +191,9 @@ final class RunExecution {
                 let (index, attempt) = prepareAttempt(starts[0], now: now)
                 let started = engine.clock.now()
                 let outcome = await attempt()
-                messages = [.finished(index: index, outcome: outcome, duration: elapsed(since: started))]
+                // Refilled in place: the array handled last turn is this one's buffer.
+                messages.removeAll(keepingCapacity: true)
+                messages.append(.finished(index: index, outcome: outcome, duration: elapsed(since: started)))
                 messages += mailbox.take()
                 continue
             }
@@ -246,6 +248,9 @@ final class RunExecution {
             index,
             {
                 await tracer.withSpan("onboarding.task", ofKind: .internal) { span in
+                    // A span that records nothing (no tracer bootstrapped) drops what it is given:
+                    // building its attributes would cost a dictionary and its strings per attempt.
+                    guard span.isRecording else { return await RunExecution.attempt(task, context: context, dryRun: dryRun) }
                     span.attributes["onboarding.run.id"] = runID.rawValue
                     span.attributes["onboarding.task.id"] = task.id.rawValue
                     span.attributes["onboarding.task.attempt"] = attempt
@@ -329,7 +334,7 @@ final class RunExecution {
 
     private func finish(_ index: Int, _ outcome: AttemptOutcome, now: Date) {
         var record = records[index]
-        let task = graph.tasks[index]
+        let taskID = graph.tasks[index].id  // only the id: copying the whole task retains its every field
         record.updatedAt = now
         record.consecutiveCrashes = 0
         var action: String
@@ -407,11 +412,11 @@ final class RunExecution {
         let attempt = records[index].attempts
         records[index] = record
         batch.tasks.append(record)
-        batch.events.append(PendingEvent(taskID: task.id, at: now, actor: engine.configuration.actor, action: action, reason: reason, attempt: attempt))
+        batch.events.append(PendingEvent(taskID: taskID, at: now, actor: engine.configuration.actor, action: action, reason: reason, attempt: attempt))
         if engine.broadcaster.hasSubscribers {
-            pendingEvents.append(EngineEvent(runID: run.id, taskID: task.id, kind: event, at: now, attempt: attempt, message: reason))
+            pendingEvents.append(EngineEvent(runID: run.id, taskID: taskID, kind: event, at: now, attempt: attempt, message: reason))
         }
-        logger.debug("task attempt ended", metadata: ["task.id": "\(task.id)", "attempt": "\(attempt)", "outcome": "\(action)"])
+        logger.debug("task attempt ended", metadata: ["task.id": "\(taskID)", "attempt": "\(attempt)", "outcome": "\(action)"])
         if record.state.releasesDependents {
             for dependent in graph.dependentIndices[index] {
                 unfinishedDependencies[dependent] -= 1
@@ -582,7 +587,7 @@ final class RunExecution {
             observer(summary)
         }
         engine.metrics.commits.increment()
-        batch = JournalBatch()
+        batch.removeAll()
         if cancelRequested && cancellation == nil { cancellation = ("support", "a cancel was requested through the journal") }
         engine.broadcaster.publish(pendingEvents)
         pendingEvents.removeAll(keepingCapacity: true)

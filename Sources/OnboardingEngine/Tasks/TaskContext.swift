@@ -15,7 +15,19 @@ public struct TaskContext: Sendable {
     /// A person's confirmation, when the task waited for one and it was given.
     public let confirmation: Confirmation?
     /// A logger with `run.id`, `task.id` and `attempt` metadata.
-    public let logger: Logger
+    ///
+    /// Made on each read, not with the context: most attempts never log, and the metadata's
+    /// strings and dictionary cost more than a task that does little. A task that logs many
+    /// times in a loop may keep it in a local.
+    public var logger: Logger {
+        var logger = baseLogger
+        logger[metadataKey: "run.id"] = "\(runID)"
+        logger[metadataKey: "task.id"] = "\(taskID)"
+        logger[metadataKey: "attempt"] = "\(attempt)"
+        return logger
+    }
+    /// The logger ``logger`` adds the attempt's metadata to.
+    private let baseLogger: Logger
     /// The engine's clock: use it instead of reading the system time or sleeping.
     public let clock: any EngineClock
 
@@ -38,11 +50,7 @@ public struct TaskContext: Sendable {
         self.attempt = attempt
         self.isDryRun = isDryRun
         self.confirmation = confirmation
-        var logger = logger
-        logger[metadataKey: "run.id"] = "\(runID)"
-        logger[metadataKey: "task.id"] = "\(taskID)"
-        logger[metadataKey: "attempt"] = "\(attempt)"
-        self.logger = logger
+        self.baseLogger = logger
         self.clock = clock
         self.dependencies = dependencies
         self.outputs = outputs
