@@ -130,6 +130,14 @@ func resume(finished: Int) async throws -> Double {
     return best
 }
 
+if value("--only") == "floor" {
+    // A chain task's commit as SQL alone, against one raw commit and the engine's chain, at `normal`.
+    print(
+        "raw_commit_us_normal", try rawCommit(count: taskCount, durability: .normal),
+        "task_commit_sql_us_normal", try await CommitFloorBenchmark.microsecondsPerTask(count: taskCount, directory: root, durability: .normal),
+        "chain_task_us_normal", try await chain(count: taskCount, durability: .normal))
+    exit(0)
+}
 if value("--only") == "chain" {
     print("chain_task_us", try await chain(count: taskCount))
     exit(0)
@@ -176,13 +184,15 @@ if value("--only") == "wake" {
 // Raw commits, chain and fan-out alternate over several rounds and each ratio is taken within a
 // round, so a burst of load on a shared machine skews one round, not the comparison.
 let rounds = value("--rounds").flatMap(Int.init) ?? 3
-var samples: [(raw: Double, chain: Double, fanout: Double, rawNormal: Double, chainNormal: Double)] = []
+var samples: [(raw: Double, chain: Double, fanout: Double, rawNormal: Double, chainNormal: Double, floorNormal: Double)] = []
 for _ in 0..<rounds {
     samples.append(
         (
             try rawCommit(count: taskCount), try await chain(count: taskCount), try await fanOut(count: taskCount, concurrency: 16),
             // synchronous=NORMAL: no fsync per commit, so the engine's own CPU per task shows.
-            try rawCommit(count: taskCount, durability: .normal), try await chain(count: taskCount, durability: .normal)
+            try rawCommit(count: taskCount, durability: .normal), try await chain(count: taskCount, durability: .normal),
+            // The same commits' SQL alone, from C: what SQLite costs per task before the engine's own work.
+            try await CommitFloorBenchmark.microsecondsPerTask(count: taskCount, directory: root, durability: .normal)
         ))
 }
 func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
@@ -193,6 +203,7 @@ let chainRatio = median(samples.map { $0.chain / $0.raw })
 let fanoutRatio = median(samples.map { $0.fanout / $0.raw })
 let rawNormal = median(samples.map(\.rawNormal))
 let chainNormal = median(samples.map(\.chainNormal))
+let floorNormal = median(samples.map(\.floorNormal))
 let resume2500 = try await resume(finished: 2_500)
 let resume5000 = try await resume(finished: 5_000)
 let resume10k = try await resume(finished: 10_000)
@@ -209,6 +220,8 @@ let figures: [(String, Double)] = [
     ("raw_commit_us_normal", rawNormal),
     ("chain_task_us_normal", chainNormal),
     ("engine_task_us_normal", chainNormal - rawNormal),
+    ("task_commit_sql_us_normal", floorNormal),
+    ("engine_over_sql_us_normal", chainNormal - floorNormal),
     ("resume_2500_ms", resume2500),
     ("resume_5k_ms", resume5000),
     ("resume_10k_ms", resume10k),
