@@ -40,6 +40,22 @@ struct RetentionTests {
         #expect(error?.code == .unknownRun)
     }
 
+    /// `VACUUM` in WAL mode writes the rewritten file into the WAL: until a checkpoint the journal
+    /// with its WAL is larger than before, and `onboard prune --vacuum` reported that it grew.
+    @Test func vacuumingAfterAPruneLeavesTheJournalNoLargerOnDisk() async throws {
+        let harness = try Harness()
+        defer { harness.remove() }
+        for index in 0..<6 { try await leave(harness, RunID("old-\(index)"), nil) }
+        harness.clock.advance(by: .seconds(86_400 * 100))
+        let report = try harness.journal.prune(endedBefore: harness.clock.now())
+        #expect(report.runs.count == 6)
+        try harness.journal.vacuum()
+        let after = harness.journal.sizeOnDisk()
+        #expect(after <= report.bytesAfter, "vacuum made it larger on disk: \(report.bytesAfter) → \(after)")
+        let wal = (try? FileManager.default.attributesOfItem(atPath: harness.temporary.path + "-wal"))?[.size] as? NSNumber
+        #expect((wal?.int64Value ?? 0) == 0, "the WAL was checkpointed into the file")
+    }
+
     @Test func theEventLogOfALiveRunStaysAppendOnly() async throws {
         let harness = try Harness()
         defer { harness.remove() }

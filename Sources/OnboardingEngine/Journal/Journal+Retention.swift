@@ -106,8 +106,15 @@ extension Journal {
 
     /// Rewrites the file without its free pages (`VACUUM`): for a journal made before schema 3,
     /// whose pruned pages are otherwise only reused. Needs the journal to itself for a moment.
+    ///
+    /// In WAL mode `VACUUM` writes the rewritten file into the WAL; the checkpoint that follows
+    /// moves it into the file and empties the WAL, so the file shrinks now, not at some later
+    /// checkpoint (and ``sizeOnDisk()`` shows it).
     public func vacuum() throws {
-        try withConnection { db in try db.execute("VACUUM") }
+        try withConnection { db in
+            try db.execute("VACUUM")
+            try db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        }
     }
 
     /// The journal file's size with its WAL, in bytes.
