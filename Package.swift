@@ -1,6 +1,10 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+/// The modules that wrap a system library (`CSQLite`, `CResolv`) import everything `internal` unless
+/// they say `public import`: what a host sees of them is what they chose to publish, never a C module.
+let internalImports: [SwiftSetting] = [.enableUpcomingFeature("InternalImportsByDefault")]
+
 let package = Package(
     name: "swift-onboarding-engine",
     platforms: [.macOS(.v15)],
@@ -54,7 +58,8 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            swiftSettings: internalImports
         ),
         .target(
             name: "OnboardingEnginePostgres",
@@ -156,7 +161,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
-            ]
+            ],
+            swiftSettings: internalImports
         ),
         // Test support for task authors: SimulatedTenant (a running simulator, the clients, an engine, the person's steps).
         .target(

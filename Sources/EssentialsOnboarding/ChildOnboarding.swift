@@ -1,4 +1,4 @@
-import OnboardingEngine
+public import OnboardingEngine
 
 /// One onboarding run per child organization of a parent (channel) organization.
 ///

@@ -1,4 +1,4 @@
-import OnboardingEngine
+public import OnboardingEngine
 
 extension EssentialsWorkflow {
     /// What each task does and, for the manual steps, what a person must do.

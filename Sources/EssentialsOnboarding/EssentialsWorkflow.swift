@@ -1,4 +1,4 @@
-import OnboardingEngine
+public import OnboardingEngine
 
 /// The integration guide's onboarding as a graph of idempotent tasks.
 ///

@@ -1,4 +1,4 @@
-import OnboardingEngine
+public import OnboardingEngine
 
 /// The permissions the integration guide lists, with the guide's reason for each.
 public enum GuidePermissions {

@@ -1,4 +1,4 @@
-import OnboardingEngine
+public import OnboardingEngine
 
 /// Everything about the onboarding that is not a secret and not per tenant: region, sending IP
 /// ranges, smart hosts, object names, SPF mechanisms, well-known ids and re-check intervals.

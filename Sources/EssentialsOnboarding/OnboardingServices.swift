@@ -1,5 +1,5 @@
-import Logging
-import OnboardingEngine
+public import Logging
+public import OnboardingEngine
 
 /// The real clients for one tenant's onboarding, built by the host with its credentials.
 ///

@@ -1,4 +1,4 @@
-import OnboardingEngine
+public import OnboardingEngine
 
 /// One row of the permission report: a permission, the guide's reason for it, and the tasks
 /// that declare it — generated from the tasks' declarations, never written by hand.

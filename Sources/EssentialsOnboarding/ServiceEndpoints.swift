@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Where each service lives: the real cloud by default, or a simulator's loopback URLs.
 ///

@@ -1,4 +1,4 @@
-import OnboardingEngine
+public import OnboardingEngine
 
 /// A failure talking to Microsoft's or Proofpoint's services, with a sentence a support person can act on.
 public struct ServiceError: Error, Sendable, CustomStringConvertible {

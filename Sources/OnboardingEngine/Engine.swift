@@ -1,8 +1,8 @@
 import Foundation
-import Logging
+public import Logging
 import Metrics
 import Synchronization
-import Tracing
+public import Tracing
 
 /// Runs graphs of idempotent onboarding tasks, journaling every step so any interrupted run
 /// resumes exactly where it stopped.

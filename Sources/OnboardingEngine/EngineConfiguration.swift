@@ -1,4 +1,4 @@
-import Metrics
+public import Metrics
 import Foundation
 
 /// Settings that apply to every run an engine executes.

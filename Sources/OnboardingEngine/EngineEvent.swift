@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Something the engine did, for progress displays. Subscribe with ``Engine/events()``.
 ///

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// An app-only access token and what it grants. Never journaled, never logged.
 public struct AccessToken: Sendable, CustomStringConvertible {

@@ -1,4 +1,4 @@
-import OnboardingEngine
+public import OnboardingEngine
 
 /// Outbound mail no longer goes through Essentials: the outbound connector is disabled (nothing
 /// to do when there is none). Before Essentials leaves the SPF record, so no message relayed by

@@ -1,4 +1,4 @@
-import OnboardingEngine
+public import OnboardingEngine
 
 /// On the Essentials side, when the run's input asks for it: the tenant's domains are removed from
 /// the org and its Azure directory sync is turned off. After mail no longer flows through

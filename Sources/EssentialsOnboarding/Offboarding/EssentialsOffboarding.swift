@@ -1,4 +1,4 @@
-import OnboardingEngine
+public import OnboardingEngine
 
 /// Taking a tenant off Essentials, in the order that never bounces mail, as a graph of
 /// idempotent tasks (each one `observe`s, so a plan shows what would change and a resume after

@@ -1,4 +1,4 @@
-import OnboardingEngine
+public import OnboardingEngine
 
 /// Inbound mail is accepted from anywhere again: the inbound connector's
 /// `RestrictDomainsToIPAddresses` is off (nothing to do when there is no connector). First, so

@@ -1,4 +1,4 @@
-import OnboardingEngine
+public import OnboardingEngine
 
 /// The customer's DNS no longer sends mail through Essentials: no MX record of a domain names an
 /// Essentials host, and no SPF record names Essentials. A person makes the change (nobody else

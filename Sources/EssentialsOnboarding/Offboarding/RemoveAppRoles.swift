@@ -1,4 +1,4 @@
-import OnboardingEngine
+public import OnboardingEngine
 
 /// The application no longer holds its Exchange roles in the tenant: the Exchange.ManageAsApp
 /// app role and the Exchange Administrator directory role are taken back. After every Exchange

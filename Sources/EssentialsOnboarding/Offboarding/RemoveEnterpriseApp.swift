@@ -1,4 +1,4 @@
-import OnboardingEngine
+public import OnboardingEngine
 
 /// The last step, a person's: deleting the application's enterprise application (its service
 /// principal) in the tenant, which revokes its consent for good. The app cannot do it for itself

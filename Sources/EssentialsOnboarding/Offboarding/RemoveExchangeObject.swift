@@ -1,4 +1,4 @@
-import OnboardingEngine
+public import OnboardingEngine
 
 /// One Exchange Online object of the onboarding is gone (`Remove-NOUN`); one already gone is done.
 public struct RemoveExchangeObject: OnboardingTask {

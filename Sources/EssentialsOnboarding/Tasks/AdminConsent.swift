@@ -1,5 +1,5 @@
 import Foundation
-import OnboardingEngine
+public import OnboardingEngine
 
 /// A Global Admin granted the application's permissions (guide: the admin-consent flow).
 ///

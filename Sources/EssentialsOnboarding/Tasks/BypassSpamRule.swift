@@ -1,4 +1,4 @@
-import OnboardingEngine
+public import OnboardingEngine
 
 /// The transport rule "Bypass Spam Filtering for Proofpoint Essentials": SCL -1 for Essentials' ranges, enabled.
 public struct BypassSpamRule: OnboardingTask {

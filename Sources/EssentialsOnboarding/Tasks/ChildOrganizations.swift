@@ -1,4 +1,4 @@
-import OnboardingEngine
+public import OnboardingEngine
 
 /// For a parent (channel) org: "Allow customers to use integrations" is on, and its child
 /// organizations are listed so the host can start one run per child.

@@ -1,4 +1,4 @@
-import OnboardingEngine
+public import OnboardingEngine
 
 /// The recurring directory-sync schedule the admin chose (the run's `syncFrequencyHours`) is set.
 public struct DirectorySyncSchedule: OnboardingTask {

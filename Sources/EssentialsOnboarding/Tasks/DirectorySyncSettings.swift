@@ -1,4 +1,4 @@
-import OnboardingEngine
+public import OnboardingEngine
 
 /// Essentials' Azure directory sync is configured for the tenant (guide: "Essentials will configure Azure Directory Sync").
 public struct DirectorySyncSettings: OnboardingTask {

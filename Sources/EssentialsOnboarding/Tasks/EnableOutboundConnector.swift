@@ -1,4 +1,4 @@
-import OnboardingEngine
+public import OnboardingEngine
 
 /// The outbound connector is switched on, once SPF includes Essentials (never earlier).
 public struct EnableOutboundConnector: OnboardingTask {

@@ -1,4 +1,4 @@
-import OnboardingEngine
+public import OnboardingEngine
 
 /// Relay is on for the imported domains. The guide leaves this to the org's Essentials admin, so
 /// the task waits for a person, and finishes once relay is on (checked after their confirmation).

@@ -1,4 +1,4 @@
-import OnboardingEngine
+public import OnboardingEngine
 
 /// The application holds the Exchange Administrator directory role.
 public struct ExchangeAdministratorRole: OnboardingTask {

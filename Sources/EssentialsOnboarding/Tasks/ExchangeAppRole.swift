@@ -1,4 +1,4 @@
-import OnboardingEngine
+public import OnboardingEngine
 
 /// The application holds Exchange Online's `Exchange.ManageAsApp` app role (self-assigned).
 public struct ExchangeAppRole: OnboardingTask {

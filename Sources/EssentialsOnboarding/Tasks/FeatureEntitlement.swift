@@ -1,4 +1,4 @@
-import OnboardingEngine
+public import OnboardingEngine
 
 /// The Essentials org is entitled to the Microsoft 365 integration (guide: "Feature Enablement").
 public struct FeatureEntitlement: OnboardingTask {

@@ -1,4 +1,4 @@
-import OnboardingEngine
+public import OnboardingEngine
 
 /// The first directory sync: users (a full delta round, whose delta link is kept for later
 /// incremental syncs), groups and their members (read side by side with the users), with

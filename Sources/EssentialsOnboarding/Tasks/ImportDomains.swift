@@ -1,4 +1,4 @@
-import OnboardingEngine
+public import OnboardingEngine
 
 /// The tenant's verified mail domains are in the Essentials org, with relay off (guide: "domains will not be enabled for mail relay").
 ///

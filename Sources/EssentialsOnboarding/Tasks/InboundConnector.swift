@@ -1,4 +1,4 @@
-import OnboardingEngine
+public import OnboardingEngine
 
 /// The inbound connector for mail from Essentials, with Enhanced Filtering for Connectors so
 /// Exchange evaluates the real sender, not Essentials' relays.

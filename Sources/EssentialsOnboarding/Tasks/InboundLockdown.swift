@@ -1,4 +1,4 @@
-import OnboardingEngine
+public import OnboardingEngine
 
 /// Inbound mail is locked to Essentials: the inbound connector's `RestrictDomainsToIPAddresses`
 /// is turned on, so Exchange rejects, in the SMTP conversation, external mail that does not come

@@ -1,4 +1,4 @@
-import OnboardingEngine
+public import OnboardingEngine
 
 /// The lockdown's audit stage: a transport rule that stamps a header on external mail that did
 /// not arrive from Essentials' ranges, so admins can see, before anything is rejected, which

@@ -1,4 +1,4 @@
-import OnboardingEngine
+public import OnboardingEngine
 
 /// Every imported domain's inbound mail arrives through Essentials: its MX records name only the
 /// region's Essentials hosts. Waits, re-checking DNS on a schedule, until the customer has changed

@@ -1,4 +1,4 @@
-import OnboardingEngine
+public import OnboardingEngine
 
 /// The outbound connector through Essentials' smart hosts, created **disabled**: it is enabled only
 /// after SPF includes Essentials (``EnableOutboundConnector``).

@@ -1,4 +1,4 @@
-import OnboardingEngine
+public import OnboardingEngine
 
 /// One-click remediation can work: the application's token carries Mail.ReadWrite.
 public struct RemediationReadiness: OnboardingTask {

@@ -1,4 +1,4 @@
-import OnboardingEngine
+public import OnboardingEngine
 
 /// Every imported domain's SPF record authorizes Essentials and will pass at receivers (see
 /// ``SPFLint``): exactly one record, Essentials' mechanism in it, at most ten DNS lookups

@@ -1,4 +1,4 @@
-import OnboardingEngine
+public import OnboardingEngine
 
 /// The application's and Exchange Online's service principals are visible (retrying through replication lag).
 public struct ServicePrincipals: OnboardingTask {

@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// The SQLite journal is the engine's default backend: each intent is one transaction on the
 /// journal's own queue (see the `Journal+…` files for each group of intents).

@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// Copying runs out of and into an SQLite journal (``JournalCopy``): each run read in one read
 /// transaction, every run written in one IMMEDIATE transaction.

@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// Listing and filtering runs, and the fleet summary, on the SQLite journal: each a few statements
 /// in one read, served by the `runs_listing` and `tasks_attention` indexes (schema 6; the latter's

@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// Preparing a run for resumption: the journal side of ``Engine/resume(_:graph:options:)``.
 extension Journal {

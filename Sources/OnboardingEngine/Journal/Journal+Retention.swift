@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// What ``Journal/prune(endedBefore:dryRun:batchSize:)`` removed (or would remove).
 public struct PruneReport: Sendable, Hashable {

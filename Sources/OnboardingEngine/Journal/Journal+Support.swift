@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// The journal side of the support actions: each is one IMMEDIATE transaction that checks the
 /// run's state and lease, changes its task records, records who acted and why, and makes the

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// What workers need from the journal: claiming due runs, durable timers, messages to a run's
 /// owner, and the workers' heartbeats.

@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// Writing: new runs, the runner's batches, leases, checkpoints.
 extension Journal {

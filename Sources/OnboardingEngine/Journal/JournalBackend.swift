@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// What an engine asks of the store that journals its runs, in intents rather than SQL: the
 /// seam between the engine and a journal backend (the SQLite ``Journal`` today).

@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// Task updates, events and run changes written together in one transaction.
 package struct JournalBatch: Sendable {

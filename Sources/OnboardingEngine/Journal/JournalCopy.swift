@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import Synchronization
 
 /// Copies the whole history of a journal into another, empty one: from an SQLite file to

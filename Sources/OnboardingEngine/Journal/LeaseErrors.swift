@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// The errors every journal backend gives for a lease it no longer holds, or that a live engine holds.
 package enum LeaseErrors {

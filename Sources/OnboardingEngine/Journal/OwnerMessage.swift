@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A person's confirmation, signal or cancel for a run that an engine in another process holds.
 ///

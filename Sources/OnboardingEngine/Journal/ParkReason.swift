@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Why a task is parked, and what must happen for it to continue.
 public struct ParkReason: Sendable, Hashable, Codable {

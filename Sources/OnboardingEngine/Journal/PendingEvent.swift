@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// An event not yet written.
 package struct PendingEvent: Sendable {

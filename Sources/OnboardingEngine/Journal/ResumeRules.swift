@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// The parts of preparing a resume that are the same on every journal backend: what a resume
 /// refuses, how the journaled records meet the graph, and what becomes of tasks a crash left

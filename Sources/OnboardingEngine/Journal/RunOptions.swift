@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Options for one run. They are journaled with the run, so a resumed run keeps them
 /// (a dry run stays dry; change windows still apply).

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A run as the journal records it.
 public struct RunRecord: Sendable, Hashable {

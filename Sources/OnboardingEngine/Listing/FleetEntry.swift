@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// One line of a fleet summary (``Engine/fleetSummary()``): how many unfinished runs of
 /// a workflow stopped at one task in one state, out of how many runs of that workflow.

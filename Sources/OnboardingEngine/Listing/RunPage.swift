@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// One page of runs matching a ``RunFilter``, newest first, with how many match in all and per state.
 public struct RunPage: Sendable, Hashable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The engine's source of time: wall-clock instants for the journal and change windows, and
 /// sleeping until an instant for backoff, re-checks and lease renewal.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// How often and how quickly a task is tried again after a retryable failure.
 ///

@@ -1,5 +1,5 @@
 import Foundation
-import Logging
+public import Logging
 
 /// What a task's `run` and `observe` receive: who and where it is, the run's input, its
 /// dependencies' outputs, its checkpoint, a logger and the engine's clock.
