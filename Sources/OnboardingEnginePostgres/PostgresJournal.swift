@@ -72,7 +72,9 @@ public final class PostgresJournal: Sendable {
             connection.options = options
             let opened = try await PostgresConnection.connect(configuration: connection, id: 0, logger: logger)
             try await opened.close()
-        } catch let error as PSQLError where error.serverInfo?[.message] != nil {
+        } catch let error as PSQLError
+            where error.serverInfo?[.message] != nil && !serverIsGoingAway(error.serverInfo?[.sqlState])
+        {
             let message = error.serverInfo?[.message] ?? ""
             throw JournalError(
                 .cannotOpen, "PostgreSQL at \(configuration.location) refused the connection: \(message)", path: configuration.location,
@@ -142,7 +144,9 @@ public final class PostgresJournal: Sendable {
 
     func mapped(_ error: any Error) -> any Error {
         if error is EngineError || error is JournalError || error is CancellationError { return error }
-        if let error = error as? PSQLError, let message = error.serverInfo?[.message] {
+        if let error = error as? PSQLError, let message = error.serverInfo?[.message],
+            !Self.serverIsGoingAway(error.serverInfo?[.sqlState])
+        {
             let state = error.serverInfo?[.sqlState] ?? "?"
             return JournalError(
                 .database, "PostgreSQL refused a journal statement (SQLSTATE \(state)): \(message)", path: location,
@@ -161,8 +165,20 @@ public final class PostgresJournal: Sendable {
             path: location, underlying: error)
     }
 
+    /// Whether a server's error says the connection is going away rather than refusing a
+    /// statement: a connection exception (class `08`), or the server shutting down, crashing or
+    /// starting up (`57P01`, `57P02`, `57P03`, what a restart or `pg_terminate_backend` sends).
+    /// Those are `unreachable` (try again when it answers), not `database`.
+    package static func serverIsGoingAway(_ sqlState: String?) -> Bool {
+        guard let sqlState else { return false }
+        return sqlState.hasPrefix("08") || ["57P01", "57P02", "57P03"].contains(sqlState)
+    }
+
     /// A short reason for a connection failure, without a Swift type name.
     static func reason(_ error: any Error) -> String {
+        if let error = error as? PSQLError, let message = error.serverInfo?[.message] {
+            return "the server ended the connection: \(message)"
+        }
         if let error = error as? PSQLError { return "\(error.code)" }
         let text = String(describing: error)
         return text.count > 200 ? String(text.prefix(200)) + "…" : text

@@ -69,6 +69,48 @@ struct PostgresJournalTests {
         #expect(newer?.code == .newerSchema)
     }
 
+    /// A connection the server ends (a restart, `pg_terminate_backend`: SQLSTATE 57P01) is the
+    /// journal being unreachable — try again when it answers — not a statement it refused. It was
+    /// reported as `database` ("refused a journal statement"), and `onboard serve` started during a
+    /// database restart said so.
+    @Test(.enabled(if: BackendKind.available.contains(.postgres)))
+    func aConnectionTheServerEndsIsUnreachableNotARefusedStatement() async throws {
+        #expect(PostgresJournal.serverIsGoingAway("57P01") && PostgresJournal.serverIsGoingAway("57P03"))
+        #expect(PostgresJournal.serverIsGoingAway("08006"))
+        #expect(!PostgresJournal.serverIsGoingAway("42P01") && !PostgresJournal.serverIsGoingAway("23505"))
+        #expect(!PostgresJournal.serverIsGoingAway(nil))
+
+        try await BackendFixture.with(.postgres) { fixture in
+            let configuration = try #require(fixture.postgresConfiguration)
+            let journal = try await PostgresJournal.open(configuration, logger: Self.quiet)
+            defer { Task { await journal.close() } }
+            let engine = Engine(journal: journal, logger: Self.quiet)
+            // The journal's read waits behind a lock; the server then ends its connection mid-statement.
+            let holder = try await Self.connect(configuration)
+            try await holder.query("BEGIN", logger: Self.quiet)
+            try await holder.query("LOCK TABLE runs IN ACCESS EXCLUSIVE MODE", logger: Self.quiet)
+            let reading = Task { try await engine.runs() }
+            try await Task.sleep(for: .milliseconds(500))
+            try await holder.query(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+                logger: Self.quiet)
+            let ended = await #expect(throws: JournalError.self) { _ = try await reading.value }
+            try await holder.query("ROLLBACK", logger: Self.quiet)
+            try await holder.close()
+            #expect(ended?.code == .unreachable, "\(ended?.message ?? "")")
+            #expect(ended?.message.contains("refused a journal statement") == false, "\(ended?.message ?? "")")
+            #expect(ended?.message.contains("the server ended the connection") == true, "\(ended?.message ?? "")")
+            // The journal answers again once the server does (another pooled connection the server
+            // ended may fail one more call as unreachable first).
+            var answered = false
+            for _ in 0..<20 where !answered {
+                answered = (try? await engine.runs()) != nil
+                if !answered { try await Task.sleep(for: .milliseconds(250)) }
+            }
+            #expect(answered, "the journal answers again")
+        }
+    }
+
     @Test(.enabled(if: BackendKind.available.contains(.postgres)))
     func aChangedByteIsReportedNamingTheRunAndTheTimelineCannotBeRewritten() async throws {
         try await BackendFixture.with(.postgres) { fixture in
