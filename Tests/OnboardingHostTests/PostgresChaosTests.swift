@@ -145,6 +145,15 @@ struct PostgresChaosTests {
                 let unfinished = summaries.filter { $0.state != .succeeded }.map { "\($0.id)=\($0.state)" }
                 #expect(summaries.count == count)
                 #expect(unfinished.isEmpty, "\(unfinished.count) unfinished: \(unfinished.prefix(20))")
+                // Where an unfinished run stands, for whoever reads a failure: its tasks that did not
+                // succeed, its pending messages' effect and the end of its timeline.
+                for summary in summaries.filter({ $0.state != .succeeded }).prefix(3) {
+                    let tasks = (try? await driver.tasks(of: summary.id)) ?? []
+                    let open = tasks.filter { $0.state != .succeeded }.map { "\($0.id)=\($0.state)\($0.confirmation == nil ? "" : " (confirmed)")" }
+                    let timeline = ((try? await driver.history(of: summary.id)) ?? []).suffix(12)
+                        .map { "\($0.actor) \($0.action) \($0.taskID?.rawValue ?? "") \($0.reason ?? "")" }
+                    Issue.record("\(summary.id): \(open); relay confirmed by the test: \(relayDone.contains(summary.id.rawValue)), lockdown: \(lockdownDone.contains(summary.id.rawValue)); timeline: \(timeline.joined(separator: " | "))")
+                }
                 #expect(kills >= 3, "the workers were killed while they worked")
                 #expect(cuts >= 1, "and cut off from the database")
                 for (index, tenant) in simulator.snapshot().tenants.enumerated() {
