@@ -52,15 +52,16 @@ extension PostgresJournal {
                 try await connection.query(
                     "UPDATE runs SET options = \(try JSONCoding.string(run.options)) WHERE id = \(id.rawValue)", logger: logger)
             }
-            // Messages sent to an owner that parked before it read them take effect now.
-            for message in try await loadMessages(connection, run: id) {
-                if let event = message.apply(to: &records) { events.append(event) }
+            // Messages sent to an owner that parked before it read them take effect now, and a task
+            // found running was interrupted by a crash, kill or power loss.
+            let messages = try await loadMessages(connection, run: id)
+            let applied = ResumeRules.applyLeftMessages(
+                messages, to: &records, at: now, actor: actor, maxConsecutiveCrashes: policy.maxConsecutiveCrashes)
+            events += applied.events
+            for message in messages {
                 try await connection.query("DELETE FROM run_messages WHERE seq = \(message.sequence)", logger: logger)
             }
-            let recovered = ResumeRules.recoverInterrupted(
-                &records, at: now, actor: actor, maxConsecutiveCrashes: policy.maxConsecutiveCrashes)
-            events += recovered.events
-            for index in recovered.changed { try await updateTask(connection, run: id, records[index]) }
+            for index in applied.changed { try await updateTask(connection, run: id, records[index]) }
 
             run.state = .running
             run.updatedAt = now

@@ -58,16 +58,14 @@ extension Journal {
                         "UPDATE runs SET options = ? WHERE id = ?", [.text(try JSONCoding.string(run.options)), .text(id.rawValue)])
                 }
 
-                // Messages sent to an owner that parked before it read them take effect now.
-                for message in try Journal.loadMessages(db, run: id) {
-                    if let event = message.apply(to: &records) { events.append(event) }
-                    try db.run("DELETE FROM run_messages WHERE seq = ?", [.integer(message.sequence)])
-                }
-
-                // A task found running was interrupted by a crash, kill or power loss.
-                let recovered = ResumeRules.recoverInterrupted(&records, at: now, actor: actor, maxConsecutiveCrashes: maxCrashes)
-                events += recovered.events
-                for index in recovered.changed { try Journal.update(db, run: id, records[index]) }
+                // Messages sent to an owner that parked before it read them take effect now, and a
+                // task found running was interrupted by a crash, kill or power loss.
+                let messages = try Journal.loadMessages(db, run: id)
+                let applied = ResumeRules.applyLeftMessages(
+                    messages, to: &records, at: now, actor: actor, maxConsecutiveCrashes: maxCrashes)
+                events += applied.events
+                for message in messages { try db.run("DELETE FROM run_messages WHERE seq = ?", [.integer(message.sequence)]) }
+                for index in applied.changed { try Journal.update(db, run: id, records[index]) }
 
                 run.state = .running
                 run.updatedAt = now

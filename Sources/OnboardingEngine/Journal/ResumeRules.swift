@@ -85,6 +85,25 @@ package enum ResumeRules {
         return (events, changed)
     }
 
+    /// Applies the messages left for the run (a confirmation sent to an owner that stopped before
+    /// it read them), then recovers the tasks a crash left running.
+    ///
+    /// - Returns: the events to journal and the indices of every record changed. The backend
+    ///   writes all of them in the resume's transaction, the one that deletes the messages' rows:
+    ///   a confirmation lives in its task's row from then on, so a process that dies before its
+    ///   runner's first commit cannot lose it.
+    package static func applyLeftMessages(
+        _ messages: [OwnerMessage], to records: inout [TaskRecord], at now: Date, actor: String, maxConsecutiveCrashes: Int
+    ) -> (events: [PendingEvent], changed: [Int]) {
+        let loaded = records
+        var events: [PendingEvent] = []
+        for message in messages {
+            if let event = message.apply(to: &records) { events.append(event) }
+        }
+        events += recoverInterrupted(&records, at: now, actor: actor, maxConsecutiveCrashes: maxConsecutiveCrashes).events
+        return (events, records.indices.filter { records[$0] != loaded[$0] })
+    }
+
     /// The event that opens the resumed execution.
     package static func resumedEvent(options: ResumeOptions, at now: Date) -> PendingEvent {
         PendingEvent(at: now, actor: options.actor, action: "run.resumed", reason: options.reason)
