@@ -235,11 +235,7 @@ struct JournalBackendConformanceTests {
             let graph = try TaskGraph(
                 workflow: "w",
                 tasks: [
-                    ClosureTask(id: "approve") { context -> NoOutput in
-                        guard let confirmation = context.confirmation else { throw TaskInterruption.waitingForPerson(action: "Approve.") }
-                        notes.record(confirmation.note ?? "")
-                        return NoOutput()
-                    },
+                    approval(notingIn: notes),
                     step("after", ["approve"]),
                 ])
             let parked = try await engine.start(graph, id: "r", input: Empty(), options: RunOptions(maxIdleWait: .zero))
@@ -282,17 +278,7 @@ struct JournalBackendConformanceTests {
         try await BackendFixture.with(kind) { fixture in
             let engine = try await fixture.engine()
             let notes = Counter()
-            let graph = try TaskGraph(
-                workflow: "w",
-                tasks: [
-                    ClosureTask(id: "approve") { context -> NoOutput in
-                        guard let confirmation = context.confirmation else {
-                            throw TaskInterruption.waitingForPerson(action: "Approve.")
-                        }
-                        notes.record(confirmation.note ?? "")
-                        return NoOutput()
-                    }
-                ])
+            let graph = try TaskGraph(workflow: "w", tasks: [approval(notingIn: notes)])
             _ = try await engine.submit(graph, id: "r", input: Empty())
             // Its owner was attempting the task when it vanished.
             try await fixture.rawSQL(
@@ -398,6 +384,15 @@ struct JournalBackendConformanceTests {
             #expect(try await !reader.history(of: "r").contains { $0.action == "task.succeeded" })
             #expect(try await reader.run("r").leaseOwner == "host-b:2:b")
         }
+    }
+}
+
+/// Task `approve`: waits for a person until confirmed, then records the confirmation's note.
+func approval(notingIn notes: Counter) -> ClosureTask<NoOutput> {
+    ClosureTask(id: "approve") { context -> NoOutput in
+        guard let confirmation = context.confirmation else { throw TaskInterruption.waitingForPerson(action: "Approve.") }
+        notes.record(confirmation.note ?? "")
+        return NoOutput()
     }
 }
 

@@ -14,17 +14,7 @@ struct LeftMessageResumeTests {
         try await BackendFixture.with(kind) { fixture in
             let engine = try await fixture.engine(owner: "host-a:1:a")
             let notes = Counter()
-            let graph = try TaskGraph(
-                workflow: "w",
-                tasks: [
-                    ClosureTask(id: "approve") { context -> NoOutput in
-                        guard let confirmation = context.confirmation else {
-                            throw TaskInterruption.waitingForPerson(action: "Approve.")
-                        }
-                        notes.record(confirmation.note ?? "")
-                        return NoOutput()
-                    }
-                ])
+            let graph = try TaskGraph(workflow: "w", tasks: [approval(notingIn: notes)])
             #expect(try await engine.start(graph, id: "r", input: Empty()).state == .waiting)
             // A worker took the parked run; the person confirms while it holds it (a message for it)…
             try await fixture.rawSQL(
