@@ -104,14 +104,10 @@ struct PostgresChaosTests {
                     if kills < 40, ContinuousClock.now - lastKill > .seconds(1) {
                         let victim = Int.random(in: 0..<workers.count, using: &generator)
                         workers[victim].child.send(SIGKILL)
-                        // Killed, or it had already ended on its own: idle for a second (exit 0), or started
-                        // while the server was ending every connection, so it could not open the journal (exit 4,
-                        // before serving: a worker fails fast at start and rides out outages once serving).
                         let status = try await workers[victim].child.exitStatus()
-                        let stdout = workers[victim].stdoutSoFar
-                        let stderr = String(decoding: (try? Data(contentsOf: workers[victim].err)) ?? Data(), as: UTF8.self)
-                        let failedToOpen = status == 4 && !stdout.contains("Serving") && stderr.contains("cannot be reached")
-                        #expect(status == 128 + SIGKILL || status == 0 || failedToOpen, "worker exit status \(status): \(stdout) \(stderr)")
+                        #expect(
+                            status == 128 + SIGKILL || Self.endedOnItsOwn(workers[victim], status: status),
+                            "worker exit status \(status): \(Self.output(of: workers[victim]))")
                         workers[victim] = try await ServeCommandTests.serve(journal.journal, serving)
                         kills += 1
                         lastKill = ContinuousClock.now
@@ -169,8 +165,14 @@ struct PostgresChaosTests {
                     #expect(successes.count == Set(successes).count, "\(summary.id): a task recorded twice")
                 }
                 for worker in workers {
+                    // One started by the last kill may still be opening its journal, before its SIGTERM
+                    // handling is in place (the signal would end it unserved): what this checks is that a
+                    // serving worker drains and exits 0.
+                    try await ServeCommandTests.waitUntil(30) { worker.stdoutSoFar.contains("Serving") || !worker.child.isRunning }
+                    try await Task.sleep(for: .milliseconds(500))
                     worker.child.send(SIGTERM)
-                    #expect(try await worker.child.exitStatus() == 0)
+                    let status = try await worker.child.exitStatus()
+                    #expect(Self.endedOnItsOwn(worker, status: status), "worker exit status \(status): \(Self.output(of: worker))")
                 }
                 await postgres.close()
             }
@@ -179,6 +181,20 @@ struct PostgresChaosTests {
 
     /// Has the server terminate every other connection to the journal's database (the workers',
     /// and the driver's pooled ones), as a restart or a network cut would.
+    /// Whether a worker ended as a worker may without being killed: drained (SIGTERM) or idle
+    /// (exit 0), or started while the server was ending every connection, so that it could not
+    /// open its journal (exit 4 before serving: a worker fails fast at start and rides out
+    /// outages once serving).
+    static func endedOnItsOwn(_ worker: CapturedProcess, status: Int32) -> Bool {
+        let output = Self.output(of: worker)
+        return status == 0 || (status == 4 && !output.stdout.contains("Serving") && output.stderr.contains("cannot be reached"))
+    }
+
+    /// What a worker printed so far.
+    static func output(of worker: CapturedProcess) -> (stdout: String, stderr: String) {
+        (worker.stdoutSoFar, String(decoding: (try? Data(contentsOf: worker.err)) ?? Data(), as: UTF8.self))
+    }
+
     static func terminateConnections(to location: String) async throws {
         let database = try PostgresJournalConfiguration(url: location)
         let configuration = PostgresConnection.Configuration(
