@@ -8,7 +8,7 @@ import OnboardingEngineTesting
 /// from C with prepared statements on a journal the engine created, with no engine around them.
 ///
 /// The engine's per-task time cannot go below this without journaling less; the difference is
-/// the engine's own cost. The SQL is the journal's (`Journal+Writing.swift`), copied here.
+/// the engine's own cost. The statements are the journal's own (``Journal/CommitSQL``).
 enum CommitFloorBenchmark {
     /// Microseconds per task commit over `count` tasks, at `durability`.
     static func microsecondsPerTask(count: Int, directory: URL, durability: JournalOptions.Durability) async throws -> Double {
@@ -35,20 +35,9 @@ enum CommitFloorBenchmark {
         }
         let begin = prepare("BEGIN IMMEDIATE")
         let commit = prepare("COMMIT")
-        let lease = prepare(
-            """
-            SELECT lease_owner, cancel_requested, (SELECT coalesce(max(seq), 0) FROM events WHERE run_id = ?1)
-            FROM runs INDEXED BY runs_lease WHERE id = ?1
-            """)
-        let update = prepare(
-            """
-            UPDATE tasks SET state = ?, attempts = ?, crashes = ?, output = ?, output_crc = ?, error = ?, park = ?,
-                             confirmation = ?, observation = ?, next_attempt_at = ?, updated_at = ?
-            WHERE run_id = ? AND task_id = ?
-            """)
-        let events = prepare(
-            "INSERT INTO events (run_id, seq, task_id, at, actor, action, reason, attempt) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8), (?1, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
-        )
+        let lease = prepare(Journal.CommitSQL.leaseAndLastEvent)
+        let update = prepare(Journal.CommitSQL.updateTask)
+        let events = prepare(Journal.CommitSQL.insertTwoEvents)
         let statements = [begin, commit, lease, update, events]
         defer { for statement in statements { sqlite3_finalize(statement) } }
         let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)

@@ -43,25 +43,43 @@ extension Journal {
         }
     }
 
+    /// The statements of a task's commit, named so the benchmark's floor (`onboarding-bench
+    /// --only floor`) runs exactly these. Literals: the connection's statement cache finds them
+    /// by address.
+    package enum CommitSQL {
+        /// The lease check, with the run's last event number.
+        package static let leaseAndLastEvent = """
+            SELECT lease_owner, cancel_requested, (SELECT coalesce(max(seq), 0) FROM events WHERE run_id = ?1)
+            FROM runs INDEXED BY runs_lease WHERE id = ?1
+            """
+        /// The run's last event number, when no lease is checked.
+        package static let lastEvent = "SELECT coalesce(max(seq), 0) FROM events WHERE run_id = ?"
+        /// A task's row (13 values: the 11 columns, then run and task id).
+        package static let updateTask = """
+            UPDATE tasks SET state = ?, attempts = ?, crashes = ?, output = ?, output_crc = ?, error = ?, park = ?,
+                             confirmation = ?, observation = ?, next_attempt_at = ?, updated_at = ?
+            WHERE run_id = ? AND task_id = ?
+            """
+        /// Two events with their numbers (the run, then 7 values each).
+        package static let insertTwoEvents =
+            "INSERT INTO events (run_id, seq, task_id, at, actor, action, reason, attempt) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8), (?1, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+        /// One event with its number.
+        package static let insertOneEvent =
+            "INSERT INTO events (run_id, seq, task_id, at, actor, action, reason, attempt) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+    }
+
     /// Applies a batch of task updates and events inside the caller's transaction. When `owner`
     /// is given, first checks that this engine still holds the run's lease; returns whether a
     /// cancel was requested.
     static func apply(_ batch: JournalBatch, run: RunID, owner: String?, db: SQLiteConnection) throws -> Bool {
         var cancelRequested = false
-        // The sequence number of the run's last event, when read with the lease.
-        var lastSequence: Int64?
+        // The run's last event number: the batch's events take the next ones, without a `max(seq)`
+        // search each. The transaction holds the write lock, so no other writer adds events meanwhile.
+        var lastSequence: Int64 = 0
         if let owner {
+            // Read with the lease check, in the same statement.
             var current: String?
-            // The run's last event sequence comes with the lease check, in the same statement:
-            // the events below then take the next numbers without a `max(seq)` search each. The
-            // transaction holds the write lock, so no other writer adds events meanwhile.
-            try db.query(
-                """
-                SELECT lease_owner, cancel_requested, (SELECT coalesce(max(seq), 0) FROM events WHERE run_id = ?1)
-                FROM runs INDEXED BY runs_lease WHERE id = ?1
-                """,
-                [.text(run.rawValue)]
-            ) {
+            try db.query(CommitSQL.leaseAndLastEvent, [.text(run.rawValue)]) {
                 current = $0.text(0)
                 cancelRequested = $0.int(1) != 0
                 lastSequence = Int64($0.int(2))
@@ -69,13 +87,11 @@ extension Journal {
             guard current == owner else {
                 throw LeaseErrors.lostToAnother(run, holder: current)
             }
+        } else if !batch.events.isEmpty {
+            lastSequence = Int64(try db.scalar(CommitSQL.lastEvent, [.text(run.rawValue)])?.int ?? 0)
         }
         for task in batch.tasks { try Journal.update(db, run: run, task) }
-        if let lastSequence {
-            try Journal.insert(db, run: run, batch.events, after: lastSequence)
-        } else {
-            for event in batch.events { try Journal.insert(db, run: run, event) }
-        }
+        try Journal.insert(db, run: run, batch.events, after: lastSequence)
         if let state = batch.runState, let at = batch.at {
             try db.run(
                 "UPDATE runs SET state = ?, updated_at = ? WHERE id = ?",
@@ -108,11 +124,7 @@ extension Journal {
 
     static func update(_ db: SQLiteConnection, run: RunID, _ task: TaskRecord) throws {
         try db.run(
-            """
-            UPDATE tasks SET state = ?, attempts = ?, crashes = ?, output = ?, output_crc = ?, error = ?, park = ?,
-                             confirmation = ?, observation = ?, next_attempt_at = ?, updated_at = ?
-            WHERE run_id = ? AND task_id = ?
-            """,
+            CommitSQL.updateTask,
             [
                 .text(task.state.rawValue), .integer(Int64(task.attempts)), .integer(Int64(task.consecutiveCrashes)),
                 .optionalBlob(task.output), task.output.map { .checksum(of: $0) } ?? .null, .optionalText(try task.lastError.map(JSONCoding.string)),
@@ -128,28 +140,14 @@ extension Journal {
     /// which the caller read in this transaction. Two at a time, in one statement: a task's
     /// completion and the start it releases are the common pair.
     static func insert(_ db: SQLiteConnection, run: RunID, _ events: [PendingEvent], after lastSequence: Int64) throws {
-        var sequence = lastSequence
-        var index = events.startIndex
-        while index < events.endIndex {
-            if index + 1 < events.endIndex {
-                var arguments: [SQLiteValue] = [.text(run.rawValue)]
-                arguments.reserveCapacity(15)
-                appendColumns(of: events[index], sequence: sequence + 1, to: &arguments)
-                appendColumns(of: events[index + 1], sequence: sequence + 2, to: &arguments)
-                try db.run(
-                    "INSERT INTO events (run_id, seq, task_id, at, actor, action, reason, attempt) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8), (?1, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-                    arguments)
-                sequence += 2
-                index += 2
-            } else {
-                var arguments: [SQLiteValue] = [.text(run.rawValue)]
-                appendColumns(of: events[index], sequence: sequence + 1, to: &arguments)
-                try db.run(
-                    "INSERT INTO events (run_id, seq, task_id, at, actor, action, reason, attempt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    arguments)
-                sequence += 1
-                index += 1
+        for start in stride(from: events.startIndex, to: events.endIndex, by: 2) {
+            let pair = start + 1 < events.endIndex
+            var arguments: [SQLiteValue] = [.text(run.rawValue)]
+            arguments.reserveCapacity(15)
+            for offset in 0..<(pair ? 2 : 1) {
+                appendColumns(of: events[start + offset], sequence: lastSequence + Int64(start + offset) + 1, to: &arguments)
             }
+            try db.run(pair ? CommitSQL.insertTwoEvents : CommitSQL.insertOneEvent, arguments)
         }
     }
 
