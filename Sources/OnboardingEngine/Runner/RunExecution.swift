@@ -250,12 +250,14 @@ final class RunExecution {
                 await tracer.withSpan("onboarding.task", ofKind: .internal) { span in
                     // A span that records nothing (no tracer bootstrapped) drops what it is given:
                     // building its attributes would cost a dictionary and its strings per attempt.
-                    guard span.isRecording else { return await RunExecution.attempt(task, context: context, dryRun: dryRun) }
-                    span.attributes["onboarding.run.id"] = runID.rawValue
-                    span.attributes["onboarding.task.id"] = task.id.rawValue
-                    span.attributes["onboarding.task.attempt"] = attempt
+                    let recording = span.isRecording
+                    if recording {
+                        span.attributes["onboarding.run.id"] = runID.rawValue
+                        span.attributes["onboarding.task.id"] = task.id.rawValue
+                        span.attributes["onboarding.task.attempt"] = attempt
+                    }
                     let outcome = await RunExecution.attempt(task, context: context, dryRun: dryRun)
-                    outcome.describe(on: span)
+                    if recording { outcome.describe(on: span) }
                     return outcome
                 }
             }
