@@ -52,12 +52,11 @@ package enum ResumeRules {
     /// Tasks found running were interrupted by a crash, kill or power loss: each becomes pending
     /// again, or failed (code `crashLoop`) after `maxConsecutiveCrashes` in a row.
     ///
-    /// - Returns: the events to journal and the indices of the records changed.
-    package static func recoverInterrupted(
+    /// - Returns: the events to journal.
+    private static func recoverInterrupted(
         _ records: inout [TaskRecord], at now: Date, actor: String, maxConsecutiveCrashes: Int
-    ) -> (events: [PendingEvent], changed: [Int]) {
+    ) -> [PendingEvent] {
         var events: [PendingEvent] = []
-        var changed: [Int] = []
         for index in records.indices where records[index].state == .running {
             records[index].consecutiveCrashes += 1
             records[index].updatedAt = now
@@ -80,9 +79,8 @@ package enum ResumeRules {
                         reason: "the process stopped while this attempt ran (\(crashes) in a row)",
                         attempt: records[index].attempts))
             }
-            changed.append(index)
         }
-        return (events, changed)
+        return events
     }
 
     /// Applies the messages left for the run (a confirmation sent to an owner that stopped before
@@ -95,13 +93,18 @@ package enum ResumeRules {
     package static func applyLeftMessages(
         _ messages: [OwnerMessage], to records: inout [TaskRecord], at now: Date, actor: String, maxConsecutiveCrashes: Int
     ) -> (events: [PendingEvent], changed: [Int]) {
-        let loaded = records
+        // Only a message's task or a task left running can change: compared before and after,
+        // not the whole run (a resume of 10,000 tasks).
+        let candidates = records.indices.filter { index in
+            records[index].state == .running || messages.contains { $0.task == records[index].id }
+        }
+        let before = candidates.map { records[$0] }
         var events: [PendingEvent] = []
         for message in messages {
             if let event = message.apply(to: &records) { events.append(event) }
         }
-        events += recoverInterrupted(&records, at: now, actor: actor, maxConsecutiveCrashes: maxConsecutiveCrashes).events
-        return (events, records.indices.filter { records[$0] != loaded[$0] })
+        events += recoverInterrupted(&records, at: now, actor: actor, maxConsecutiveCrashes: maxConsecutiveCrashes)
+        return (events, zip(candidates, before).filter { records[$0.0] != $0.1 }.map(\.0))
     }
 
     /// The event that opens the resumed execution.
